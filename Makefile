@@ -1,0 +1,41 @@
+# The two commands of the quick start:
+#   make run   installs what is needed, builds (release), loads a demo community and shows it
+#   make test  installs, builds with ASan+UBSan and runs every test through ctest
+.PHONY: run test deps build build-test bench clean demo
+
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+TEST_DIR := build/test
+DEMO_DIR ?= demo-data
+QUN := $(RELEASE_DIR)/qun
+
+deps:
+	bash scripts/install-deps
+
+build: deps
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target qun
+
+build-test: deps
+	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1" -DQUN_SANITIZE=ON >/dev/null
+	cmake --build $(TEST_DIR) -j $(JOBS)
+
+test: build-test
+	cd $(TEST_DIR) && ctest -j $(JOBS) --output-on-failure --timeout 900
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	$(QUN) gen --seed 42 --members 3000 --days 120 --communities 6 --tz Asia/Shanghai --out $(DEMO_DIR)/events.ndjson
+	$(QUN) import --data-dir $(DEMO_DIR)/store $(DEMO_DIR)/events.ndjson
+	$(QUN) stats --data-dir $(DEMO_DIR)/store
+
+run: demo
+	@if $(QUN) serve --help >/dev/null 2>&1; then \
+	  $(QUN) serve --data-dir $(DEMO_DIR)/store --listen 127.0.0.1:$${PORT:-8080} --print-admin-token; \
+	fi
+
+bench: build
+	bash bench/run-all.sh
+
+clean:
+	rm -rf build $(DEMO_DIR)
