@@ -14,15 +14,21 @@ function(qun_test_sources out dir)
   set(${out} ${all} PARENT_SCOPE)
 endfunction()
 
-# qun_layer(name dir DEPS ...): a static library of dir's sources plus, if
-# there are *_test.cc files, a test binary <name>_tests.
+# qun_layer(name dir [OBJECT] DEPS ...): a static library of dir's sources
+# plus, if there are *_test.cc files, a test binary <name>_tests. OBJECT
+# makes it an object library, for layers whose parts register themselves at
+# static-initialization time (a static archive would drop them).
 function(qun_layer name dir)
-  cmake_parse_arguments(L "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(L "OBJECT" "" "DEPS" ${ARGN})
   qun_sources(srcs ${dir})
   if(NOT srcs)
     set(srcs ${CMAKE_SOURCE_DIR}/cmake/empty.cc)
   endif()
-  add_library(${name} STATIC ${srcs})
+  if(L_OBJECT)
+    add_library(${name} OBJECT ${srcs})
+  else()
+    add_library(${name} STATIC ${srcs})
+  endif()
   target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src)
   target_link_libraries(${name} PUBLIC ${L_DEPS} nlohmann_json::nlohmann_json)
   qun_test_sources(tests ${dir})
