@@ -818,9 +818,10 @@ struct Generator::State {
       int nps = u < promoter ? 9 + static_cast<int>(rng.Below(2))
                 : u < 1 - detractor ? 7 + static_cast<int>(rng.Below(2))
                                     : static_cast<int>(std::min<uint64_t>(6, 2 + rng.Below(3) + rng.Below(3)));
+      // Promoters and detractors sometimes say why; passives stay silent.
       uint8_t style = 0;
-      if (rng.Chance(0.3))
-        style = static_cast<uint8_t>(nps >= 9 ? TextStyle::kPraise : nps <= 6 ? TextStyle::kComplaint : TextStyle::kChat) + 1;
+      if ((nps >= 9 || nps <= 6) && rng.Chance(0.3))
+        style = static_cast<uint8_t>(nps >= 9 ? TextStyle::kPraise : TextStyle::kComplaint) + 1;
       Push(clamp(t0 + TimeOfDayMs()), EventType::kSurveyAnswered, m, kMember, c, k.survey_number, kNone, nps, style);
     }
   }

@@ -497,6 +497,25 @@ TEST(Generator, CorpusTextsAreUsed) {
   EXPECT_GT(from_corpus, 50);
 }
 
+TEST(Generator, DaylightSavingDaysStayOrderedAndInside) {
+  GenOptions o = BaseOptions();
+  o.members = 300;
+  o.days = 20;
+  o.start_day = DaysFromCivil(2026, 3, 1);  // US DST starts 2026-03-08
+  auto tz = TimeZone::Load("America/New_York");
+  ASSERT_TRUE(tz.ok());
+  o.tz = *tz;
+  auto events = Generate(o);
+  ASSERT_FALSE(events.empty());
+  for (size_t i = 1; i < events.size(); ++i) ASSERT_LE(events[i - 1].ts_ms, events[i].ts_ms);
+  EXPECT_GE(events.front().ts_ms, o.tz.StartOfLocalDay(o.start_day));
+  EXPECT_LT(events.back().ts_ms, o.tz.StartOfLocalDay(o.start_day + o.days));
+  std::array<int, 24> by_hour{};
+  for (const Event& e : events)
+    if (e.type == EventType::kMessagePosted) ++by_hour[o.tz.LocalHour(e.ts_ms)];
+  EXPECT_GT(by_hour[20] + by_hour[21], by_hour[3] + by_hour[4] + by_hour[5] + by_hour[6]);
+}
+
 TEST(Generator, TinyRunsWork) {
   GenOptions o = BaseOptions();
   o.members = 1;
