@@ -84,6 +84,7 @@ std::string RunConnector(const qun::golden::Case& c) {
     tmp = std::filesystem::temp_directory_path() / ("qun-golden-" + std::to_string(getpid()));
     std::filesystem::create_directories(tmp);
     path = (tmp / name).string();
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
     std::ofstream out(path, std::ios::binary);
     std::istringstream lines(c.input);
     for (std::string l; std::getline(lines, l);) out << (StartsWith(l, "\\") ? l.substr(1) : l) << "\n";
