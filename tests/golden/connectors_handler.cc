@@ -68,7 +68,11 @@ std::string RunConnector(const qun::golden::Case& c) {
       ++i;
     } else if (a == "--community") { opt.community = next; ++i; }
     else if (a == "--date-order") { opt.date_order = next; ++i; }
-    else if (a == "--name") { name = next; ++i; }
+    else if (a == "--name") {  // "%20" stands for a space
+      name = next;
+      for (size_t at; (at = name.find("%20")) != std::string::npos;) name.replace(at, 3, " ");
+      ++i;
+    }
     else if (a == "--head") { head = std::stoul(next); ++i; }
     else if (a == "--detect") detect = true;
     else path = a;
