@@ -291,6 +291,14 @@ class IrcConnector : public Connector {
  public:
   std::string_view name() const override { return "irc"; }
   int Detect(std::string_view path, std::string_view head) const override {
+    std::error_code ec;
+    if (std::filesystem::is_directory(std::string(path), ec)) {
+      // A folder of day logs: "2004-12-25.txt", "#chan.2012-10-17.log".
+      int dated = 0;
+      for (const auto& e : std::filesystem::directory_iterator(std::string(path), ec))
+        dated += e.is_regular_file() && DateInFileName(e.path().filename().string()) && IsLogName(e.path().filename().string());
+      return dated > 0 ? 40 : 0;
+    }
     int hits = 0, lines = 0;
     for (std::string_view line : SplitString(head.substr(0, 16 << 10), '\n')) {
       if (line.empty()) continue;
