@@ -83,10 +83,4 @@ class ContentIds {
 
 }  // namespace qun::connectors
 
-// Registers a connector held in a static instance (a heap instance would be
-// reported as leaked once the registry is destroyed at exit).
-#define QUN_REGISTER_STATIC_CONNECTOR(cls)  \
-  static cls qun_connector_instance_##cls; \
-  static const bool qun_connector_registered_##cls = ::qun::RegisterConnector(&qun_connector_instance_##cls)
-
 #endif  // QUN_CONNECTORS_COMMON_UTIL_H_

@@ -247,7 +247,7 @@ class DiscordConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(DiscordConnector);
+QUN_REGISTER_CONNECTOR(DiscordConnector);
 
 }  // namespace
 }  // namespace qun::connectors

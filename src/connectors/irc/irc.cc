@@ -337,7 +337,7 @@ class IrcConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(IrcConnector);
+QUN_REGISTER_CONNECTOR(IrcConnector);
 
 }  // namespace
 }  // namespace qun::connectors

@@ -156,7 +156,7 @@ class MboxConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(MboxConnector);
+QUN_REGISTER_CONNECTOR(MboxConnector);
 
 }  // namespace
 }  // namespace qun::connectors

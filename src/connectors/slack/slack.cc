@@ -441,7 +441,7 @@ class SlackConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(SlackConnector);
+QUN_REGISTER_CONNECTOR(SlackConnector);
 
 }  // namespace
 }  // namespace qun::connectors

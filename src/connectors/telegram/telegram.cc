@@ -609,7 +609,7 @@ class TelegramConnector : public Connector {
     bool desktop = head.find("\"date_unixtime\"") != std::string_view::npos ||
                    (head.find("\"from_id\"") != std::string_view::npos && head.find("\"messages\"") != std::string_view::npos);
     if (desktop) return 90;
-    if (head.find("\"update_id\"") != std::string_view::npos) return 90;
+    if (head.find("\"update_id\"") != std::string_view::npos) return 95;  // above the canonical .jsonl score
     if (EndsWith(path, "result.json")) return 50;
     return 0;
   }
@@ -619,7 +619,7 @@ class TelegramConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(TelegramConnector);
+QUN_REGISTER_CONNECTOR(TelegramConnector);
 
 }  // namespace
 }  // namespace qun::connectors

@@ -116,7 +116,7 @@ class WecomConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(WecomConnector);
+QUN_REGISTER_CONNECTOR(WecomConnector);
 
 }  // namespace
 }  // namespace qun::connectors

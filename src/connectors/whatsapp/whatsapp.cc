@@ -406,7 +406,7 @@ class WhatsAppConnector : public Connector {
   }
 };
 
-QUN_REGISTER_STATIC_CONNECTOR(WhatsAppConnector);
+QUN_REGISTER_CONNECTOR(WhatsAppConnector);
 
 }  // namespace
 }  // namespace qun::connectors
