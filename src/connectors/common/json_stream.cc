@@ -171,7 +171,9 @@ Status JsonStream::ScanValue(std::string* raw) {
       if (done) return Status::Ok();
     }
   }
-  // A scalar: up to the next delimiter.
+  // A scalar: up to the next delimiter; an empty one (",", "}", "]" where a
+  // value belongs) is an error, so callers always make progress.
+  if (c == ',' || c == '}' || c == ']' || c == ':') return Error(fmt::format("expected a value, found '{}'", c));
   for (;;) {
     QUN_ASSIGN_OR_RETURN(int d, PeekRaw());
     if (d < 0 || IsSpace(d) || d == ',' || d == '}' || d == ']') return Status::Ok();

@@ -128,6 +128,11 @@ class SlackReader {
 
   // ---- zip ----
 
+  static std::string ArchiveError(struct archive* a) {
+    const char* e = archive_error_string(a);
+    return e ? e : "unreadable archive";
+  }
+
   struct ArchiveCloser {
     void operator()(struct archive* a) const { archive_read_free(a); }
   };
@@ -137,7 +142,7 @@ class SlackReader {
     ArchivePtr a(archive_read_new());
     archive_read_support_format_zip(a.get());
     if (archive_read_open_filename(a.get(), path_.c_str(), 1 << 16) != ARCHIVE_OK)
-      return InvalidArgument(fmt::format("{}: not a readable zip: {}", path_, archive_error_string(a.get())));
+      return InvalidArgument(fmt::format("{}: not a readable zip: {}", path_, ArchiveError(a.get())));
     return a;
   }
 
@@ -161,7 +166,7 @@ class SlackReader {
         LoadMeta(name, text);
       }
       if (rc != ARCHIVE_EOF)
-        return sink_.Reject(DataLoss(fmt::format("zip: {}", archive_error_string(a.get()))), SourceLocation{path_, 0, 0, ""}, "");
+        return sink_.Reject(DataLoss(fmt::format("zip: {}", ArchiveError(a.get()))), SourceLocation{path_, 0, 0, ""}, "");
     }
     QUN_ASSIGN_OR_RETURN(ArchivePtr a, OpenZip());
     struct archive_entry* entry;
@@ -174,7 +179,7 @@ class SlackReader {
       QUN_RETURN_IF_ERROR(ReadMessages(src, ChannelOf(ParentName(name))));
     }
     if (rc != ARCHIVE_EOF)
-      return sink_.Reject(DataLoss(fmt::format("zip: {}", archive_error_string(a.get()))), SourceLocation{path_, 0, 0, ""}, "");
+      return sink_.Reject(DataLoss(fmt::format("zip: {}", ArchiveError(a.get()))), SourceLocation{path_, 0, 0, ""}, "");
     return Status::Ok();
   }
 
