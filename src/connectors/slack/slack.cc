@@ -153,7 +153,8 @@ class SlackReader {
       int rc;
       while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
         std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
-        if (!IsMetaFile(name)) continue;
+        // Metadata sits at the top, or under one wrapping folder.
+        if (!IsMetaFile(BaseName(name)) || std::count(name.begin(), name.end(), '/') > 1) continue;
         ArchiveEntrySource src(a.get(), name);
         std::string text;
         char buf[65536];
@@ -163,7 +164,7 @@ class SlackReader {
           text.append(buf, n);
           if (text.size() > (512u << 20)) return ResourceExhausted(fmt::format("{}[{}]: larger than 512 MiB", path_, name));
         }
-        LoadMeta(name, text);
+        LoadMeta(BaseName(name), text);
       }
       if (rc != ARCHIVE_EOF)
         return sink_.Reject(DataLoss(fmt::format("zip: {}", ArchiveError(a.get()))), SourceLocation{path_, 0, 0, ""}, "");
