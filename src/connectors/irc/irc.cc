@@ -47,7 +47,10 @@ std::optional<int64_t> FullTimeAt(std::string_view s, size_t* len) {
   size_t end = s.find_first_of(" \t", 11);
   if (end == std::string_view::npos) end = s.size();
   std::string t(s.substr(0, end));
-  if (t.size() == 24 && (t[19] == '+' || t[19] == '-')) t.insert(22, ":");  // +0000 -> +00:00
+  if (t.size() == 24 && (t[19] == '+' || t[19] == '-')) {
+    std::string_view st(t);
+    t = std::string(st.substr(0, 22)) + ":" + std::string(st.substr(22));  // +0000 -> +00:00
+  }
   auto r = ParseRfc3339(t);
   if (!r.ok()) return std::nullopt;
   *len = end;
