@@ -340,8 +340,10 @@ void ParseAddress(std::string_view from, std::string* address, std::string* name
     }
   }
   // Pipermail hides addresses as "user at host".
-  if (size_t at = addr.find(" at "); at != std::string::npos && addr.find('@') == std::string::npos)
-    addr.replace(at, 4, "@");
+  if (size_t at = addr.find(" at "); at != std::string::npos && addr.find('@') == std::string::npos) {
+    std::string_view a(addr);
+    addr = std::string(a.substr(0, at)) + "@" + std::string(a.substr(at + 4));
+  }
   std::string clean;
   for (char c : addr)
     if (c != ' ' && c != '"' && c != '\t') clean.push_back(c);

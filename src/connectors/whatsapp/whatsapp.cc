@@ -148,8 +148,12 @@ bool LooksSystem(std::string_view name) {
 
 std::vector<std::string> SplitNames(std::string_view list) {
   std::vector<std::string> out;
-  std::string s(list);
-  for (size_t at; (at = s.find(" and ")) != std::string::npos;) s.replace(at, 5, ", ");
+  std::string s;
+  for (size_t at; (at = list.find(" and ")) != std::string_view::npos; list.remove_prefix(at + 5)) {
+    s.append(list.substr(0, at));
+    s += ", ";
+  }
+  s.append(list);
   for (std::string_view part : SplitString(s, ',')) {
     std::string n = NormalizeActor(part);
     if (!n.empty()) out.push_back(n);
