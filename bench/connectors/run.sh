@@ -8,23 +8,26 @@
 #
 #   bash bench/connectors/run.sh            # ~64 MB per format
 #   QUN_BENCH_QUICK=1 bash bench/connectors/run.sh   # ~2 MB per format
+#   QUN_BENCH_SCALE_MB=16 bash bench/connectors/run.sh  # another size
+# For the Slack zip, MB is the compressed size.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="${QUN_BUILD_DIR:-$ROOT/build/release}"
 DATA="$ROOT/../shared/data/formats"
-MB=64
+MB="${QUN_BENCH_SCALE_MB:-64}"
 [[ "${QUN_BENCH_QUICK:-0}" == 1 ]] && MB=2
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-if [[ ! -x "$BUILD/connectors_benchmark" ]]; then
+BIN="$BUILD/bench/connectors_benchmark"
+if [[ ! -x "$BIN" ]]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
   cmake --build "$BUILD" --target connectors_benchmark >/dev/null
 fi
 
 if [[ ! -d "$DATA" ]]; then
   echo "SKIP: $DATA is absent; falling back to generated inputs"
-  QUN_BENCH_MB=$MB "$BUILD/connectors_benchmark" --benchmark_min_time=0.01
+  QUN_BENCH_MB=$MB "$BIN" --benchmark_min_time=0.01
   exit 0
 fi
 
@@ -121,7 +124,7 @@ echo "connector throughput, $MB MB per format (Release build, 1 thread)"
 printf '%-9s %9s %11s %13s %12s %8s\n' format MB "conn MB/s" "events/s" "cat MB/s" ratio
 run_one() {  # format path
   local fmt="$1" path="$2" out mbps evps mb cat_s cat_mbps
-  out="$(QUN_BENCH_INPUTS="$fmt=$path" "$BUILD/connectors_benchmark" --benchmark_min_time=0.1 --benchmark_format=json 2>/dev/null)"
+  out="$(QUN_BENCH_INPUTS="$fmt=$path" "$BIN" --benchmark_min_time=0.1 --benchmark_format=json 2>/dev/null)"
   read -r mb mbps evps < <(python3 -c '
 import json,sys
 b=json.loads(sys.stdin.read())["benchmarks"][0]
@@ -136,5 +139,5 @@ print(b["MB"], b["bytes_per_second"]/1e6, b["items_per_second"])' <<<"$out")
 IFS=';' read -ra PAIRS <<<"$INPUTS"
 for p in "${PAIRS[@]}"; do run_one "${p%%=*}" "${p#*=}"; done
 # Discord and WeCom: generated inputs (no public sample).
-QUN_BENCH_MB=$MB "$BUILD/connectors_benchmark" --benchmark_min_time=0.1 --benchmark_filter='connector/(discord|wecom)' \
+QUN_BENCH_MB=$MB "$BIN" --benchmark_min_time=0.1 --benchmark_filter='connector/(discord|wecom)' \
   --benchmark_counters_tabular=true 2>/dev/null | grep -E 'connector/|Benchmark'
