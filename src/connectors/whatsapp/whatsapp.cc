@@ -327,7 +327,8 @@ class WhatsAppReader {
       size_t k = at + 1;
       while (k < text.size() && Digit(text[k])) ++k;
       if (k - at - 1 >= 6) {
-        std::string who = "+" + text.substr(at + 1, k - at - 1);
+        std::string who = "+";
+        who.append(text, at + 1, k - at - 1);
         if (std::find(e.mentions.begin(), e.mentions.end(), who) == e.mentions.end()) e.mentions.push_back(who);
       }
     }
