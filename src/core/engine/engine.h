@@ -30,6 +30,7 @@
 #define QUN_CORE_ENGINE_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -133,10 +134,6 @@ struct StagedEvent {
 struct StagedBatch {
   std::vector<StagedEvent> events;             // new events only, in seq order
   uint64_t duplicates = 0;                     // dropped as already stored / repeated in batch
-  // Duplicates whose 64-bit key matched a stored row: (row, platform, id).
-  // The ingest adapter confirms them against the store (a true hash
-  // collision is then re-staged as new); see Engine::Stage.
-  std::vector<uint32_t> key_hits;
   // Dimension rows this batch creates (ids continue the engine's ranges).
   uint32_t first_new_community = 0;
   std::vector<CommunityInfo> new_communities;
@@ -173,9 +170,13 @@ class Engine {
   // --- writing (single writer) ---
   // Stages `events` (already validated). `first_seq` is the seq the store
   // will give the first new event. Never changes the engine.
-  StagedBatch Stage(std::vector<Event> events, uint64_t first_seq) const;
-  // Re-stages a batch after the adapter found that some key_hits were true
-  // hash collisions (different ids): those events become new.
+  // `same_stored` confirms a 64-bit key hit against the stored event of
+  // that row (true = the stored event has the same platform and id); the
+  // workspace passes a store lookup, so a hash collision never drops an event.
+  // Without it a key hit counts as a duplicate.
+  using StoredIdCheck = std::function<bool(uint32_t row, const Event& e)>;
+  StagedBatch Stage(std::vector<Event> events, uint64_t first_seq,
+                    const StoredIdCheck& same_stored = nullptr) const;
   // Applies a committed batch. Precondition: Stage'd against the current
   // state and committed by the store.
   void Apply(const StagedBatch& batch);
