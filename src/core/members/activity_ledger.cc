@@ -5,6 +5,7 @@
 namespace qun {
 
 void DayCounts::Add(const DayCounts& o) {
+  own = own || o.own;
   active = active || o.active;
   messages += o.messages;
   replies_given += o.replies_given;
@@ -23,10 +24,7 @@ void DayCounts::Add(const DayCounts& o) {
 
 DayCounts& ActivityLedger::Row(uint32_t account, int32_t day) {
   if (account >= accounts_.size()) accounts_.resize(account + 1);
-  AccountFacts& f = accounts_[account];
-  f.first_day = std::min(f.first_day, day);
-  f.last_day = std::max(f.last_day, day);
-  auto& days = f.days;
+  auto& days = accounts_[account].days;
   // Events mostly arrive in time order: the common case appends.
   if (days.empty() || days.back().day < day) {
     days.push_back(DayCounts{.day = day});
@@ -55,8 +53,11 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
     const uint32_t aux = c.aux[r];
     const EventType t = c.type[r];
     DayCounts& row = Row(acc, day);
+    row.own = true;
     if (IsActivityType(t)) row.active = true;
     AccountFacts& f = accounts_[acc];
+    f.first_day = std::min(f.first_day, day);
+    f.last_day = std::max(f.last_day, day);
     // A message's author gets credit for outside engagement; the message row
     // is earlier than r, so it is in scope whenever r is (same community).
     auto credit_author = [&](uint32_t msg_row, bool reply) {

@@ -38,7 +38,8 @@ namespace qun {
 
 struct DayCounts {
   int32_t day = 0;  // local civil day (days since 1970-01-01)
-  bool active = false;
+  bool own = false;     // the account itself did something that day
+  bool active = false;  // … and it was an activity-type event
   uint32_t messages = 0;
   uint32_t replies_given = 0;
   uint32_t answers = 0;
@@ -58,7 +59,7 @@ struct DayCounts {
 
 // Per-account facts that are not day counts.
 struct AccountFacts {
-  int32_t first_day = std::numeric_limits<int32_t>::max();  // any event
+  int32_t first_day = std::numeric_limits<int32_t>::max();  // any own event
   int32_t last_day = std::numeric_limits<int32_t>::min();
   uint32_t first_join_ts = kNone;  // engine seconds of the earliest member.joined
   uint32_t last_join_ts = kNone;   // latest member.joined
@@ -83,11 +84,9 @@ class ActivityLedger {
   void Fold(const Engine& engine, uint32_t first_row, uint32_t end_row);
 
   const LedgerScope& scope() const { return scope_; }
-  // Facts of `account`, or nullptr if it has no event in scope.
+  // Facts of `account`, or nullptr if nothing in scope concerns it.
   const AccountFacts* account(uint32_t account) const {
-    return account < accounts_.size() && accounts_[account].first_day != std::numeric_limits<int32_t>::max()
-               ? &accounts_[account]
-               : nullptr;
+    return account < accounts_.size() && !accounts_[account].days.empty() ? &accounts_[account] : nullptr;
   }
   size_t account_slots() const { return accounts_.size(); }
   uint32_t rows_folded() const { return rows_folded_; }

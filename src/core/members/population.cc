@@ -29,7 +29,7 @@ LevelTransitions ComputeLevelTransitions(const MemberTable& t, int32_t from, int
   r.from = from;
   r.to = to;
   for (const auto& tl : t.timelines) {
-    if (tl.days.empty() || tl.first_day > to) continue;
+    if (tl.first_day == kNoDay || tl.first_day > to) continue;
     int a = EvaluateLevel(FactsAt(tl, from, t.config), from, t.config);
     int b = EvaluateLevel(FactsAt(tl, to, t.config), to, t.config);
     ++r.matrix[a][b];

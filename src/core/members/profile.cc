@@ -108,7 +108,11 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
       t.last_nps = f->last_nps;
     }
   }
-  t.first_day = t.days.front().day;
+  for (const DayCounts& d : t.days)
+    if (d.own) {
+      t.first_day = d.day;
+      break;
+    }
   if (first_join >= 0) t.join_day = DayOf(first_join, tz);
   if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, tz);
   if (t.last_left_ts >= 0) t.left_day = DayOf(t.last_left_ts, tz);
@@ -122,9 +126,11 @@ MemberFacts FactsAt(const PersonTimeline& t, int32_t day, const MemberConfig& cf
   int32_t prev_active = kNoDay;
   for (const DayCounts& d : t.days) {
     if (d.day > day) break;
-    if (!f.seen) f.first_seen_day = d.day;
-    f.seen = true;
-    f.last_seen_day = d.day;
+    if (d.own) {
+      if (!f.seen) f.first_seen_day = d.day;
+      f.seen = true;
+      f.last_seen_day = d.day;
+    }
     f.total.Add(d);
     if (d.day >= window_start) f.window.Add(d);
     if (!d.active) continue;
@@ -177,7 +183,7 @@ double Contribution(const DayCounts& c, const ContributionWeights& w) {
 
 std::vector<LevelChange> LevelHistory(const PersonTimeline& t, int32_t day, const MemberConfig& cfg) {
   std::vector<LevelChange> out;
-  if (t.days.empty() || t.first_day > day) return out;
+  if (t.first_day == kNoDay || t.first_day > day) return out;
   int32_t d = t.first_day + (6 - WeekdayFromDays(t.first_day));  // Sunday of the first week
   auto eval = [&](int32_t at) {
     int level = EvaluateLevel(FactsAt(t, at, cfg), at, cfg);
@@ -208,7 +214,7 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
   for (uint32_t m = 0; m < members.size(); ++m) {
     if (members[m].merged_into != kNone) continue;
     PersonTimeline t = BuildTimeline(engine, ledger, m);
-    if (t.days.empty() || t.first_day > day) continue;
+    if (t.first_day == kNoDay || t.first_day > day) continue;
     MemberProfile p;
     p.member = m;
     p.facts = FactsAt(t, day, cfg);
