@@ -17,6 +17,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/engine/engine.h"
@@ -61,11 +62,18 @@ class Workspace {
   // The stored canonical JSON of event `seq`, or NotFound.
   Result<std::string> EventJson(uint64_t seq) const;
 
+  // Appends a line to the import log (what was imported from where).
+  Status RecordImport(std::string_view source, const IngestSummary& summary);
+
   SqliteStore& store() { return *store_; }
+  bool read_only() const { return read_only_; }
 
  private:
   Workspace() = default;
+  Status Rebuild();
   std::string data_dir_;
+  bool read_only_ = false;
+  int lock_fd_ = -1;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Engine> engine_;
   std::mutex writer_mutex_;
