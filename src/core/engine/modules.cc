@@ -2,10 +2,12 @@
 // is rebuilt. Add one line per module.
 #include "core/engine/engine.h"
 #include "core/members/activity_ledger.h"
+#include "core/metrics/metrics.h"
 
 namespace qun {
 
 void AttachStandardModules(Engine& engine) {
+  engine.AttachModule(std::make_unique<metrics::MetricsModule>(engine));
   engine.AttachModule(std::make_unique<MemberLedgerModule>());
 }
 

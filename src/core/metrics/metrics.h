@@ -218,10 +218,9 @@ class MetricsModule : public EngineModule {
   void OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) override;
   size_t MemoryBytes() const override;
 
-  // Marks message rows as questions (the engine keeps no text; the ingest
-  // path calls this with IsQuestionText of each message.posted it applies).
-  // Rows must exist. Order relative to OnAppended does not matter.
-  void MarkQuestion(uint32_t row);
+  // Flags questions (IsQuestionText of message.posted text; the columns keep
+  // no text).
+  void OnBatchEvents(const Engine& engine, const StagedBatch& batch) override;
 
   // Each query returns InvalidArgument for from > to or an unknown community
   // index, and an empty result when the scope has no events.
