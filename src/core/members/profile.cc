@@ -250,6 +250,31 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
   return table;
 }
 
+void ApplyManualTags(const Engine& engine, MemberTable& table,
+                     const std::vector<std::pair<std::string, std::string>>& account_tags) {
+  for (const auto& [key, tag] : account_tags) {
+    size_t colon = key.find(':');
+    if (colon == std::string::npos) continue;
+    auto plat = ParsePlatform(std::string_view(key).substr(0, colon));
+    if (!plat) continue;
+    uint32_t acc = engine.FindAccount(*plat, std::string_view(key).substr(colon + 1));
+    if (acc == kNone) continue;
+    uint32_t m = engine.member_of(acc);
+    auto it = std::lower_bound(table.profiles.begin(), table.profiles.end(), m,
+                               [](const MemberProfile& p, uint32_t v) { return p.member < v; });
+    if (it == table.profiles.end() || it->member != m) continue;
+    it->manual_tags.push_back(tag);
+  }
+  for (auto& p : table.profiles) {
+    if (p.manual_tags.empty()) continue;
+    std::sort(p.manual_tags.begin(), p.manual_tags.end());
+    p.manual_tags.erase(std::unique(p.manual_tags.begin(), p.manual_tags.end()), p.manual_tags.end());
+    p.tags.insert(p.tags.end(), p.manual_tags.begin(), p.manual_tags.end());
+    std::sort(p.tags.begin(), p.tags.end());
+    p.tags.erase(std::unique(p.tags.begin(), p.tags.end()), p.tags.end());
+  }
+}
+
 std::string AccountKey(const Engine& engine, uint32_t account) {
   const AccountInfo& a = engine.accounts()[account];
   std::string k(PlatformName(a.platform));

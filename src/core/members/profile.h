@@ -163,6 +163,12 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
 // Rule-based tags (docs/members.md §7).
 std::vector<std::string> RuleTags(const MemberProfile& p, int last_nps);
 
+// Adds manual tags given as (account key "platform:ext_id", tag) to the
+// profiles of the people owning those accounts now; unknown keys are
+// ignored. Each profile's `tags` becomes rule tags ∪ manual tags, sorted.
+void ApplyManualTags(const Engine& engine, MemberTable& table,
+                     const std::vector<std::pair<std::string, std::string>>& account_tags);
+
 // "platform:ext_id" of an account; manual tags are keyed by it so they
 // survive merges, unmerges and rebuilds.
 std::string AccountKey(const Engine& engine, uint32_t account);
