@@ -13,6 +13,18 @@
 namespace qun::cli {
 namespace {
 
+// Pads `s` with spaces to `width` terminal columns (CJK characters take 2).
+std::string PadColumns(const std::string& s, int width) {
+  int cols = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    cols += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return s + std::string(cols < width ? width - cols : 1, ' ');
+}
+
 struct HealthFlags {
   std::string data_dir;
   ScopeFlags scope;
@@ -45,8 +57,8 @@ Status Run(const HealthFlags& f) {
     int bars = static_cast<int>(ind.score + 0.5);
     std::string bar(bars, '#');
     bar += std::string(10 - bars, '.');
-    std::printf("  %-4.1f %s  %-30s %s\n", ind.score, bar.c_str(), std::string(IndicatorName(ind.id, f.lang)).c_str(),
-                IndicatorValueText(ind, f.lang).c_str());
+    std::printf("  %4.1f %s  %s%s\n", ind.score, bar.c_str(),
+                PadColumns(std::string(IndicatorName(ind.id, f.lang)), 32).c_str(), IndicatorValueText(ind, f.lang).c_str());
   }
   bool any = false;
   for (const HealthIndicator& ind : score.indicators) {

@@ -304,7 +304,7 @@ HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope) 
       uint64_t size = 0, kept = 0;
       int taken = 0;
       for (auto it = r->cohorts.rbegin(); it != r->cohorts.rend() && taken < 4; ++it) {
-        if (it->start + 13 > day || it->retained.size() < 2) continue;
+        if (it->start + 13 > day || it->size == 0 || it->retained.size() < 2) continue;
         size += it->size;
         kept += it->retained[1];
         ++taken;

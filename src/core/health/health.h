@@ -44,8 +44,8 @@ struct HealthInputs {
   // active on their join day or one of the 2 days after.
   uint32_t newcomers = 0;
   std::optional<double> newcomer_integration;
-  // 4 week-1 retention of the (up to) 4 latest weekly cohorts whose next
-  // week has ended by `day`, pooled.
+  // 4 week-1 retention of the (up to) 4 latest non-empty weekly cohorts
+  // whose next week has ended by `day`, pooled.
   std::optional<double> retention_w1;
   // 5 pyramid: shares among members in L2..L5, and the transition rate over
   // the 7 days ending `day`.

@@ -55,6 +55,7 @@ constexpr Label kLabels[] = {
     {"lorenz_y", "share of contribution", "贡献占比"},
     {"top", "Top contributors", "贡献榜"},
     {"member", "Member", "成员"},
+    {"contrib_col", "Contribution", "贡献值"},
     {"level", "Level", "层级"},
     {"stage", "Stage", "阶段"},
     {"rfm", "RFM tiers", "RFM 分层"},
@@ -106,6 +107,19 @@ std::string Str(const Json& j, const char* k) { return j.contains(k) && j[k].is_
 
 constexpr const char* kStageKeys[] = {"newcomer", "active", "resurrected", "silent", "churn-risk", "churned"};
 constexpr const char* kStageColors[] = {"#60a5fa", "#16a34a", "#a3e635", "#facc15", "#f97316", "#9ca3af"};
+
+std::string TierLabel(const std::string& slug, bool zh) {
+  static const std::pair<const char*, const char*> kZh[] = {
+      {"champions", "冠军"},        {"loyal", "忠诚"},           {"potential_loyalist", "潜力忠诚"},
+      {"new", "新客"},              {"promising", "有潜力"},     {"need_attention", "需关注"},
+      {"about_to_sleep", "将沉睡"}, {"at_risk", "有流失风险"},   {"cant_lose_them", "不能失去"},
+      {"hibernating", "沉睡"},      {"lost", "已流失"}};
+  auto t = ParseRfmTier(slug);
+  if (!zh) return t ? std::string(RfmTierName(*t)) : slug;
+  for (const auto& [k, v] : kZh)
+    if (slug == k) return v;
+  return slug;
+}
 
 // ---- gathering ------------------------------------------------------------
 
@@ -263,6 +277,12 @@ std::string ActivityChart(const Json& pts, bool zh) {
   const double W = 640, H = 200, left = 40, bottom = 24, top = 10;
   double maxv = 1;
   for (const auto& p : pts) maxv = std::max<double>(maxv, p["mau"].get<double>());
+  // Round the axis up to 4 equal integer steps of 1, 2, 5 × 10^k.
+  {
+    double step = std::max(1.0, maxv / 4), mag = std::pow(10.0, std::floor(std::log10(step)));
+    double nice = step <= mag ? mag : step <= 2 * mag ? 2 * mag : step <= 5 * mag ? 5 * mag : 10 * mag;
+    maxv = nice * 4;
+  }
   const size_t n = pts.size();
   auto X = [&](size_t i) { return left + (n > 1 ? (W - left - 10) * i / (n - 1) : 0); };
   auto Y = [&](double v) { return top + (H - top - bottom) * (1 - v / maxv); };
@@ -306,17 +326,17 @@ std::string StageBar(const Json& stages, bool zh) {
 
 std::string PyramidChart(const Json& levels) {
   // Top = L5; bar width proportional to the share, centered.
-  std::string s = "<svg viewBox=\"0 0 400 170\" width=\"400\" role=\"img\">";
+  std::string s = "<svg viewBox=\"0 0 420 170\" width=\"100%\" role=\"img\">";
   const char* colors[] = {"#dbeafe", "#93c5fd", "#60a5fa", "#2563eb", "#1e3a8a"};
   double maxshare = 0.0001;
   for (const auto& l : levels) maxshare = std::max(maxshare, l["share"].get<double>());
   for (int i = 4; i >= 0; --i) {
     const auto& l = levels[i];
-    double w = 40 + 200 * l["share"].get<double>() / maxshare;
+    double w = 30 + 190 * l["share"].get<double>() / maxshare;
     double y = (4 - i) * 32 + 4;
-    s += "<rect x=\"" + F("%.1f", 130 - w / 2) + "\" y=\"" + F("%.0f", y) + "\" width=\"" + F("%.1f", w) +
+    s += "<rect x=\"" + F("%.1f", 120 - w / 2) + "\" y=\"" + F("%.0f", y) + "\" width=\"" + F("%.1f", w) +
          "\" height=\"26\" rx=\"3\" fill=\"" + colors[i] + "\"/>";
-    s += "<text x=\"260\" y=\"" + F("%.0f", y + 18) + "\" font-size=\"12\" fill=\"#111827\">" + Esc(Str(l, "name")) +
+    s += "<text x=\"232\" y=\"" + F("%.0f", y + 18) + "\" font-size=\"12\" fill=\"#111827\">" + Esc(Str(l, "name")) +
          "  " + std::to_string(l["count"].get<int>()) + " (" + Pct(l["share"].get<double>()) + ")</text>";
   }
   return s + "</svg>";
@@ -415,7 +435,7 @@ std::string RenderReportMarkdown(const Json& r) {
        " " + L("demoted", zh) + ")\n";
   o += "\n## " + L("contribution", zh) + "\n\n" + L("top20", zh) + " " + Pct(m["contribution"]["top20_share"].get<double>()) +
        " (Gini " + F("%.3f", m["contribution"]["gini"].get<double>()) + ")\n\n";
-  o += "| # | " + L("member", zh) + " | " + L("contribution", zh) + " | " + L("level", zh) + " | " + L("stage", zh) +
+  o += "| # | " + L("member", zh) + " | " + L("contrib_col", zh) + " | " + L("level", zh) + " | " + L("stage", zh) +
        " |\n|---:|---|---:|---|---|\n";
   int k = 0;
   for (const auto& t : r["top_contributors"])
@@ -505,7 +525,7 @@ footer{font-size:12px;color:#6b7280;margin-top:8px}
        "<div>" + Esc(L("top20", zh)) + " <b>" + Pct(m["contribution"]["top20_share"].get<double>()) +
        "</b> · Gini " + F("%.3f", m["contribution"]["gini"].get<double>()) + "</div></section></div>\n";
   o += "<section><h2>" + Esc(L("top", zh)) + "</h2><table><tr><th class=\"num\">#</th><th>" + Esc(L("member", zh)) +
-       "</th><th class=\"num\">" + Esc(L("contribution", zh)) + "</th><th>" + Esc(L("level", zh)) + "</th><th>" +
+       "</th><th class=\"num\">" + Esc(L("contrib_col", zh)) + "</th><th>" + Esc(L("level", zh)) + "</th><th>" +
        Esc(L("stage", zh)) + "</th></tr>";
   int k = 0;
   for (const auto& t : r["top_contributors"])
@@ -520,7 +540,7 @@ footer{font-size:12px;color:#6b7280;margin-top:8px}
   o += "<section><h2>" + Esc(L("rfm", zh)) + "</h2><table><tr>";
   std::string row2;
   for (auto& [tier, n] : m["rfm"]["tiers"].items()) {
-    o += "<th>" + Esc(tier) + "</th>";
+    o += "<th>" + Esc(TierLabel(tier, zh)) + "</th>";
     row2 += "<td>" + std::to_string(n.get<int>()) + "</td>";
   }
   o += "</tr><tr>" + row2 + "</tr></table></section>\n";
