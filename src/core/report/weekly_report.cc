@@ -108,6 +108,13 @@ std::string Str(const Json& j, const char* k) { return j.contains(k) && j[k].is_
 constexpr const char* kStageKeys[] = {"newcomer", "active", "resurrected", "silent", "churn-risk", "churned"};
 constexpr const char* kStageColors[] = {"#60a5fa", "#16a34a", "#a3e635", "#facc15", "#f97316", "#9ca3af"};
 
+// Pyramid level name for display ("L3 active" / "L3 活跃"); "-" for 0.
+std::string LevelLabel(int level, bool zh) {
+  static const char* kZh[] = {"-", "L1 潜在", "L2 新人", "L3 活跃", "L4 核心", "L5 KOC"};
+  if (level < 1 || level > 5) return "-";
+  return zh ? kZh[level] : std::string(LevelName(level));
+}
+
 std::string TierLabel(const std::string& slug, bool zh) {
   static const std::pair<const char*, const char*> kZh[] = {
       {"champions", "冠军"},        {"loyal", "忠诚"},           {"potential_loyalist", "潜力忠诚"},
@@ -324,7 +331,7 @@ std::string StageBar(const Json& stages, bool zh) {
   return s + "</svg>";
 }
 
-std::string PyramidChart(const Json& levels) {
+std::string PyramidChart(const Json& levels, bool zh) {
   // Top = L5; bar width proportional to the share, centered.
   std::string s = "<svg viewBox=\"0 0 420 170\" width=\"100%\" role=\"img\">";
   const char* colors[] = {"#dbeafe", "#93c5fd", "#60a5fa", "#2563eb", "#1e3a8a"};
@@ -336,7 +343,8 @@ std::string PyramidChart(const Json& levels) {
     double y = (4 - i) * 32 + 4;
     s += "<rect x=\"" + F("%.1f", 120 - w / 2) + "\" y=\"" + F("%.0f", y) + "\" width=\"" + F("%.1f", w) +
          "\" height=\"26\" rx=\"3\" fill=\"" + colors[i] + "\"/>";
-    s += "<text x=\"232\" y=\"" + F("%.0f", y + 18) + "\" font-size=\"12\" fill=\"#111827\">" + Esc(Str(l, "name")) +
+    s += "<text x=\"232\" y=\"" + F("%.0f", y + 18) + "\" font-size=\"12\" fill=\"#111827\">" +
+         Esc(LevelLabel(l["level"].get<int>(), zh)) +
          "  " + std::to_string(l["count"].get<int>()) + " (" + Pct(l["share"].get<double>()) + ")</text>";
   }
   return s + "</svg>";
@@ -427,7 +435,7 @@ std::string RenderReportMarkdown(const Json& r) {
   o += "\n## " + L("pyramid", zh) + "\n\n";
   for (int i = 4; i >= 0; --i) {
     const auto& l = m["pyramid"]["levels"][i];
-    o += "- " + Str(l, "name") + ": " + std::to_string(l["count"].get<int>()) + " (" + Pct(l["share"].get<double>()) + ")\n";
+    o += "- " + LevelLabel(l["level"].get<int>(), zh) + ": " + std::to_string(l["count"].get<int>()) + " (" + Pct(l["share"].get<double>()) + ")\n";
   }
   const auto& tr = m["pyramid"]["transition"];
   o += "- " + L("transition", zh) + ": " + Pct(tr["transition_rate"].get<double>()) + " (" +
@@ -439,8 +447,8 @@ std::string RenderReportMarkdown(const Json& r) {
        " |\n|---:|---|---:|---|---|\n";
   int k = 0;
   for (const auto& t : r["top_contributors"])
-    o += "| " + std::to_string(++k) + " | " + Str(t, "name") + " | " + F("%.0f", t["contribution"].get<double>()) + " | L" +
-         std::to_string(t["level"].get<int>()) + " | " + (t["stage"].is_string() ? L(Str(t, "stage"), zh) : "-") + " |\n";
+    o += "| " + std::to_string(++k) + " | " + Str(t, "name") + " | " + F("%.0f", t["contribution"].get<double>()) + " | " +
+         LevelLabel(t["level"].get<int>(), zh) + " | " + (t["stage"].is_string() ? L(Str(t, "stage"), zh) : "-") + " |\n";
   o += "\n## " + L("content", zh) + "\n\n";
   if (r["content_mix"].is_null()) {
     o += L("no_content", zh) + "\n";
@@ -517,7 +525,7 @@ footer{font-size:12px;color:#6b7280;margin-top:8px}
   o += "<section><h2>" + Esc(L("activity", zh)) + "</h2>" + ActivityChart(r["activity"], zh) + "</section>\n";
   o += "<section><h2>" + Esc(L("stages", zh)) + "</h2>" + StageBar(m["stages"], zh) + "</section>\n";
   const auto& tr = m["pyramid"]["transition"];
-  o += "<div class=\"grid\"><section><h2>" + Esc(L("pyramid", zh)) + "</h2>" + PyramidChart(m["pyramid"]["levels"]) +
+  o += "<div class=\"grid\"><section><h2>" + Esc(L("pyramid", zh)) + "</h2>" + PyramidChart(m["pyramid"]["levels"], zh) +
        "<div class=\"muted\">" + Esc(L("transition", zh)) + ": " + Pct(tr["transition_rate"].get<double>()) + " · " +
        std::to_string(tr["promoted"].get<int>()) + " " + Esc(L("promoted", zh)) + ", " +
        std::to_string(tr["demoted"].get<int>()) + " " + Esc(L("demoted", zh)) + "</div></section>";
@@ -530,7 +538,7 @@ footer{font-size:12px;color:#6b7280;margin-top:8px}
   int k = 0;
   for (const auto& t : r["top_contributors"])
     o += "<tr><td class=\"num\">" + std::to_string(++k) + "</td><td>" + Esc(Str(t, "name")) + "</td><td class=\"num\">" +
-         F("%.0f", t["contribution"].get<double>()) + "</td><td>L" + std::to_string(t["level"].get<int>()) + "</td><td>" +
+         F("%.0f", t["contribution"].get<double>()) + "</td><td>" + Esc(LevelLabel(t["level"].get<int>(), zh)) + "</td><td>" +
          Esc(t["stage"].is_string() ? L(Str(t, "stage"), zh) : "-") + "</td></tr>";
   o += "</table></section>\n";
   o += "<section><h2>" + Esc(L("content", zh)) + "</h2>" +
