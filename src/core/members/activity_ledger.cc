@@ -49,9 +49,11 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
     const int32_t day = utc ? static_cast<int32_t>(FloorDiv(ms, kMsPerDay)) : scope_.tz.LocalDay(ms);
     if (day > scope_.until_day) continue;
     max_day_ = std::max(max_day_, day);
+    const EventType t = c.type[r];
+    // Operator publishing and identity bookkeeping are not member behaviour.
+    if (t == EventType::kContentPublished || t == EventType::kProfileUpdated || t == EventType::kIdentityLinked) continue;
     const uint32_t acc = c.account[r];
     const uint32_t aux = c.aux[r];
-    const EventType t = c.type[r];
     DayCounts& row = Row(acc, day);
     row.own = true;
     if (IsActivityType(t)) row.active = true;

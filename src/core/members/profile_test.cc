@@ -196,6 +196,9 @@ TEST(ProfileTest, DifferentialAgainstNaiveScan) {
       uint32_t m = e.member_of(c.account[r]);
       int32_t day = static_cast<int32_t>(FloorDiv(FromEngineSeconds(c.ts[r]), kMsPerDay));
       Naive& n = naive[m];
+      if (c.type[r] == EventType::kIdentityLinked || c.type[r] == EventType::kProfileUpdated ||
+          c.type[r] == EventType::kContentPublished)
+        continue;
       n.seen_days.insert(day);
       if (IsActivityType(c.type[r])) n.active_days.insert(day);
       switch (c.type[r]) {

@@ -258,7 +258,7 @@ std::string Gauge(double score, const std::string& grade) {
 }
 
 std::string IndicatorBars(const Json& inds) {
-  const int row = 26, w = 640, label_w = 230, bar_w = 300;
+  const int row = 26, w = 640, label_w = 220, bar_w = 260;
   std::string s = "<svg viewBox=\"0 0 " + std::to_string(w) + " " + std::to_string(row * inds.size() + 10) +
                   "\" width=\"100%\" role=\"img\">";
   int y = 4;
