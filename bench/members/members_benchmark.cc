@@ -98,3 +98,5 @@ void BM_HealthScore(benchmark::State& state) {
 BENCHMARK(BM_HealthScore)->Args({1000, 100000})->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+BENCHMARK_MAIN();
