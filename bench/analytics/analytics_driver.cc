@@ -6,13 +6,16 @@
 //
 //   analytics_driver --data-dir DIR --sqlite FILE [--reps N] [--max-seconds S]
 //                    [--sql-reps N] [--sql-max-seconds S] [--json OUT]
+//   analytics_driver --data-dir DIR --export-persons FILE
 //
 // The SQLite file holds table `ev(ts ms, type text, community, account,
-// message_id, reply_to, text, category, amount_minor, currency, nps)` built by
-// run.sh from qun's stored events (community/account are qun's dense ids, so
-// the two sides name the same people; the generated data has no identity
-// merges, so an account is a person). Exit status 1 when any SQL result
-// differs from qun's. Single-threaded; not a test.
+// person, message_id, reply_to, text, category, amount_minor, currency, nps)`
+// built by run.sh from qun's stored events; community/account are qun's dense
+// ids and `person` is qun's member id of the account (identity.linked events
+// join accounts into one person), exported first by --export-persons as table
+// person(account, member): the SQL side gets identity resolution for free.
+// Exit status 1 when any SQL result differs from qun's. Single-threaded; not a
+// test.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -340,7 +343,7 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
 
   v.push_back({"value (GMV, AOV, ARPU, LTV)", "value", range({}),
                fmt::format("WITH {0},"
-                           " o AS MATERIALIZED (SELECT currency, person, type, amount_minor FROM ev"
+                           " o AS MATERIALIZED (SELECT COALESCE(currency, 'CNY') AS currency, person, type, amount_minor FROM ev"
                            " WHERE type IN ('order.paid','order.refunded') AND {1}),"
                            " b AS MATERIALIZED (SELECT currency, person, COUNT(*) AS n FROM o WHERE type='order.paid'"
                            " GROUP BY currency, person)"
