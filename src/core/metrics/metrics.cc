@@ -926,7 +926,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
     while (true) {
       auto d = depth.find(cur);
       if (d != depth.end()) {
-        base = d->second;
+        base = d->second + 1;  // the path's topmost node is one edge below `cur`
         path.pop_back();
         break;
       }
@@ -935,7 +935,8 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
       cur = it->second;
       path.push_back(cur);
     }
-    // path: child … topmost reached (its depth is `base` if known, else 0).
+    // path: child … topmost reached (its depth is `base`: one more than the
+    // already known node above it, or 0 at a root / cycle cut).
     for (size_t i = path.size(); i-- > 0;) depth[path[i]] = base + static_cast<uint32_t>(path.size() - 1 - i);
     out.max_depth = std::max(out.max_depth, depth[child]);
   }
