@@ -48,13 +48,29 @@ bool LooksLikeDomain(std::string_view host) {
   return true;
 }
 
-// Finds every occurrence of any marker in t.chars; calls f(start, end).
+// Where `marker` (plain, uncollapsed text) matches t at char i, honouring
+// run counts: "qq" matches one 'q' standing for two. Returns the end index,
+// or 0 when it does not match.
+size_t MatchMarkerAt(const NormalizedText& t, size_t i, const std::u32string& marker) {
+  size_t j = i, k = 0;
+  while (k < marker.size()) {
+    size_t need = 1;
+    while (k + need < marker.size() && marker[k + need] == marker[k]) ++need;
+    size_t have = 0;
+    while (have < need && j < t.size() && t.chars[j] == marker[k]) have += t.run[j++];
+    if (have < need) return 0;
+    k += need;
+  }
+  return j;
+}
+
+// Finds every occurrence of any marker in t; calls f(start, end, marker index).
 template <typename F>
 void FindMarkers(const NormalizedText& t, const std::u32string* markers, size_t n, F&& f) {
   for (size_t i = 0; i < t.size(); ++i) {
     for (size_t m = 0; m < n; ++m) {
-      const std::u32string& k = markers[m];
-      if (t.chars[i] == k[0] && i + k.size() <= t.size() && t.chars.compare(i, k.size(), k) == 0) f(i, i + k.size(), m);
+      if (t.chars[i] != markers[m][0]) continue;
+      if (size_t e = MatchMarkerAt(t, i, markers[m]); e != 0) f(i, e, m);
     }
   }
 }

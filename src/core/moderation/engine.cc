@@ -107,7 +107,8 @@ std::string ModerationEngine::MemberKey(const Event& e) {
   return std::string(PlatformName(e.platform)) + ":" + e.actor;
 }
 
-ModerationResult ModerationEngine::Evaluate(const Ruleset& rs, std::string_view text, NormalizedText* nt) const {
+ModerationResult ModerationEngine::Evaluate(const Ruleset& rs, std::string_view text, size_t mentions,
+                                            NormalizedText* nt) const {
   ModerationResult r;
   const Policy& p = rs.policy;
   std::vector<LexiconMatch> matches;
@@ -130,13 +131,19 @@ ModerationResult ModerationEngine::Evaluate(const Ruleset& rs, std::string_view 
   if (p.detectors.phone) DetectPhones(*nt, &ds);
   if (p.detectors.wechat) DetectWeChat(*nt, &ds);
   AddDetections(p, ds, &r);
+  if (p.detectors.mentions) {
+    // Platforms that send no mention list: count '@' in the text.
+    if (mentions == 0) mentions = static_cast<size_t>(std::count(text.begin(), text.end(), '@'));
+    if (mentions >= static_cast<size_t>(p.detectors.mentions_max))
+      AddEventFinding(p, "mentions", std::to_string(mentions) + " mentions", &r);
+  }
   return r;
 }
 
 ModerationResult ModerationEngine::ModerateText(std::string_view text) const {
   auto rs = ruleset();
   NormalizedText nt;
-  ModerationResult r = Evaluate(*rs, text, &nt);
+  ModerationResult r = Evaluate(*rs, text, 0, &nt);
   Finish(text, &r);
   return r;
 }
@@ -157,17 +164,12 @@ ModerationResult ModerationEngine::Moderate(const Event& e) {
   if (e.type != EventType::kMessagePosted && e.type != EventType::kMessageEdited) return r;
 
   thread_local NormalizedText nt;
-  r = Evaluate(*rs, e.text, &nt);
+  r = Evaluate(*rs, e.text, e.mentions.size(), &nt);
   bool has_link = std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.source == "link"; });
   if (!has_link && d.new_member_link) {
     std::vector<Detection> links;
     DetectLinks(e.text, &links);
     has_link = !links.empty();
-  }
-  if (d.mentions) {
-    size_t n = e.mentions.size();
-    if (n == 0) n = static_cast<size_t>(std::count(e.text.begin(), e.text.end(), '@'));
-    if (n >= static_cast<size_t>(d.mentions_max)) AddEventFinding(p, "mentions", std::to_string(n) + " mentions", &r);
   }
   uint64_t simhash = (d.duplicate && nt.size() >= d.duplicate_min_chars) ? SimHash(nt) : 0;
   {

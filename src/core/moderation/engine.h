@@ -88,7 +88,7 @@ class ModerationEngine {
   static std::string MemberKey(const Event& e);
 
  private:
-  ModerationResult Evaluate(const Ruleset& rs, std::string_view text, NormalizedText* scratch) const;
+  ModerationResult Evaluate(const Ruleset& rs, std::string_view text, size_t mentions, NormalizedText* scratch) const;
 
   mutable std::mutex ruleset_mu_;
   std::shared_ptr<const Ruleset> ruleset_;
