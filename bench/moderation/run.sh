@@ -15,7 +15,7 @@ export QUN_SHARED_DATA="${QUN_SHARED_DATA:-$ROOT/../shared/data}"
 if [ ! -d "$QUN_SHARED_DATA/lexicon" ]; then
   echo "SKIP: $QUN_SHARED_DATA/lexicon not found"; exit 0
 fi
-if [ ! -x "$BUILD_DIR/moderation_benchmark" ]; then
+if [ ! -x "$BUILD_DIR/bench/moderation_benchmark" ]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
   cmake --build "$BUILD_DIR" --target moderation_benchmark -j2 >/dev/null
 fi
@@ -23,7 +23,7 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 REPS=5; [ "${QUN_BENCH_QUICK:-0}" = "1" ] && REPS=2
 
-"$BUILD_DIR/moderation_benchmark" --macro "$WORK" | tee "$WORK/qun.out"
+"$BUILD_DIR/bench/moderation_benchmark" --macro "$WORK" | tee "$WORK/qun.out"
 PY=/usr/bin/python3; command -v "$PY" >/dev/null || PY=python3
 if "$PY" -c "import ahocorasick" 2>/dev/null; then
   "$PY" "$ROOT/bench/moderation/pyahocorasick_baseline.py" "$WORK/words.txt" "$WORK/corpus.txt" "$REPS" | tee "$WORK/py.out"

@@ -117,8 +117,15 @@ Result<std::shared_ptr<const LexiconMatcher>> LexiconMatcher::Build(std::vector<
     }
     Pending& p = pending[it->second];
     bool dup = false;
-    for (const auto& [other, other_runs] : p.variants)
-      dup = dup || (other_runs == runs && m->entries_[other].allow == e.allow);
+    for (auto& [other, other_runs] : p.variants) {
+      if (other_runs != runs || m->entries_[other].allow != e.allow) continue;
+      dup = true;
+      // Report the plainest spelling: prefer an entry already in normalized
+      // form ("法轮功" over "法.轮.功"), else the first loaded.
+      bool clean = nt.Utf8(0, nt.size()) == e.word && !repeated;
+      if (clean && m->normalizer_.NormalizeToUtf8(m->entries_[other].word) != m->entries_[other].word) other = i;
+      break;
+    }
     if (dup) {
       ++m->stats_.duplicates;
       continue;
