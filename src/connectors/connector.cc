@@ -15,14 +15,20 @@ std::string SourceLocation::ToString() const {
 }
 
 namespace {
+// Owned registrations plus a view of them for callers.
+std::vector<std::unique_ptr<Connector>>& Owned() {
+  static std::vector<std::unique_ptr<Connector>> r;
+  return r;
+}
 std::vector<const Connector*>& Registry() {
   static std::vector<const Connector*> r;
   return r;
 }
 }  // namespace
 
-bool RegisterConnector(const Connector* c) {
-  Registry().push_back(c);
+bool RegisterConnector(std::unique_ptr<Connector> c) {
+  Registry().push_back(c.get());
+  Owned().push_back(std::move(c));
   return true;
 }
 

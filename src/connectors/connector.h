@@ -15,6 +15,7 @@
 #define QUN_CONNECTORS_CONNECTOR_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,13 +73,13 @@ const Connector* FindConnector(std::string_view name);
 // formats tried when none is above 0.
 Result<const Connector*> DetectConnector(const std::string& path);
 
-bool RegisterConnector(const Connector* c);
+bool RegisterConnector(std::unique_ptr<Connector> c);
 
 }  // namespace qun
 
 // Registers a connector instance at static-initialization time. The
 // connectors library is linked whole into the binaries that use it.
 #define QUN_REGISTER_CONNECTOR(cls) \
-  static const bool qun_connector_registered_##cls = ::qun::RegisterConnector(new cls())
+  static const bool qun_connector_registered_##cls = ::qun::RegisterConnector(std::make_unique<cls>())
 
 #endif  // QUN_CONNECTORS_CONNECTOR_H_

@@ -76,10 +76,13 @@ Status ParseTs(simdjson::dom::element v, int64_t& out) {
     return FieldError("ts", fmt::format("expected an RFC 3339 string or epoch milliseconds, got {}",
                                         JsonTypeName(v.type())));
   }
-  if (out < kMinEventTimeMs || out >= kMaxEventTimeMs)
+  if (out < kMinEventTimeMs || out >= kMaxEventTimeMs) {
+    if (!s.empty())
+      return FieldError("ts", fmt::format("'{}' is outside the accepted range 2000-01-01 .. 2100-01-01", Excerpt(s)));
     return FieldError("ts", fmt::format("{} is outside the accepted range 2000-01-01 .. 2100-01-01 "
                                         "(epoch seconds instead of milliseconds?)",
                                         out));
+  }
   return Status::Ok();
 }
 
@@ -147,8 +150,11 @@ Status ValidateEvent(const Event& e) {
   QUN_RETURN_IF_ERROR(check_len("text", e.text, kMaxTextBytes));
   if (e.ts_ms < kMinEventTimeMs || e.ts_ms >= kMaxEventTimeMs)
     return FieldError("ts", fmt::format("{} is outside the accepted range 2000-01-01 .. 2100-01-01", e.ts_ms));
-  for (const std::string* s : {&e.id, &e.community, &e.actor, &e.text, &e.title, &e.message_id}) {
-    if (auto bad = FindInvalidUtf8(*s)) return FieldError("text", fmt::format("invalid UTF-8 at byte {}", *bad));
+  const std::pair<const char*, const std::string*> utf8_fields[] = {
+      {"id", &e.id}, {"community", &e.community}, {"actor", &e.actor}, {"text", &e.text}, {"title", &e.title},
+      {"message_id", &e.message_id}, {"inviter", &e.inviter}, {"linked_actor", &e.linked_actor}};
+  for (const auto& [name, s] : utf8_fields) {
+    if (auto bad = FindInvalidUtf8(*s)) return FieldError(name, fmt::format("invalid UTF-8 at byte {}", *bad));
   }
   if (e.mentions.size() > kMaxMentions) return FieldError("mentions", fmt::format("more than {} entries", kMaxMentions));
   if (e.attributes.size() > kMaxAttributes) return FieldError("attributes", fmt::format("more than {} entries", kMaxAttributes));

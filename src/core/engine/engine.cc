@@ -1,0 +1,371 @@
+#include "core/engine/engine.h"
+
+#include <algorithm>
+
+#include "common/hash.h"
+
+namespace qun {
+namespace {
+
+uint64_t DimKey(Platform p, std::string_view ext) {
+  return Hash64Pair(std::string_view(reinterpret_cast<const char*>(&p), 1), ext);
+}
+
+uint64_t MessageKey(uint32_t community, std::string_view message_id) {
+  return Hash64(message_id, 0x51ed27 + community);
+}
+
+uint32_t LeftReasonCode(std::string_view r) {
+  if (r == "removed") return 1;
+  if (r == "banned") return 2;
+  return 0;
+}
+
+bool IsVerifiedKey(std::string_view attr) {
+  return attr == "unionid" || attr == "phone_hash" || attr == "email_hash";
+}
+
+}  // namespace
+
+uint64_t EventKey(Platform p, std::string_view id) { return DimKey(p, id); }
+
+Engine::Engine() = default;
+Engine::~Engine() = default;
+
+uint32_t Engine::FindCommunity(Platform p, std::string_view ext_id) const {
+  return community_index_.Find(DimKey(p, ext_id), [&](uint32_t c) {
+    return communities_[c].platform == p && communities_[c].ext_id == ext_id;
+  });
+}
+
+uint32_t Engine::FindAccount(Platform p, std::string_view ext_id) const {
+  return account_index_.Find(DimKey(p, ext_id), [&](uint32_t a) {
+    return accounts_[a].platform == p && accounts_[a].ext_id == ext_id;
+  });
+}
+
+uint32_t Engine::FindMessage(uint32_t community, std::string_view message_id) const {
+  // Message ids are only compared by hash within a community (64 bits);
+  // the community check guards against cross-group reuse of ids.
+  return message_index_.Find(MessageKey(community, message_id),
+                             [&](uint32_t row) { return cols_.community[row] == community; });
+}
+
+StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const StoredIdCheck& same_stored) const {
+  StagedBatch b;
+  b.first_new_community = static_cast<uint32_t>(communities_.size());
+  b.first_new_account = static_cast<uint32_t>(accounts_.size());
+  FlatMap64 batch_keys, new_communities, new_accounts;
+  b.events.reserve(events.size());
+
+  auto community_id = [&](Platform p, const std::string& ext) -> uint32_t {
+    uint32_t c = FindCommunity(p, ext);
+    if (c != kNone) return c;
+    uint64_t k = DimKey(p, ext);
+    uint32_t i = new_communities.Find(k, [&](uint32_t i) {
+      return b.new_communities[i].platform == p && b.new_communities[i].ext_id == ext;
+    });
+    if (i != FlatMap64::kEmpty) return b.first_new_community + i;
+    i = static_cast<uint32_t>(b.new_communities.size());
+    b.new_communities.push_back(CommunityInfo{p, ext});
+    new_communities.Insert(k, i);
+    return b.first_new_community + i;
+  };
+  auto account_id = [&](Platform p, const std::string& ext) -> uint32_t {
+    uint32_t a = FindAccount(p, ext);
+    if (a != kNone) return a;
+    uint64_t k = DimKey(p, ext);
+    uint32_t i = new_accounts.Find(k, [&](uint32_t i) {
+      return b.new_accounts[i].platform == p && b.new_accounts[i].ext_id == ext;
+    });
+    if (i != FlatMap64::kEmpty) return b.first_new_account + i;
+    i = static_cast<uint32_t>(b.new_accounts.size());
+    AccountInfo info;
+    info.platform = p;
+    info.ext_id = ext;
+    b.new_accounts.push_back(std::move(info));
+    new_accounts.Insert(k, i);
+    return b.first_new_account + i;
+  };
+
+  for (Event& e : events) {
+    uint64_t key = EventKey(e.platform, e.id);
+    uint32_t stored = key_index_.Find(cols_.key, key, [&](uint32_t row) {
+      return !same_stored || same_stored(row, e);
+    });
+    if (stored != FlatKeyIndex::kEmpty) {
+      ++b.duplicates;
+      continue;
+    }
+    uint32_t in_batch = batch_keys.Find(key, [&](uint32_t i) {
+      return b.events[i].event.platform == e.platform && b.events[i].event.id == e.id;
+    });
+    if (in_batch != FlatMap64::kEmpty) {
+      ++b.duplicates;
+      continue;
+    }
+    StagedEvent se;
+    se.key = key;
+    se.seq = first_seq + b.events.size();
+    se.community = community_id(e.platform, e.community);
+    se.account = account_id(e.platform, e.actor);
+    if (e.type == EventType::kIdentityLinked) se.linked_account = account_id(e.linked_platform, e.linked_actor);
+    if (e.type == EventType::kMemberJoined && !e.inviter.empty()) se.inviter_account = account_id(e.platform, e.inviter);
+    if (e.type == EventType::kReportFiled && !e.target_member.empty())
+      se.target_account = account_id(e.platform, e.target_member);
+    se.event = std::move(e);
+    batch_keys.Insert(key, static_cast<uint32_t>(b.events.size()));
+    b.events.push_back(std::move(se));
+  }
+  return b;
+}
+
+uint32_t Engine::NewMember() {
+  members_.emplace_back();
+  ++live_members_;
+  return static_cast<uint32_t>(members_.size() - 1);
+}
+
+void Engine::MoveAccounts(uint32_t into, uint32_t from, const std::vector<uint32_t>& accounts) {
+  auto& src = members_[from].accounts;
+  auto& dst = members_[into].accounts;
+  for (uint32_t a : accounts) {
+    accounts_[a].member = into;
+    src.erase(std::remove(src.begin(), src.end(), a), src.end());
+    dst.push_back(a);
+  }
+  std::sort(dst.begin(), dst.end());
+}
+
+void Engine::AutoMerge(uint32_t a, uint32_t b, std::string reason, uint64_t after_seq, int64_t ts_ms) {
+  if (a == b) return;
+  for (const auto& [x, y] : separations_) {
+    uint32_t mx = accounts_[x].member, my = accounts_[y].member;
+    if ((mx == a && my == b) || (mx == b && my == a)) return;  // an operator separated them
+  }
+  uint32_t into = std::min(a, b), from = std::max(a, b);
+  MergeRecord r;
+  r.id = static_cast<uint32_t>(merges_.size() + 1);
+  r.after_seq = after_seq;
+  r.ts_ms = ts_ms;
+  r.into = into;
+  r.from = from;
+  r.accounts = members_[from].accounts;
+  r.reason = std::move(reason);
+  MoveAccounts(into, from, r.accounts);
+  members_[from].merged_into = into;
+  // Profile attributes of the merged-away member fill gaps in the survivor.
+  for (const auto& kv : members_[from].attributes) {
+    auto& attrs = members_[into].attributes;
+    auto it = std::lower_bound(attrs.begin(), attrs.end(), kv.first,
+                               [](const auto& p, const std::string& k) { return p.first < k; });
+    if (it == attrs.end() || it->first != kv.first) attrs.insert(it, kv);
+  }
+  --live_members_;
+  merges_.push_back(std::move(r));
+  uint32_t changed[2] = {into, from};
+  for (auto& m : modules_) m->OnIdentityChanged(*this, changed);
+}
+
+Result<uint32_t> Engine::Merge(uint32_t into, uint32_t from, std::string reason, int64_t ts_ms) {
+  if (into >= members_.size() || from >= members_.size())
+    return NotFound("no member " + std::to_string(into >= members_.size() ? into : from));
+  if (into == from) return InvalidArgument("cannot merge a member into itself");
+  if (members_[into].merged_into != kNone || members_[from].merged_into != kNone)
+    return FailedPrecondition("member " + std::to_string(members_[into].merged_into != kNone ? into : from) +
+                              " was merged into another member; merge the surviving member instead");
+  // Manual merges override earlier separations between these two people.
+  separations_.erase(std::remove_if(separations_.begin(), separations_.end(),
+                                    [&](const auto& p) {
+                                      uint32_t mx = accounts_[p.first].member, my = accounts_[p.second].member;
+                                      return (mx == into && my == from) || (mx == from && my == into);
+                                    }),
+                     separations_.end());
+  size_t before = merges_.size();
+  AutoMerge(into, from, "manual: " + reason, last_seq(), ts_ms);
+  if (merges_.size() == before) return Internal("merge was not recorded");
+  merges_.back().manual = true;
+  return merges_.back().id;
+}
+
+Status Engine::Unmerge(uint32_t merge_id, int64_t ts_ms) {
+  (void)ts_ms;
+  if (merge_id == 0 || merge_id > merges_.size()) return NotFound("no merge " + std::to_string(merge_id));
+  MergeRecord& r = merges_[merge_id - 1];
+  if (r.undone) return FailedPrecondition("merge " + std::to_string(merge_id) + " is already undone");
+  std::vector<uint32_t> back;
+  for (uint32_t a : r.accounts)
+    if (accounts_[a].member == r.into) back.push_back(a);
+  if (back.empty())
+    return FailedPrecondition("merge " + std::to_string(merge_id) +
+                              ": its accounts have since moved on (undo the later merge first)");
+  if (members_[r.from].merged_into != kNone) {
+    members_[r.from].merged_into = kNone;
+    ++live_members_;
+  }
+  MoveAccounts(r.from, r.into, back);
+  if (!members_[r.into].accounts.empty()) separations_.emplace_back(back.front(), members_[r.into].accounts.front());
+  r.undone = true;
+  uint32_t changed[2] = {r.into, r.from};
+  for (auto& m : modules_) m->OnIdentityChanged(*this, changed);
+  return Status::Ok();
+}
+
+void Engine::ApplyProfile(const StagedEvent& se, uint64_t seq) {
+  uint32_t acct = se.account;
+  for (const auto& [k, v] : se.event.attributes) {
+    uint32_t m = accounts_[acct].member;
+    if (k == "name") accounts_[acct].display_name = v;
+    auto& attrs = members_[m].attributes;
+    auto it = std::lower_bound(attrs.begin(), attrs.end(), k,
+                               [](const auto& p, const std::string& key) { return p.first < key; });
+    if (it != attrs.end() && it->first == k) it->second = v;
+    else attrs.insert(it, {k, v});
+    if (IsVerifiedKey(k) && !v.empty()) {
+      uint64_t vk = Hash64Pair(k, v);
+      uint32_t holder = verified_key_index_.FindFirst(vk);
+      if (holder == FlatMap64::kEmpty) {
+        verified_key_index_.Insert(vk, acct);
+      } else if (accounts_[holder].member != m) {
+        AutoMerge(accounts_[holder].member, m, "verified key " + k, seq, se.event.ts_ms);
+      }
+    }
+  }
+}
+
+void Engine::Apply(const StagedBatch& b) {
+  for (const auto& c : b.new_communities) {
+    community_index_.Insert(DimKey(c.platform, c.ext_id), static_cast<uint32_t>(communities_.size()));
+    communities_.push_back(c);
+  }
+  for (const auto& a : b.new_accounts) {
+    uint32_t id = static_cast<uint32_t>(accounts_.size());
+    account_index_.Insert(DimKey(a.platform, a.ext_id), id);
+    accounts_.push_back(a);
+    uint32_t m = NewMember();
+    accounts_[id].member = m;
+    members_[m].accounts.push_back(id);
+  }
+  const uint32_t first_row = static_cast<uint32_t>(cols_.size());
+  size_t n = cols_.size() + b.events.size();
+  cols_.ts.reserve(n);
+  cols_.account.reserve(n);
+  cols_.community.reserve(n);
+  cols_.type.reserve(n);
+  cols_.aux.reserve(n);
+  cols_.key.reserve(n);
+  for (const StagedEvent& se : b.events) {
+    const Event& e = se.event;
+    const uint32_t row = static_cast<uint32_t>(cols_.size());
+    uint32_t aux = kNone;
+    switch (e.type) {
+      case EventType::kMessagePosted:
+        if (!e.reply_to.empty()) aux = FindMessage(se.community, e.reply_to);
+        message_index_.Insert(MessageKey(se.community, e.message_id.empty() ? e.id : e.message_id), row);
+        break;
+      case EventType::kMessageEdited:
+      case EventType::kMessageRecalled:
+      case EventType::kReactionAdded:
+        aux = FindMessage(se.community, e.message_id);
+        break;
+      case EventType::kMemberJoined:
+        aux = se.inviter_account;
+        break;
+      case EventType::kMemberLeft:
+        aux = LeftReasonCode(e.reason);
+        break;
+      case EventType::kContentPublished:
+      case EventType::kContentViewed:
+      case EventType::kContentClicked: {
+        uint64_t k = Hash64(e.content_id);
+        uint32_t c = content_index_.Find(k, [&](uint32_t i) { return contents_[i].content_id == e.content_id; });
+        if (c == FlatMap64::kEmpty) {
+          c = static_cast<uint32_t>(contents_.size());
+          contents_.push_back(ContentInfo{e.content_id, ContentCategory::kValue, se.community, kNone});
+          content_index_.Insert(k, c);
+        }
+        if (e.type == EventType::kContentPublished) {
+          contents_[c].category = ParseContentCategory(e.category).value_or(ContentCategory::kValue);
+          contents_[c].community = se.community;
+          contents_[c].published_row = row;
+        }
+        aux = c;
+        break;
+      }
+      case EventType::kActivityJoined: {
+        uint64_t k = Hash64(e.activity_id);
+        uint32_t a = activity_index_.Find(k, [&](uint32_t i) { return activities_[i] == e.activity_id; });
+        if (a == FlatMap64::kEmpty) {
+          a = static_cast<uint32_t>(activities_.size());
+          activities_.push_back(e.activity_id);
+          activity_index_.Insert(k, a);
+        }
+        aux = a;
+        break;
+      }
+      case EventType::kOrderPaid:
+      case EventType::kOrderRefunded: {
+        std::string cur = e.currency.empty() ? "CNY" : e.currency;
+        auto it = std::find(currencies_.begin(), currencies_.end(), cur);
+        uint32_t ci = static_cast<uint32_t>(it - currencies_.begin());
+        if (it == currencies_.end()) currencies_.push_back(cur);
+        aux = static_cast<uint32_t>(orders_.size());
+        orders_.push_back(OrderInfo{e.amount_minor, row, ci});
+        break;
+      }
+      case EventType::kSurveyAnswered:
+        aux = static_cast<uint32_t>(e.nps);
+        break;
+      case EventType::kReportFiled:
+        if (se.target_account != kNone) {
+          aux = se.target_account;
+        } else {
+          uint32_t msg = FindMessage(se.community, e.target_message);
+          aux = msg == kNone ? kNone : cols_.account[msg];
+        }
+        break;
+      case EventType::kIdentityLinked:
+        aux = se.linked_account;
+        break;
+      default:
+        break;
+    }
+    cols_.ts.push_back(ToEngineSeconds(e.ts_ms));
+    cols_.account.push_back(se.account);
+    cols_.community.push_back(se.community);
+    cols_.type.push_back(e.type);
+    cols_.aux.push_back(aux);
+    cols_.key.push_back(se.key);
+    key_index_.Insert(cols_.key, row);
+    // Identity changes take effect after the event that causes them.
+    if (e.type == EventType::kIdentityLinked) {
+      AutoMerge(accounts_[se.account].member, accounts_[se.linked_account].member,
+                "identity.linked event " + e.id, se.seq, e.ts_ms);
+    } else if (e.type == EventType::kProfileUpdated) {
+      ApplyProfile(se, se.seq);
+    }
+  }
+  const uint32_t end_row = static_cast<uint32_t>(cols_.size());
+  if (end_row > first_row)
+    for (auto& m : modules_) m->OnAppended(*this, first_row, end_row);
+}
+
+size_t Engine::MemoryBytes() const {
+  size_t bytes = cols_.ts.capacity() * 4 + cols_.account.capacity() * 4 + cols_.community.capacity() * 4 +
+                 cols_.type.capacity() + cols_.aux.capacity() * 4 + cols_.key.capacity() * 8;
+  bytes += key_index_.MemoryBytes() + community_index_.MemoryBytes() + account_index_.MemoryBytes() +
+           message_index_.MemoryBytes() + content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
+           verified_key_index_.MemoryBytes();
+  for (const auto& c : communities_) bytes += sizeof(c) + c.ext_id.capacity();
+  for (const auto& a : accounts_) bytes += sizeof(a) + a.ext_id.capacity() + a.display_name.capacity();
+  for (const auto& m : members_) {
+    bytes += sizeof(m) + m.accounts.capacity() * 4;
+    for (const auto& kv : m.attributes) bytes += sizeof(kv) + kv.first.capacity() + kv.second.capacity();
+  }
+  bytes += orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo);
+  for (const auto& m : merges_) bytes += sizeof(m) + m.accounts.capacity() * 4 + m.reason.capacity();
+  for (const auto& m : modules_) bytes += m->MemoryBytes();
+  return bytes;
+}
+
+}  // namespace qun

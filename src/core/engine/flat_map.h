@@ -1,0 +1,122 @@
+// Compact open-addressing hash indexes for the engine (linear probing,
+// power-of-two capacity). Keys are already 64-bit hashes, so entries with the
+// same key may be distinct things: lookups visit every entry with the key and
+// the caller confirms the real identity (ids, strings) it cares about.
+//
+// FlatMap64    u64 key -> u32 value, 12 bytes per slot.
+// FlatKeyIndex u32 rows whose key lives in an external column (the event
+//              log's key column), 4 bytes per slot.
+//
+// Thread-safety: none; owned by the Engine.
+#ifndef QUN_CORE_ENGINE_FLAT_MAP_H_
+#define QUN_CORE_ENGINE_FLAT_MAP_H_
+
+#include <cstdint>
+#include <vector>
+
+namespace qun {
+
+class FlatMap64 {
+ public:
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+
+  void Insert(uint64_t key, uint32_t value) {
+    if ((size_ + 1) * 4 > values_.size() * 3) Grow();
+    Place(key, value);
+    ++size_;
+  }
+  // Calls fn(value) for each entry with `key` until fn returns true; returns
+  // the value fn accepted, or kEmpty.
+  template <typename Fn>
+  uint32_t Find(uint64_t key, Fn&& fn) const {
+    if (values_.empty()) return kEmpty;
+    size_t mask = values_.size() - 1;
+    for (size_t i = Mix(key) & mask;; i = (i + 1) & mask) {
+      if (values_[i] == kEmpty) return kEmpty;
+      if (keys_[i] == key && fn(values_[i])) return values_[i];
+    }
+  }
+  uint32_t FindFirst(uint64_t key) const {
+    return Find(key, [](uint32_t) { return true; });
+  }
+  size_t size() const { return size_; }
+  size_t MemoryBytes() const { return keys_.capacity() * 8 + values_.capacity() * 4; }
+  void Clear() { keys_.clear(); values_.clear(); size_ = 0; }
+
+ private:
+  static uint64_t Mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+  }
+  void Place(uint64_t key, uint32_t value) {
+    size_t mask = values_.size() - 1;
+    size_t i = Mix(key) & mask;
+    while (values_[i] != kEmpty) i = (i + 1) & mask;
+    keys_[i] = key;
+    values_[i] = value;
+  }
+  void Grow() {
+    std::vector<uint64_t> old_keys = std::move(keys_);
+    std::vector<uint32_t> old_values = std::move(values_);
+    size_t cap = old_values.empty() ? 64 : old_values.size() * 2;
+    keys_.assign(cap, 0);
+    values_.assign(cap, kEmpty);
+    for (size_t i = 0; i < old_values.size(); ++i)
+      if (old_values[i] != kEmpty) Place(old_keys[i], old_values[i]);
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> values_;
+  size_t size_ = 0;
+};
+
+class FlatKeyIndex {
+ public:
+  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
+
+  // `keys` is the column that holds each row's key; it must outlive lookups.
+  void Insert(const std::vector<uint64_t>& keys, uint32_t row) {
+    if ((size_ + 1) * 10 > slots_.size() * 7) Grow(keys);
+    Place(keys, row);
+    ++size_;
+  }
+  // First row with `key`, or kEmpty; fn(row) filters as in FlatMap64::Find.
+  template <typename Fn>
+  uint32_t Find(const std::vector<uint64_t>& keys, uint64_t key, Fn&& fn) const {
+    if (slots_.empty()) return kEmpty;
+    size_t mask = slots_.size() - 1;
+    for (size_t i = key & mask;; i = (i + 1) & mask) {
+      uint32_t r = slots_[i];
+      if (r == kEmpty) return kEmpty;
+      if (keys[r] == key && fn(r)) return r;
+    }
+  }
+  uint32_t FindFirst(const std::vector<uint64_t>& keys, uint64_t key) const {
+    return Find(keys, key, [](uint32_t) { return true; });
+  }
+  size_t MemoryBytes() const { return slots_.capacity() * 4; }
+  void Reserve(const std::vector<uint64_t>& keys, size_t n) {
+    while (n * 10 > slots_.size() * 7) Grow(keys);
+  }
+
+ private:
+  void Place(const std::vector<uint64_t>& keys, uint32_t row) {
+    size_t mask = slots_.size() - 1;
+    size_t i = keys[row] & mask;
+    while (slots_[i] != kEmpty) i = (i + 1) & mask;
+    slots_[i] = row;
+  }
+  void Grow(const std::vector<uint64_t>& keys) {
+    std::vector<uint32_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, kEmpty);
+    for (uint32_t r : old)
+      if (r != kEmpty) Place(keys, r);
+  }
+  std::vector<uint32_t> slots_;
+  size_t size_ = 0;
+};
+
+}  // namespace qun
+
+#endif  // QUN_CORE_ENGINE_FLAT_MAP_H_

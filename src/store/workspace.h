@@ -1,0 +1,85 @@
+// Workspace: one data directory opened for use — the durable store (SQLite,
+// WAL) plus the engine rebuilt from it — and the ingest path that keeps the
+// two in step. Every surface (CLI commands, the HTTP server) goes through it.
+//
+// Ingest: events are validated, staged by the engine, committed by the store
+// in one transaction per batch, then applied to the engine. An event is
+// acknowledged (counted as imported) only after its transaction committed.
+//
+// Thread-safety: Ingest, Merge and Unmerge serialize on an internal writer
+// mutex. Readers take `ReadLock()` (shared) while they look at engine();
+// writers hold the exclusive lock only while applying a committed batch.
+#ifndef QUN_STORE_WORKSPACE_H_
+#define QUN_STORE_WORKSPACE_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/engine/engine.h"
+#include "qun/event.h"
+#include "qun/status.h"
+
+namespace qun {
+
+class SqliteStore;
+
+struct WorkspaceOptions {
+  bool read_only = false;   // open for queries only (no ingest)
+  bool create = true;       // create the data directory when missing
+};
+
+struct IngestSummary {
+  uint64_t imported = 0;    // new events committed
+  uint64_t duplicates = 0;  // already stored (or repeated within the input)
+  uint64_t rejected = 0;    // invalid (only with skip-invalid; else the call fails)
+};
+
+class Workspace {
+ public:
+  // Opens (creating if allowed) the data directory and rebuilds the engine.
+  // Unavailable when another process holds the writer lock; DataLoss when the
+  // store is unreadable; FailedPrecondition for a newer schema.
+  static Result<std::unique_ptr<Workspace>> Open(const std::string& data_dir, WorkspaceOptions options = {});
+  ~Workspace();
+
+  const std::string& data_dir() const { return data_dir_; }
+  const Engine& engine() const { return *engine_; }
+  std::shared_lock<std::shared_mutex> ReadLock() const { return std::shared_lock(state_mutex_); }
+
+  // Commits `events` (already validated) as one atomic batch and applies it.
+  // On error nothing of the batch is stored or applied.
+  Result<IngestSummary> IngestBatch(std::vector<Event> events);
+
+  // Manual identity operations, persisted and applied (see Engine).
+  Result<uint32_t> Merge(uint32_t into, uint32_t from, const std::string& reason);
+  Status Unmerge(uint32_t merge_id, const std::string& reason);
+
+  // The stored canonical JSON of event `seq`, or NotFound.
+  Result<std::string> EventJson(uint64_t seq) const;
+
+  // Appends a line to the import log (what was imported from where).
+  Status RecordImport(std::string_view source, const IngestSummary& summary);
+
+  SqliteStore& store() { return *store_; }
+  bool read_only() const { return read_only_; }
+
+ private:
+  Workspace() = default;
+  Status Rebuild();
+  std::string data_dir_;
+  bool read_only_ = false;
+  int lock_fd_ = -1;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Engine> engine_;
+  std::mutex writer_mutex_;
+  mutable std::shared_mutex state_mutex_;
+};
+
+}  // namespace qun
+
+#endif  // QUN_STORE_WORKSPACE_H_
