@@ -23,11 +23,11 @@ def main():
     best = []
     n = 0
     for _ in range(reps):
-        s = time.perf_counter()
+        s = time.thread_time()  # CPU seconds, like the C++ side
         n = 0
         for _ in a.iter(text):
             n += 1
-        best.append(len(raw) / 1e6 / (time.perf_counter() - s))
+        best.append(len(raw) / 1e6 / (time.thread_time() - s))
     best.sort()
     print("pyahocorasick_build_s %.3f" % (t1 - t0))
     print("pyahocorasick_matches %d" % n)

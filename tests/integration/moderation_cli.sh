@@ -11,7 +11,7 @@ printf '微信\tads\nsex\n' > "$work/lex.txt"
 mkdir "$work/lexdir"; printf '法轮功\n' > "$work/lexdir/politics.txt"; printf 'x\ty\tz\tw\n' > "$work/lexdir/README"
 printf '加我微 信\n{"text":"Essex and ｓｅｘ"}\nhello\n法輪功\n' > "$work/in.txt"
 out="$("$QUN" moderate --lexicon "$work/lex.txt" --lexicon "$work/lexdir" --json "$work/in.txt" 2>/dev/null)"
-check "line 1" '{"verdict":"flag","matches":[{"word":"微信","category":"lex","start":6,"end":13}],"masked":"加我* *"}' "$(sed -n 1p <<<"$out")"
+check "line 1" '{"verdict":"flag","matches":[{"word":"微信","category":"ads","start":6,"end":13}],"masked":"加我* *"}' "$(sed -n 1p <<<"$out")"
 check "line 2" '{"verdict":"flag","matches":[{"word":"sex","category":"lex","start":10,"end":19}],"masked":"Essex and ***"}' "$(sed -n 2p <<<"$out")"
 check "line 3" '{"verdict":"allow","matches":[],"masked":"hello"}' "$(sed -n 3p <<<"$out")"
 check "line 4" '{"verdict":"flag","matches":[{"word":"法轮功","category":"politics","start":0,"end":9}],"masked":"***"}' "$(sed -n 4p <<<"$out")"
@@ -34,7 +34,7 @@ check "pending items" 2 "$n"
 id="$("$QUN" review list --data-dir "$work/data" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')"
 "$QUN" review decide "$id" overturn --reviewer alice --note "fine" --data-dir "$work/data" --json >/dev/null
 stats="$("$QUN" review stats --data-dir "$work/data" --json)"
-check "fp rate" '{"rules":[{"rule":"lexicon:lex","pending":1,"confirmed":0,"overturned":1,"false_positive_rate":1.0000}]}' "$stats"
+check "fp rate" '{"rules":[{"rule":"lexicon:ads","pending":1,"confirmed":0,"overturned":0,"false_positive_rate":null},{"rule":"lexicon:lex","pending":0,"confirmed":0,"overturned":1,"false_positive_rate":1.0000}]}' "$stats"
 set +e
 "$QUN" review decide 999 confirm --reviewer a --data-dir "$work/data" >/dev/null 2>&1; check "unknown item exit" 4 $?
 set -e
