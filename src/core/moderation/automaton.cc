@@ -161,12 +161,18 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   a.states_ = trie.size();
 
   // Outputs, failure and report links (breadth first).
+  if (cells.size() >= static_cast<size_t>(kReports))
+    return ResourceExhausted("lexicon too large: the automaton would exceed 2^30 cells");
   a.out_.assign(cells.size(), 0);
   a.next_report_.assign(cells.size(), -1);
+  std::vector<int32_t>& fail = a.fail_;
+  std::vector<int32_t>& report = a.report_;
+  fail.assign(cells.size(), 0);
+  report.assign(cells.size(), -1);
   for (size_t n = 0; n < trie.size(); ++n) {
     if (trie[n].pattern >= 0) {
       a.out_[da_of[n]] = static_cast<uint32_t>(trie[n].pattern);
-      cells[da_of[n]].report = da_of[n];
+      report[da_of[n]] = da_of[n];
     }
   }
   queue.push_back(0);
@@ -178,7 +184,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
       int32_t t = da_of[child];
       int32_t f = 0;
       if (s != 0) {
-        f = cells[s].fail;
+        f = fail[s];
         for (;;) {
           int32_t g = cells[f].base + static_cast<int32_t>(label);
           if (cells[g].check == f) {
@@ -186,21 +192,24 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
             break;
           }
           if (f == 0) break;
-          f = cells[f].fail;
+          f = fail[f];
         }
       }
-      cells[t].fail = f;
-      int32_t inherited = cells[f].report;
-      if (cells[t].report == t) a.next_report_[t] = inherited;
-      else cells[t].report = inherited;
+      fail[t] = f;
+      int32_t inherited = report[f];
+      if (report[t] == t) a.next_report_[t] = inherited;
+      else report[t] = inherited;
       queue.push_back(child);
     }
   }
+  for (size_t st = 0; st < cells.size(); ++st)
+    if (report[st] >= 0) cells[st].base |= kReports;
   return a;
 }
 
 size_t Automaton::MemoryBytes() const {
-  return cells_.size() * sizeof(Cell) + out_.size() * sizeof(uint32_t) +
+  return cells_.size() * sizeof(Cell) + (fail_.size() + report_.size()) * sizeof(int32_t) +
+         out_.size() * sizeof(uint32_t) +
          next_report_.size() * sizeof(int32_t) + bmp_.size() * sizeof(uint16_t) +
          astral_.size() * (sizeof(char32_t) + sizeof(uint16_t) + 16);
 }

@@ -4,8 +4,9 @@
 // alphabet (ids 1..A by descending frequency in the keys; 0 = "in no key",
 // which sends the automaton straight back to the root). The goto function is
 // a double-array trie: the child of state s on label c is t = base[s] + c
-// when check[t] == s. Each state's base, check, failure link and report link
-// sit together in one 16-byte cell, so a step touches one cache line.
+// when check[t] == s. base and check share one 8-byte cell (a flag bit in
+// base says "this state reports"), so a step touches one small cache
+// footprint; failure and report links live in separate, colder arrays.
 //
 // Immutable once built; every const method is thread-safe.
 #ifndef QUN_CORE_MODERATION_AUTOMATON_H_
@@ -38,7 +39,7 @@ class Automaton {
     int32_t s = 0;
     for (size_t i = 0; i < n; ++i) {
       s = Step(s, Label(chars[i]));
-      if (cells_[s].report >= 0) Report(s, i + 1, on_match);
+      if (cells_[s].base & kReports) Report(s, i + 1, on_match);
     }
   }
 
@@ -65,7 +66,7 @@ class Automaton {
         label = cp < 0 ? 0 : Label(static_cast<char32_t>(cp));
       }
       s = Step(s, label);
-      if (cells_[s].report >= 0) Report(s, i, on_match);
+      if (cells_[s].base & kReports) Report(s, i, on_match);
     }
   }
 
@@ -76,11 +77,11 @@ class Automaton {
 
  private:
   struct Cell {
-    int32_t base = 0;
+    int32_t base = 0;     // low 30 bits: base; kReports: report_[state] >= 0
     int32_t check = -1;   // parent state; -1 = free slot
-    int32_t fail = 0;
-    int32_t report = -1;  // nearest state on the failure chain (itself included) that ends a key
   };
+  static constexpr int32_t kReports = 1 << 30;
+  static constexpr int32_t kBaseMask = kReports - 1;
 
   uint32_t Label(char32_t cp) const {
     if (cp < 0x10000) return bmp_[cp];
@@ -91,19 +92,21 @@ class Automaton {
   int32_t Step(int32_t s, uint32_t label) const {
     if (label == 0) return 0;
     for (;;) {
-      int32_t t = cells_[s].base + static_cast<int32_t>(label);
+      int32_t t = (cells_[s].base & kBaseMask) + static_cast<int32_t>(label);
       if (cells_[t].check == s) return t;
       if (s == 0) return 0;
-      s = cells_[s].fail;
+      s = fail_[s];
     }
   }
 
   template <typename F>
   void Report(int32_t s, size_t end, F& on_match) const {
-    for (int32_t r = cells_[s].report; r >= 0; r = next_report_[r]) on_match(end, out_[r]);
+    for (int32_t r = report_[s]; r >= 0; r = next_report_[r]) on_match(end, out_[r]);
   }
 
   std::vector<Cell> cells_;
+  std::vector<int32_t> fail_;           // per state: failure link
+  std::vector<int32_t> report_;         // per state: nearest state on the failure chain (itself included) ending a key
   std::vector<uint32_t> out_;           // per state: pattern id it ends (when terminal)
   std::vector<int32_t> next_report_;    // per terminal state: next terminal on its failure chain
   std::vector<uint16_t> bmp_;           // code point -> label, plane 0
