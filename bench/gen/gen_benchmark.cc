@@ -24,7 +24,10 @@ void BM_GenerateEvents(benchmark::State& state) {
   for (auto _ : state) {
     auto g = qun::gen::Generator::Create(Options(state));
     int64_t n = 0;
-    while ((*g)->NextDay([&](const qun::Event& e) { benchmark::DoNotOptimize(e.ts_ms); ++n; })) {
+    while ((*g)->NextDay([&](const qun::Event& e) {
+      benchmark::DoNotOptimize(e.ts_ms);
+      ++n;
+    })) {
     }
     events += n;
   }

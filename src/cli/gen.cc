@@ -1,16 +1,16 @@
 // qun gen: writes a deterministic synthetic community as canonical NDJSON
 // (the model is in src/core/gen/, documented in docs/gen.md). This file only
 // parses options, reads the corpus, and writes the stream.
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <string>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/command.h"
 #include "cli/progress.h"
@@ -40,7 +40,8 @@ struct GenFlags {
 Result<std::array<double, 4>> ParseMix(std::string_view s) {
   auto parts = SplitString(s, ':');
   if (parts.size() != 4)
-    return InvalidArgument(fmt::format("--content-mix '{}': expected four weights value:promo:interaction:brand", s));
+    return InvalidArgument(
+        fmt::format("--content-mix '{}': expected four weights value:promo:interaction:brand", s));
   std::array<double, 4> mix{};
   for (size_t i = 0; i < 4; ++i) {
     std::string part(TrimWhitespace(parts[i]));
@@ -100,7 +101,8 @@ Status RunGen(const GenFlags& flags) {
   // place: renaming over a device or a symlink would replace it.
   std::error_code ec;
   auto st = std::filesystem::symlink_status(flags.out, ec);
-  const bool in_place = to_stdout || (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st));
+  const bool in_place =
+      to_stdout || (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st));
   std::string tmp_path = in_place ? flags.out : flags.out + ".partial";
   std::FILE* f = to_stdout ? stdout : std::fopen(tmp_path.c_str(), "wb");
   if (f == nullptr) return NotFound(fmt::format("{}: {}", tmp_path, std::strerror(errno)));
@@ -133,7 +135,8 @@ Status RunGen(const GenFlags& flags) {
   if (!to_stdout && std::fclose(f) != 0) write_failed = true;
   if (write_failed) {
     if (!in_place) std::remove(tmp_path.c_str());
-    return Unavailable(fmt::format("{}: write failed: {}", to_stdout ? "stdout" : tmp_path, std::strerror(errno)));
+    return Unavailable(
+        fmt::format("{}: write failed: {}", to_stdout ? "stdout" : tmp_path, std::strerror(errno)));
   }
   if (!in_place && std::rename(tmp_path.c_str(), flags.out.c_str()) != 0)
     return Unavailable(fmt::format("rename {} -> {}: {}", tmp_path, flags.out, std::strerror(errno)));
@@ -160,8 +163,8 @@ Status RunGen(const GenFlags& flags) {
   } else {
     std::FILE* h = to_stdout ? stderr : stdout;
     std::fprintf(h, "wrote %llu events (%.1f MB) to %s in %.1fs (%.0f events/s)\n",
-                 static_cast<unsigned long long>(events), bytes / 1e6, to_stdout ? "stdout" : flags.out.c_str(),
-                 secs, secs > 0 ? events / secs : 0.0);
+                 static_cast<unsigned long long>(events), bytes / 1e6,
+                 to_stdout ? "stdout" : flags.out.c_str(), secs, secs > 0 ? events / secs : 0.0);
     std::fprintf(h, "%lld members in %d communities, %lld potential members, %d days from %s (%s)\n",
                  static_cast<long long>(generator->members_joined()), o.communities,
                  static_cast<long long>(generator->prospects()), o.days, FormatDate(o.start_day).c_str(),
@@ -191,7 +194,8 @@ void SetupGen(CLI::App& root) {
                   "Communities, on platforms in the rotation wecom, telegram, discord, wecom, slack, wechat")
       ->default_val(3)
       ->check(CLI::Range(1, gen::kMaxGenCommunities));
-  sub->add_option("--start", flags->start, "First day, YYYY-MM-DD (local to --tz)")->default_val("2026-01-01");
+  sub->add_option("--start", flags->start, "First day, YYYY-MM-DD (local to --tz)")
+      ->default_val("2026-01-01");
   sub->add_option("--tz", flags->tz, "IANA time zone of the daily and weekly rhythm, e.g. Asia/Shanghai")
       ->default_val("UTC");
   sub->add_option("--messages-per-member-day", flags->rate,

@@ -1,8 +1,8 @@
 #include "core/gen/corpus.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "common/strings.h"
 
@@ -88,7 +88,8 @@ Result<Corpus> ParseCorpus(std::string_view content) {
       int label = 0;
       auto [p, ec] = std::from_chars(label_s.data(), label_s.data() + label_s.size(), label);
       if (ec != std::errc() || p != label_s.data() + label_s.size())
-        return InvalidArgument(fmt::format("line {}: label '{}' is not an integer", line_of[r], Excerpt(label_s)));
+        return InvalidArgument(
+            fmt::format("line {}: label '{}' is not an integer", line_of[r], Excerpt(label_s)));
       std::string text = f[1];
       for (size_t k = 2; k < f.size(); ++k) text += "," + f[k];
       AddText(label > 0 ? corpus.positive : corpus.negative, text);

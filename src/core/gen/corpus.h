@@ -16,9 +16,9 @@
 namespace qun::gen {
 
 struct Corpus {
-  std::vector<std::string> positive;  // label 1 (or any label > 0)
-  std::vector<std::string> negative;  // label 0
-  std::vector<std::string> unlabeled; // plain-text lines
+  std::vector<std::string> positive;   // label 1 (or any label > 0)
+  std::vector<std::string> negative;   // label 0
+  std::vector<std::string> unlabeled;  // plain-text lines
   size_t size() const { return positive.size() + negative.size() + unlabeled.size(); }
   bool empty() const { return size() == 0; }
 };

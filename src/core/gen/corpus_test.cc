@@ -13,7 +13,8 @@ namespace qun::gen {
 namespace {
 
 TEST(Corpus, ParsesLabeledCsvWithQuotes) {
-  auto c = ParseCorpus("label,review\r\n1,很快，好吃\r\n0,\"太慢了, 还洒了\"\n1,\"多行\n评论\"\n0,\"引号\"\"内\"\"\"\n");
+  auto c = ParseCorpus(
+      "label,review\r\n1,很快，好吃\r\n0,\"太慢了, 还洒了\"\n1,\"多行\n评论\"\n0,\"引号\"\"内\"\"\"\n");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_EQ(c->positive.size(), 2u);
   ASSERT_EQ(c->negative.size(), 2u);

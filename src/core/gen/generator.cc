@@ -1,11 +1,11 @@
 #include "core/gen/generator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/gen/rng.h"
 #include "core/gen/text.h"
@@ -18,23 +18,23 @@ constexpr int64_t kDiscordEpochMs = 1420070400000LL;
 constexpr int64_t kMsPerMin = 60'000;
 
 // Every constant of the model is named here and documented in docs/gen.md.
-constexpr double kPropensitySigma = 1.3;     // log-normal sigma of message rates
-constexpr double kDecayFloor = 0.25;         // share of the rate that never decays
-constexpr double kDecayMedianDays = 40;      // median engagement time constant
-constexpr double kSilentRate = 0.03;         // rate multiplier while silent
-constexpr double kSilentHazard = 0.02;       // / (1 + 2 * relative rate), per day
-constexpr double kResurrectHazard = 0.004;   // silent -> active, per day
+constexpr double kPropensitySigma = 1.3;    // log-normal sigma of message rates
+constexpr double kDecayFloor = 0.25;        // share of the rate that never decays
+constexpr double kDecayMedianDays = 40;     // median engagement time constant
+constexpr double kSilentRate = 0.03;        // rate multiplier while silent
+constexpr double kSilentHazard = 0.02;      // / (1 + 2 * relative rate), per day
+constexpr double kResurrectHazard = 0.004;  // silent -> active, per day
 constexpr double kLeaveHazardActive = 0.0015;
 constexpr double kLeaveHazardLowRate = 0.002;  // / (1 + relative rate), per day
 constexpr double kLeaveHazardSilent = 0.01;
-constexpr double kSeedCohortShare = 0.08;    // members already there on day 0
+constexpr double kSeedCohortShare = 0.08;  // members already there on day 0
 constexpr double kSpammerShare = 0.008;
 constexpr double kInviteShare = 0.3;
 constexpr double kInviteShareCampaign = 0.5;
 constexpr double kReplyShare = 0.35;
 constexpr double kQuestionShare = 0.15;
 constexpr double kMentionShare = 0.05;
-constexpr double kAdShare = 0.0015;          // ads from ordinary members
+constexpr double kAdShare = 0.0015;  // ads from ordinary members
 constexpr double kBannedWordShare = 0.002;
 constexpr double kEditShare = 0.02;
 constexpr double kRecallShare = 0.008;
@@ -45,7 +45,7 @@ constexpr double kLinkedShare = 0.06;
 constexpr double kProfileShare = 0.45;
 constexpr double kVisitsPerJoin = 2.5;
 constexpr double kProspectSignup = 0.12;
-constexpr int kPoolSize = 2048;              // preferential-attachment ring
+constexpr int kPoolSize = 2048;  // preferential-attachment ring
 
 // Relative weights of local hours 0..23: a lunch peak at 12 and an evening
 // peak at 20-21, quiet nights.
@@ -56,12 +56,15 @@ constexpr double kWeekdayFactor[7] = {1.0, 1.05, 1.05, 1.0, 0.95, 0.75, 0.7};
 // Click-through given a view, by content category.
 constexpr double kClickRate[4] = {0.12, 0.08, 0.2, 0.05};
 constexpr std::string_view kEmoji[] = {"👍", "❤️", "😂", "🎉", "🙏", "🔥", "👏", "😮"};
-constexpr std::string_view kSlackEmoji[] = {"+1", "heart", "joy", "tada", "pray", "fire", "clap", "open_mouth"};
-constexpr std::string_view kZhRegions[] = {"广东", "浙江", "江苏", "北京", "上海", "四川", "湖北", "山东", "福建", "河南"};
+constexpr std::string_view kSlackEmoji[] = {"+1",   "heart", "joy",  "tada",
+                                            "pray", "fire",  "clap", "open_mouth"};
+constexpr std::string_view kZhRegions[] = {"广东", "浙江", "江苏", "北京", "上海",
+                                           "四川", "湖北", "山东", "福建", "河南"};
 constexpr std::string_view kEnRegions[] = {"US", "GB", "DE", "IN", "CA", "SG", "BR", "FR", "AU", "JP"};
 constexpr std::string_view kGenders[] = {"female", "male", "female", "male", "unknown"};
 constexpr std::string_view kAgeBands[] = {"18-24", "25-34", "25-34", "35-44", "35-44", "45-54", "55+"};
-constexpr std::string_view kOperatorNames[] = {"ZhangWei", "LiNa", "WangFang", "LiuYang", "ChenJing", "YangLi"};
+constexpr std::string_view kOperatorNames[] = {"ZhangWei", "LiNa",     "WangFang",
+                                               "LiuYang",  "ChenJing", "YangLi"};
 
 enum ActorKind : uint8_t { kMember = 0, kOperator = 1, kProspect = 2 };
 enum MemberStatus : uint8_t { kActive = 0, kSilent = 1, kLeft = 2 };
@@ -73,29 +76,29 @@ enum MessageKind : int32_t { kText = 0, kImage = 1, kFile = 2 };
 // `ref`, `other` and `value` mean depends on `type` (see Render).
 struct Action {
   int64_t ts;
-  uint64_t serial;   // unique per run, in generation order: the event id
-  uint64_t ref;      // referenced message/order serial, content/activity number
-  uint32_t actor;    // member index, community index (operator) or prospect number
-  uint32_t other;    // inviter, mentioned / linked / reported member
-  int32_t value;     // channel, reason, kind, category, amount, nps, emoji, bits
+  uint64_t serial;  // unique per run, in generation order: the event id
+  uint64_t ref;     // referenced message/order serial, content/activity number
+  uint32_t actor;   // member index, community index (operator) or prospect number
+  uint32_t other;   // inviter, mentioned / linked / reported member
+  int32_t value;    // channel, reason, kind, category, amount, nps, emoji, bits
   uint16_t community;
   uint8_t type;
-  uint8_t aux;       // low 2 bits ActorKind, next 4 bits TextStyle
+  uint8_t aux;  // low 2 bits ActorKind, next 4 bits TextStyle
 };
 static_assert(sizeof(Action) == 40);
 
 struct Member {
-  float base;          // message rate per day at (re)activation
-  float tau;           // engagement decay time constant, days
+  float base;  // message rate per day at (re)activation
+  float tau;   // engagement decay time constant, days
   float checkin_p;
-  float buy_rate;      // orders per day
+  float buy_rate;  // orders per day
   int64_t last_msg_ts = 0;
   uint64_t last_msg_serial = 0;
   uint32_t partner = kNone;
   uint32_t last_activity = 0;  // activity number + 1 joined last
-  int32_t epoch_day;   // day index of the (re)activation
+  int32_t epoch_day;           // day index of the (re)activation
   uint16_t community;
-  uint16_t last_survey = 0;    // survey number + 1 answered last
+  uint16_t last_survey = 0;  // survey number + 1 answered last
   uint8_t status = kActive;
   bool spammer = false;
 };
@@ -302,12 +305,14 @@ Status ValidateGenOptions(const GenOptions& o) {
   if (o.days < 1 || o.days > kMaxGenDays)
     return InvalidArgument(fmt::format("days: {} is outside 1..{}", o.days, kMaxGenDays));
   if (o.communities < 1 || o.communities > kMaxGenCommunities)
-    return InvalidArgument(fmt::format("communities: {} is outside 1..{}", o.communities, kMaxGenCommunities));
+    return InvalidArgument(
+        fmt::format("communities: {} is outside 1..{}", o.communities, kMaxGenCommunities));
   // Every event must fall inside the accepted range 2000-01-01 .. 2100-01-01.
   if (o.start_day < DaysFromCivil(2000, 1, 2) || o.start_day + o.days > DaysFromCivil(2099, 12, 31))
     return InvalidArgument("start: the generated days must lie between 2000-01-02 and 2099-12-30");
   if (!(o.messages_per_member_day > 0) || o.messages_per_member_day > 1000)
-    return InvalidArgument(fmt::format("messages per member-day: {} is outside (0, 1000]", o.messages_per_member_day));
+    return InvalidArgument(
+        fmt::format("messages per member-day: {} is outside (0, 1000]", o.messages_per_member_day));
   double mix_sum = 0;
   for (double w : o.content_mix) {
     if (!(w >= 0) || w > 1e6) return InvalidArgument("content mix: weights must be between 0 and 1e6");
@@ -359,8 +364,8 @@ struct Generator::State {
 
   void Push(int64_t ts, EventType type, uint32_t actor, uint8_t kind, uint16_t community, uint64_t ref = 0,
             uint32_t other = kNone, int32_t value = 0, uint8_t style = 0) {
-    actions.push_back(Action{ts, NextSerial(), ref, actor, other, value, community, static_cast<uint8_t>(type),
-                             static_cast<uint8_t>(kind | (style << 2))});
+    actions.push_back(Action{ts, NextSerial(), ref, actor, other, value, community,
+                             static_cast<uint8_t>(type), static_cast<uint8_t>(kind | (style << 2))});
   }
 
   void PoolAdd(Community& c, uint32_t m) {
@@ -401,8 +406,8 @@ struct Generator::State {
       Community& k = communities[c];
       k.platform = CommunityPlatform(c);
       k.lang = (k.platform == Platform::kWecom || k.platform == Platform::kWechat) ? 0
-               : k.platform == Platform::kTelegram                              ? 2
-                                                                                : 1;
+               : k.platform == Platform::kTelegram                                 ? 2
+                                                                                   : 1;
       k.id = CommunityId(k.platform, c, o.seed);
       if (k.platform == Platform::kWecom) {
         k.operator_id = std::string(kOperatorNames[c % 6]);
@@ -521,8 +526,8 @@ struct Generator::State {
     for (size_t i = 0; i < refunds.size();) {
       if (refunds[i].day == d) {
         const PendingRefund& r = refunds[i];
-        Push(at(TimeOfDayMs()), EventType::kOrderRefunded, r.member, kMember, r.community, r.order_serial, kNone,
-             r.amount);
+        Push(at(TimeOfDayMs()), EventType::kOrderRefunded, r.member, kMember, r.community, r.order_serial,
+             kNone, r.amount);
         refunds[i] = refunds.back();
         refunds.pop_back();
       } else {
@@ -537,9 +542,12 @@ struct Generator::State {
         uint32_t p = prospects++;
         int64_t ts = at(TimeOfDayMs());
         Push(ts, EventType::kVisit, p, kProspect, c);
-        if (rng.Chance(0.4)) Push(clamp(ts + static_cast<int64_t>(rng.Exponential(3 * kMsPerHour))), EventType::kVisit, p, kProspect, c);
+        if (rng.Chance(0.4))
+          Push(clamp(ts + static_cast<int64_t>(rng.Exponential(3 * kMsPerHour))), EventType::kVisit, p,
+               kProspect, c);
         if (rng.Chance(kProspectSignup))
-          Push(clamp(ts + static_cast<int64_t>(rng.Exponential(10 * kMsPerMin))), EventType::kSignup, p, kProspect, c);
+          Push(clamp(ts + static_cast<int64_t>(rng.Exponential(10 * kMsPerMin))), EventType::kSignup, p,
+               kProspect, c);
       }
     }
 
@@ -572,7 +580,8 @@ struct Generator::State {
     for (size_t i = 0; i < old_count; ++i) Live(present[i], d, weekday, t0, t1);
 
     for (size_t m = first_new; m < members.size(); ++m) present.push_back(static_cast<uint32_t>(m));
-    present.erase(std::remove_if(present.begin(), present.end(), [&](uint32_t m) { return members[m].status == kLeft; }),
+    present.erase(std::remove_if(present.begin(), present.end(),
+                                 [&](uint32_t m) { return members[m].status == kLeft; }),
                   present.end());
 
     std::sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) {
@@ -617,7 +626,9 @@ struct Generator::State {
       int64_t v = ts - 1000 - static_cast<int64_t>(rng.Exponential(2 * kMsPerHour));
       if (v < t0) v = t0 + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(ts - t0) + 1));
       Push(v, EventType::kVisit, m, kMember, static_cast<uint16_t>(c));
-      if (rng.Chance(0.35)) Push(std::min(ts, v + 1 + static_cast<int64_t>(rng.Below(ts - v + 1))), EventType::kSignup, m, kMember, static_cast<uint16_t>(c));
+      if (rng.Chance(0.35))
+        Push(std::min(ts, v + 1 + static_cast<int64_t>(rng.Below(ts - v + 1))), EventType::kSignup, m,
+             kMember, static_cast<uint16_t>(c));
     }
     Push(ts, EventType::kMemberJoined, m, kMember, static_cast<uint16_t>(c), channel_ref, inviter, channel);
 
@@ -629,15 +640,16 @@ struct Generator::State {
       for (int tries = 0; tries < 8 && partner == kNone; ++tries) {
         uint32_t cand = present[rng.Below(present.size())];
         const Member& pm = members[cand];
-        if (pm.partner == kNone && pm.status != kLeft && communities[pm.community].platform != k.platform) partner = cand;
+        if (pm.partner == kNone && pm.status != kLeft && communities[pm.community].platform != k.platform)
+          partner = cand;
       }
     }
     if (partner != kNone) {
       members[m].partner = partner;
       members[partner].partner = m;
       if (rng.Chance(0.5)) {
-        Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(kMsPerHour))), EventType::kIdentityLinked, m,
-             kMember, static_cast<uint16_t>(c), 0, partner);
+        Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(kMsPerHour))), EventType::kIdentityLinked,
+             m, kMember, static_cast<uint16_t>(c), 0, partner);
       } else {
         profile_bits |= kSharedKey;
         Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(kMsPerHour))), EventType::kProfileUpdated,
@@ -651,13 +663,13 @@ struct Generator::State {
       if (!wechat_family && rng.Chance(0.2)) profile_bits |= kPhoneHash;
     }
     if (profile_bits != 0)
-      Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(30 * kMsPerMin))), EventType::kProfileUpdated, m,
-           kMember, static_cast<uint16_t>(c), 0, kNone, profile_bits);
+      Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(30 * kMsPerMin))),
+           EventType::kProfileUpdated, m, kMember, static_cast<uint16_t>(c), 0, kNone, profile_bits);
     // The operator welcomes about half of the newcomers by name.
     if (rng.Chance(0.5))
-      Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(10 * kMsPerMin))), EventType::kMessagePosted,
-           static_cast<uint32_t>(c), kOperator, static_cast<uint16_t>(c), 0, m, kText,
-           static_cast<uint8_t>(TextStyle::kWelcome));
+      Push(clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(10 * kMsPerMin))),
+           EventType::kMessagePosted, static_cast<uint32_t>(c), kOperator, static_cast<uint16_t>(c), 0, m,
+           kText, static_cast<uint8_t>(TextStyle::kWelcome));
     if (mm.spammer || rng.Chance(0.4))
       greeters.emplace_back(m, clamp(ts + 1000 + static_cast<int64_t>(rng.Exponential(15 * kMsPerMin))));
   }
@@ -693,11 +705,14 @@ struct Generator::State {
       mm.epoch_day = d;
       mm.base *= 0.7f;
     }
-    double leave = mm.spammer ? 0.4
+    double leave = mm.spammer             ? 0.4
                    : mm.status == kSilent ? kLeaveHazardSilent
                                           : kLeaveHazardActive + kLeaveHazardLowRate / (1 + rel);
     if (rng.Chance(leave)) {
-      int32_t reason = mm.spammer ? (rng.Chance(0.7) ? 2 : 1) : rng.Chance(0.85) ? 0 : rng.Chance(0.8) ? 1 : 2;
+      int32_t reason = mm.spammer         ? (rng.Chance(0.7) ? 2 : 1)
+                       : rng.Chance(0.85) ? 0
+                       : rng.Chance(0.8)  ? 1
+                                          : 2;
       Push(clamp(t0 + TimeOfDayMs()), EventType::kMemberLeft, m, kMember, c, 0, kNone, reason);
       mm.status = kLeft;
       return;
@@ -723,7 +738,8 @@ struct Generator::State {
       } else if (rng.Chance(kReplyShare)) {
         target = PoolPick(k, m);
         if (target != kNone && members[target].last_msg_serial != 0) {
-          int64_t after = members[target].last_msg_ts + 1000 + static_cast<int64_t>(rng.Exponential(6 * kMsPerMin));
+          int64_t after =
+              members[target].last_msg_ts + 1000 + static_cast<int64_t>(rng.Exponential(6 * kMsPerMin));
           if (after < t1) {
             ts = std::max(ts, after);
             reply_to = members[target].last_msg_serial;
@@ -740,7 +756,8 @@ struct Generator::State {
         kind = u < 0.08 ? kImage : u < 0.10 ? kFile : kText;
       }
       uint64_t s = serial + 1;
-      Push(ts, EventType::kMessagePosted, m, kMember, c, reply_to, mention, kind, static_cast<uint8_t>(style));
+      Push(ts, EventType::kMessagePosted, m, kMember, c, reply_to, mention, kind,
+           static_cast<uint8_t>(style));
       if (ts >= mm.last_msg_ts) {
         mm.last_msg_ts = ts;
         mm.last_msg_serial = s;
@@ -750,11 +767,11 @@ struct Generator::State {
       if (style == TextStyle::kAd || (style == TextStyle::kBannedWord && rng.Chance(0.3))) {
         AfterAd(m, s, ts, t1);
       } else if (kind == kText && rng.Chance(kEditShare)) {
-        Push(clamp(ts + 5000 + static_cast<int64_t>(rng.Exponential(2 * kMsPerMin))), EventType::kMessageEdited, m,
-             kMember, c, s, kNone, kind, static_cast<uint8_t>(style));
+        Push(clamp(ts + 5000 + static_cast<int64_t>(rng.Exponential(2 * kMsPerMin))),
+             EventType::kMessageEdited, m, kMember, c, s, kNone, kind, static_cast<uint8_t>(style));
       } else if (rng.Chance(kRecallShare)) {
-        Push(clamp(ts + 5000 + static_cast<int64_t>(rng.Below(105'000))), EventType::kMessageRecalled, m, kMember, c,
-             s);
+        Push(clamp(ts + 5000 + static_cast<int64_t>(rng.Below(105'000))), EventType::kMessageRecalled, m,
+             kMember, c, s);
       }
     }
     if (mm.spammer) return;
@@ -763,8 +780,9 @@ struct Generator::State {
     for (int i = 0; i < reactions; ++i) {
       uint32_t t = PoolPick(k, m);
       if (t == kNone || members[t].last_msg_serial == 0) continue;
-      int64_t ts = std::max(clamp(t0 + TimeOfDayMs()),
-                            members[t].last_msg_ts + 1000 + static_cast<int64_t>(rng.Exponential(10 * kMsPerMin)));
+      int64_t ts =
+          std::max(clamp(t0 + TimeOfDayMs()),
+                   members[t].last_msg_ts + 1000 + static_cast<int64_t>(rng.Exponential(10 * kMsPerMin)));
       if (ts >= t1) continue;
       Push(ts, EventType::kReactionAdded, m, kMember, c, members[t].last_msg_serial, t,
            static_cast<int32_t>(rng.Below(std::size(kEmoji))));
@@ -816,21 +834,27 @@ struct Generator::State {
       double detractor = 0.35 - 0.2 * std::min(1.0, engaged);
       double u = rng.Uniform();
       int nps = u < promoter ? 9 + static_cast<int>(rng.Below(2))
-                : u < 1 - detractor ? 7 + static_cast<int>(rng.Below(2))
-                                    : static_cast<int>(std::min<uint64_t>(6, 2 + rng.Below(3) + rng.Below(3)));
+                : u < 1 - detractor
+                    ? 7 + static_cast<int>(rng.Below(2))
+                    : static_cast<int>(std::min<uint64_t>(6, 2 + rng.Below(3) + rng.Below(3)));
       // Promoters and detractors sometimes say why; passives stay silent.
       uint8_t style = 0;
       if ((nps >= 9 || nps <= 6) && rng.Chance(0.3))
         style = static_cast<uint8_t>(nps >= 9 ? TextStyle::kPraise : TextStyle::kComplaint) + 1;
-      Push(clamp(t0 + TimeOfDayMs()), EventType::kSurveyAnswered, m, kMember, c, k.survey_number, kNone, nps, style);
+      Push(clamp(t0 + TimeOfDayMs()), EventType::kSurveyAnswered, m, kMember, c, k.survey_number, kNone, nps,
+           style);
     }
   }
 
   // ---- rendering ---------------------------------------------------------
   void AppendMessageId(std::string& out, Platform p, uint64_t s) const {
     switch (p) {
-      case Platform::kTelegram: AppendUint(out, s); break;
-      case Platform::kDiscord: AppendUint(out, (static_cast<uint64_t>(run_start_ms - kDiscordEpochMs) << 22) + s); break;
+      case Platform::kTelegram:
+        AppendUint(out, s);
+        break;
+      case Platform::kDiscord:
+        AppendUint(out, (static_cast<uint64_t>(run_start_ms - kDiscordEpochMs) << 22) + s);
+        break;
       case Platform::kSlack: {
         uint64_t micros = static_cast<uint64_t>(run_start_ms / 1000) * 1'000'000 + s;
         AppendUint(out, micros / 1'000'000);
@@ -878,16 +902,22 @@ struct Generator::State {
     e.ts_ms = a.ts;
     e.platform = k.platform;
     e.community = k.id;
-    if (kind == kMember) e.actor = accounts[a.actor];
-    else if (kind == kOperator) e.actor = k.operator_id;
-    else e.actor = ProspectAccount(k, a.actor);
+    if (kind == kMember)
+      e.actor = accounts[a.actor];
+    else if (kind == kOperator)
+      e.actor = k.operator_id;
+    else
+      e.actor = ProspectAccount(k, a.actor);
     Rng r(MixSeed(o.seed, a.serial));
     switch (type) {
       case EventType::kMemberJoined:
         if (a.other != kNone) e.inviter = accounts[a.other];
-        if (a.value == kCampaignQr) e.channel = fmt::format("qr_campaign_{}", a.ref + 1);
-        else if (a.value == kQrCode) e.channel = fmt::format("qr_{}_{}", a.community + 1, a.ref + 1);
-        else if (a.value == kInviteLink) e.channel = fmt::format("link_{}_{}", a.community + 1, a.ref + 1);
+        if (a.value == kCampaignQr)
+          e.channel = fmt::format("qr_campaign_{}", a.ref + 1);
+        else if (a.value == kQrCode)
+          e.channel = fmt::format("qr_{}_{}", a.community + 1, a.ref + 1);
+        else if (a.value == kInviteLink)
+          e.channel = fmt::format("link_{}_{}", a.community + 1, a.ref + 1);
         break;
       case EventType::kMemberLeft:
         e.reason = a.value == 0 ? "left" : a.value == 1 ? "removed" : "banned";
@@ -978,7 +1008,8 @@ struct Generator::State {
     uint32_t partner = members[m].partner;
     const bool shared = (bits & kSharedKey) && partner != kNone;
     const Platform pp = shared ? communities[members[partner].community].platform : Platform::kCustom;
-    const bool shared_unionid = shared && wechat_family && (pp == Platform::kWecom || pp == Platform::kWechat);
+    const bool shared_unionid =
+        shared && wechat_family && (pp == Platform::kWecom || pp == Platform::kWechat);
     const uint64_t pair_person = shared ? std::min(m, partner) : m;
     if ((bits & kUnionId) || shared_unionid) {
       uint64_t person = shared_unionid ? pair_person : m;

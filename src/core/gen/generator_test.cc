@@ -149,7 +149,8 @@ TEST(Generator, ReferencesPointBackwards) {
           ++replies;
           ASSERT_EQ(message_community[e.reply_to], e.community) << EventToJson(e);
         }
-        ASSERT_TRUE(message_community.emplace(e.message_id, e.community).second) << "duplicate " << e.message_id;
+        ASSERT_TRUE(message_community.emplace(e.message_id, e.community).second)
+            << "duplicate " << e.message_id;
         break;
       case EventType::kMessageEdited:
       case EventType::kMessageRecalled:
@@ -265,8 +266,8 @@ TEST(Realism, LunchAndEveningPeaksInTheLocalZone) {
   }
   int peak = static_cast<int>(std::max_element(by_hour.begin(), by_hour.end()) - by_hour.begin());
   EXPECT_TRUE(peak == 12 || peak == 20 || peak == 21) << "peak hour " << peak;
-  EXPECT_GT(by_hour[12], by_hour[10] * 1.2);   // lunch
-  EXPECT_GT(by_hour[21], by_hour[17] * 1.3);   // evening
+  EXPECT_GT(by_hour[12], by_hour[10] * 1.2);       // lunch
+  EXPECT_GT(by_hour[21], by_hour[17] * 1.3);       // evening
   EXPECT_LT(by_hour[3] + by_hour[4], total / 50);  // quiet nights
 }
 
@@ -436,20 +437,29 @@ TEST(Realism, PotentialMembersIdentitiesAndModerationSignals) {
   int linked = 0, ads = 0, reports = 0, nps = 0, recalls = 0, edits = 0, checkins = 0, activities = 0;
   for (const Event& e : Sample()) {
     switch (e.type) {
-      case EventType::kMemberJoined: joined.insert(e.actor); break;
-      case EventType::kVisit: visitors.insert(e.actor); break;
-      case EventType::kSignup: signups.insert(e.actor); break;
+      case EventType::kMemberJoined:
+        joined.insert(e.actor);
+        break;
+      case EventType::kVisit:
+        visitors.insert(e.actor);
+        break;
+      case EventType::kSignup:
+        signups.insert(e.actor);
+        break;
       case EventType::kIdentityLinked:
         ++linked;
         EXPECT_NE(e.linked_platform, e.platform);
         break;
       case EventType::kProfileUpdated:
         for (const auto& [k, v] : e.attributes) {
-          EXPECT_TRUE(k == "region" || k == "gender" || k == "age_band" || k == "unionid" || k == "phone_hash") << k;
+          EXPECT_TRUE(k == "region" || k == "gender" || k == "age_band" || k == "unionid" ||
+                      k == "phone_hash")
+              << k;
           if (k == "phone_hash") {
             EXPECT_EQ(v.size(), 64u);
           }
-          if (k == "unionid" || k == "phone_hash") key_holders[k + ":" + v].insert(PlatformName(e.platform).data() + std::string("/") + e.actor);
+          if (k == "unionid" || k == "phone_hash")
+            key_holders[k + ":" + v].insert(PlatformName(e.platform).data() + std::string("/") + e.actor);
         }
         break;
       case EventType::kMessagePosted:
@@ -457,13 +467,26 @@ TEST(Realism, PotentialMembersIdentitiesAndModerationSignals) {
             e.text.find("QQ") != std::string::npos || e.text.find("t.me") != std::string::npos)
           ++ads;
         break;
-      case EventType::kReportFiled: ++reports; break;
-      case EventType::kSurveyAnswered: ++nps; break;
-      case EventType::kMessageRecalled: ++recalls; break;
-      case EventType::kMessageEdited: ++edits; break;
-      case EventType::kCheckin: ++checkins; break;
-      case EventType::kActivityJoined: ++activities; break;
-      default: break;
+      case EventType::kReportFiled:
+        ++reports;
+        break;
+      case EventType::kSurveyAnswered:
+        ++nps;
+        break;
+      case EventType::kMessageRecalled:
+        ++recalls;
+        break;
+      case EventType::kMessageEdited:
+        ++edits;
+        break;
+      case EventType::kCheckin:
+        ++checkins;
+        break;
+      case EventType::kActivityJoined:
+        ++activities;
+        break;
+      default:
+        break;
     }
   }
   int never_joined = 0;

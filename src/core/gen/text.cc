@@ -12,21 +12,27 @@ using Words = std::span<const std::string_view>;
 // Slots in templates: %P product, %T time, %N number, %X topic, %I an id
 // (letters and digits), %U a link, %W a lexicon-style word, %Q a QQ-like
 // number.
-constexpr std::string_view kZhProducts[] = {
-    "新款保温杯", "燕麦拿铁", "会员年卡", "面霜小样", "蓝牙耳机", "儿童绘本", "空气炸锅",
-    "跑步鞋",     "咖啡豆",   "体验课",   "防晒喷雾", "收纳盒",   "洗碗机",   "新品礼盒"};
-constexpr std::string_view kEnProducts[] = {
-    "the new release", "the starter kit", "the pro plan", "v2 of the SDK", "the mobile app",
-    "the dark theme",  "the API",         "the CLI",      "the beta",      "the plugin",
-    "the free tier",   "the docs site",   "the dashboard", "the webhook integration"};
+constexpr std::string_view kZhProducts[] = {"新款保温杯", "燕麦拿铁", "会员年卡", "面霜小样", "蓝牙耳机",
+                                            "儿童绘本",   "空气炸锅", "跑步鞋",   "咖啡豆",   "体验课",
+                                            "防晒喷雾",   "收纳盒",   "洗碗机",   "新品礼盒"};
+constexpr std::string_view kEnProducts[] = {"the new release", "the starter kit",
+                                            "the pro plan",    "v2 of the SDK",
+                                            "the mobile app",  "the dark theme",
+                                            "the API",         "the CLI",
+                                            "the beta",        "the plugin",
+                                            "the free tier",   "the docs site",
+                                            "the dashboard",   "the webhook integration"};
 constexpr std::string_view kZhTimes[] = {"今天", "昨天", "周末", "今晚", "明天", "上周", "刚才", "早上"};
-constexpr std::string_view kEnTimes[] = {"today", "yesterday", "this weekend", "tonight",
-                                         "tomorrow", "last week", "just now", "this morning"};
+constexpr std::string_view kEnTimes[] = {"today",    "yesterday", "this weekend", "tonight",
+                                         "tomorrow", "last week", "just now",     "this morning"};
 constexpr std::string_view kZhTopics[] = {"打卡", "直播", "拼团", "积分", "会员日", "新品",
                                           "售后", "发货", "课程", "抽奖", "优惠券", "线下活动"};
-constexpr std::string_view kEnTopics[] = {"the meetup", "the release notes", "the roadmap", "pricing",
-                                          "the hackathon", "the AMA", "onboarding", "the changelog",
-                                          "office hours", "the migration guide", "rate limits", "SSO"};
+constexpr std::string_view kEnTopics[] = {"the meetup",    "the release notes",
+                                          "the roadmap",   "pricing",
+                                          "the hackathon", "the AMA",
+                                          "onboarding",    "the changelog",
+                                          "office hours",  "the migration guide",
+                                          "rate limits",   "SSO"};
 
 constexpr std::string_view kZhChat[] = {
     "%T买了%P，用着还不错",
@@ -100,18 +106,9 @@ constexpr std::string_view kEnQuestion[] = {
     "Who should I ping about billing?",
 };
 constexpr std::string_view kZhAnswer[] = {
-    "可以看群公告，里面有教程",
-    "我%T刚用过，挺简单的",
-    "私聊客服就行",
-    "同问",
-    "%X一般晚上八点开始",
-    "我的也是，等等看吧",
-    "对，就是这样",
-    "谢谢解答🙏",
-    "在小程序里面可以领",
-    "我觉得值，%P用了%N天了",
-    "哈哈我也遇到过",
-    "+1",
+    "可以看群公告，里面有教程", "我%T刚用过，挺简单的",   "私聊客服就行",   "同问",
+    "%X一般晚上八点开始",       "我的也是，等等看吧",     "对，就是这样",   "谢谢解答🙏",
+    "在小程序里面可以领",       "我觉得值，%P用了%N天了", "哈哈我也遇到过", "+1",
 };
 constexpr std::string_view kEnAnswer[] = {
     "Check the pinned message, the guide is there",
@@ -126,19 +123,12 @@ constexpr std::string_view kEnAnswer[] = {
     "+1",
 };
 constexpr std::string_view kZhGreeting[] = {
-    "大家好，我是新来的，请多关照",
-    "hello 大家好👋",
-    "新人报到！",
-    "朋友推荐进群的，大家好",
-    "大家好，扫码进来的，来学习一下",
-    "来啦来啦",
+    "大家好，我是新来的，请多关照",   "hello 大家好👋", "新人报到！", "朋友推荐进群的，大家好",
+    "大家好，扫码进来的，来学习一下", "来啦来啦",
 };
 constexpr std::string_view kEnGreeting[] = {
-    "Hi all, new here 👋",
-    "Hello everyone! Found this via a friend",
-    "Hey folks, just joined",
-    "Hi! Excited to be here",
-    "Joined from the meetup, hi everyone",
+    "Hi all, new here 👋",     "Hello everyone! Found this via a friend", "Hey folks, just joined",
+    "Hi! Excited to be here", "Joined from the meetup, hi everyone",
 };
 constexpr std::string_view kZhWelcome[] = {
     "欢迎新朋友加入！群公告里有新人福利，记得领取哦🎁",
@@ -168,25 +158,35 @@ constexpr std::string_view kEnAd[] = {
     "Cheap licenses, WhatsApp me, id %I",
 };
 // Lexicon-style words, as sensitive-word lists in the wild carry them.
-constexpr std::string_view kZhBannedWords[] = {"兼职", "刷单", "代购", "博彩", "网赚",
-                                                "六合彩", "代开发票", "裸聊", "赌博"};
+constexpr std::string_view kZhBannedWords[] = {"兼职",   "刷单",     "代购", "博彩", "网赚",
+                                               "六合彩", "代开发票", "裸聊", "赌博"};
 constexpr std::string_view kEnBannedWords[] = {"casino", "viagra", "crypto pump", "escort", "betting tips"};
-constexpr std::string_view kZhBannedTemplates[] = {
-    "有没有人做%W的？", "听说有人在群里搞%W", "%W靠谱吗", "别信那些%W的"};
-constexpr std::string_view kEnBannedTemplates[] = {
-    "anyone into %W?", "saw another %W link somewhere", "is %W legit", "ignore the %W spam"};
+constexpr std::string_view kZhBannedTemplates[] = {"有没有人做%W的？", "听说有人在群里搞%W", "%W靠谱吗",
+                                                   "别信那些%W的"};
+constexpr std::string_view kEnBannedTemplates[] = {"anyone into %W?", "saw another %W link somewhere",
+                                                   "is %W legit", "ignore the %W spam"};
 constexpr std::string_view kZhPraise[] = {
-    "群主很用心，内容干货多", "氛围很好，学到很多", "活动很有意思，会推荐给朋友", "客服响应很快，点赞",
+    "群主很用心，内容干货多",
+    "氛围很好，学到很多",
+    "活动很有意思，会推荐给朋友",
+    "客服响应很快，点赞",
 };
 constexpr std::string_view kEnPraise[] = {
-    "Great community, very helpful people", "The content is consistently useful",
-    "Fast answers from the team, love it", "Would recommend to any colleague",
+    "Great community, very helpful people",
+    "The content is consistently useful",
+    "Fast answers from the team, love it",
+    "Would recommend to any colleague",
 };
 constexpr std::string_view kZhComplaint[] = {
-    "广告太多了", "问题没人回复", "推送太频繁", "发货太慢，体验不好",
+    "广告太多了",
+    "问题没人回复",
+    "推送太频繁",
+    "发货太慢，体验不好",
 };
 constexpr std::string_view kEnComplaint[] = {
-    "Too much promo content", "Questions go unanswered", "Too many notifications",
+    "Too much promo content",
+    "Questions go unanswered",
+    "Too many notifications",
     "Support was slow to respond",
 };
 constexpr std::string_view kZhTitles[4][6] = {
@@ -196,8 +196,8 @@ constexpr std::string_view kZhTitles[4][6] = {
      "满减活动最后%N小时"},
     {"话题讨论：你最喜欢的%P是？", "晒单有礼｜分享你的%P", "投票：下一期%X做什么", "打卡挑战第%N天",
      "猜价格赢%P", "评论区抽%N位送%P"},
-    {"品牌故事：我们为什么做%P", "走进工厂：%P是怎样炼成的", "创始人的一封信", "%N周年快乐",
-     "社区公约更新", "我们的环保承诺"},
+    {"品牌故事：我们为什么做%P", "走进工厂：%P是怎样炼成的", "创始人的一封信", "%N周年快乐", "社区公约更新",
+     "我们的环保承诺"},
 };
 constexpr std::string_view kEnTitles[4][6] = {
     {"%N tips for %P", "A complete guide to %X", "%X explained in one picture", "Best practices for %P",
@@ -229,16 +229,28 @@ void Expand(std::string& out, std::string_view tmpl, Lang lang, Rng& rng) {
       continue;
     }
     switch (tmpl[++i]) {
-      case 'P': out += zh ? Pick(rng, kZhProducts) : Pick(rng, kEnProducts); break;
-      case 'T': out += zh ? Pick(rng, kZhTimes) : Pick(rng, kEnTimes); break;
-      case 'X': out += zh ? Pick(rng, kZhTopics) : Pick(rng, kEnTopics); break;
-      case 'N': out += std::to_string(2 + rng.Below(29)); break;
-      case 'W': out += zh ? Pick(rng, kZhBannedWords) : Pick(rng, kEnBannedWords); break;
+      case 'P':
+        out += zh ? Pick(rng, kZhProducts) : Pick(rng, kEnProducts);
+        break;
+      case 'T':
+        out += zh ? Pick(rng, kZhTimes) : Pick(rng, kEnTimes);
+        break;
+      case 'X':
+        out += zh ? Pick(rng, kZhTopics) : Pick(rng, kEnTopics);
+        break;
+      case 'N':
+        out += std::to_string(2 + rng.Below(29));
+        break;
+      case 'W':
+        out += zh ? Pick(rng, kZhBannedWords) : Pick(rng, kEnBannedWords);
+        break;
       case 'I':
         out += rng.Chance(0.5) ? "wx_" : "";
         AppendId(out, rng, 6 + static_cast<int>(rng.Below(4)));
         break;
-      case 'Q': out += std::to_string(100000000 + rng.Below(899999999)); break;
+      case 'Q':
+        out += std::to_string(100000000 + rng.Below(899999999));
+        break;
       case 'U': {
         static constexpr std::string_view kHosts[] = {"http://t.cn/", "https://bit.ly/", "http://dwz.cn/",
                                                       "https://t.me/+", "http://xn--6qq986b.com/"};
@@ -246,8 +258,13 @@ void Expand(std::string& out, std::string_view tmpl, Lang lang, Rng& rng) {
         AppendId(out, rng, 7);
         break;
       }
-      case '%': out.push_back('%'); break;
-      default: out.push_back('%'); out.push_back(tmpl[i]); break;
+      case '%':
+        out.push_back('%');
+        break;
+      default:
+        out.push_back('%');
+        out.push_back(tmpl[i]);
+        break;
     }
   }
 }
@@ -282,15 +299,33 @@ void AppendMessageText(std::string& out, Lang lang, TextStyle style, Rng& rng, c
   }
   std::string_view t;
   switch (style) {
-    case TextStyle::kChat: t = zh ? Pick(rng, kZhChat) : Pick(rng, kEnChat); break;
-    case TextStyle::kQuestion: t = zh ? Pick(rng, kZhQuestion) : Pick(rng, kEnQuestion); break;
-    case TextStyle::kAnswer: t = zh ? Pick(rng, kZhAnswer) : Pick(rng, kEnAnswer); break;
-    case TextStyle::kGreeting: t = zh ? Pick(rng, kZhGreeting) : Pick(rng, kEnGreeting); break;
-    case TextStyle::kWelcome: t = zh ? Pick(rng, kZhWelcome) : Pick(rng, kEnWelcome); break;
-    case TextStyle::kAd: t = zh ? Pick(rng, kZhAd) : Pick(rng, kEnAd); break;
-    case TextStyle::kBannedWord: t = zh ? Pick(rng, kZhBannedTemplates) : Pick(rng, kEnBannedTemplates); break;
-    case TextStyle::kPraise: t = zh ? Pick(rng, kZhPraise) : Pick(rng, kEnPraise); break;
-    case TextStyle::kComplaint: t = zh ? Pick(rng, kZhComplaint) : Pick(rng, kEnComplaint); break;
+    case TextStyle::kChat:
+      t = zh ? Pick(rng, kZhChat) : Pick(rng, kEnChat);
+      break;
+    case TextStyle::kQuestion:
+      t = zh ? Pick(rng, kZhQuestion) : Pick(rng, kEnQuestion);
+      break;
+    case TextStyle::kAnswer:
+      t = zh ? Pick(rng, kZhAnswer) : Pick(rng, kEnAnswer);
+      break;
+    case TextStyle::kGreeting:
+      t = zh ? Pick(rng, kZhGreeting) : Pick(rng, kEnGreeting);
+      break;
+    case TextStyle::kWelcome:
+      t = zh ? Pick(rng, kZhWelcome) : Pick(rng, kEnWelcome);
+      break;
+    case TextStyle::kAd:
+      t = zh ? Pick(rng, kZhAd) : Pick(rng, kEnAd);
+      break;
+    case TextStyle::kBannedWord:
+      t = zh ? Pick(rng, kZhBannedTemplates) : Pick(rng, kEnBannedTemplates);
+      break;
+    case TextStyle::kPraise:
+      t = zh ? Pick(rng, kZhPraise) : Pick(rng, kEnPraise);
+      break;
+    case TextStyle::kComplaint:
+      t = zh ? Pick(rng, kZhComplaint) : Pick(rng, kEnComplaint);
+      break;
   }
   Expand(out, t, lang, rng);
 }

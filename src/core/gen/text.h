@@ -21,15 +21,15 @@ namespace qun::gen {
 enum class Lang : uint8_t { kZh = 0, kEn };
 
 enum class TextStyle : uint8_t {
-  kChat = 0,     // small talk, experiences, opinions
-  kQuestion,     // ends with a question mark
-  kAnswer,       // a reply to someone
-  kGreeting,     // a newcomer introducing themselves
-  kWelcome,      // the operator welcoming a newcomer
-  kAd,           // spam: contact solicitation, links, ad words
-  kBannedWord,   // an ordinary-looking message with one lexicon-style word
-  kPraise,       // positive survey comment
-  kComplaint,    // negative survey comment
+  kChat = 0,    // small talk, experiences, opinions
+  kQuestion,    // ends with a question mark
+  kAnswer,      // a reply to someone
+  kGreeting,    // a newcomer introducing themselves
+  kWelcome,     // the operator welcoming a newcomer
+  kAd,          // spam: contact solicitation, links, ad words
+  kBannedWord,  // an ordinary-looking message with one lexicon-style word
+  kPraise,      // positive survey comment
+  kComplaint,   // negative survey comment
 };
 
 // Appends one message of `style` in `lang`. With a non-empty corpus, kChat,
