@@ -75,7 +75,7 @@ if [[ ! -f "$db.complete" ]]; then
   "$build/bench/analytics_driver" --data-dir "$data" --export-persons "$db"
   # What an analyst would do: one flat table with the fields the dashboard
   # needs extracted from the stored JSON, plus the obvious indexes.
-  sqlite3 "$db" <<EOF
+  sqlite3 "$db" >/dev/null <<EOF
 PRAGMA journal_mode=OFF;
 PRAGMA synchronous=OFF;
 ATTACH '$data/qun.db' AS src;
