@@ -4,6 +4,9 @@
 .PHONY: run test deps build build-test bench clean demo
 
 JOBS ?= $(shell nproc)
+# ccache keys on paths relative to the checkout, so any clone reuses the cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 RELEASE_DIR := build/release
 TEST_DIR := build/test
 DEMO_DIR ?= demo-data
