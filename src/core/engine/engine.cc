@@ -346,8 +346,10 @@ void Engine::Apply(const StagedBatch& b) {
     }
   }
   const uint32_t end_row = static_cast<uint32_t>(cols_.size());
-  if (end_row > first_row)
+  if (end_row > first_row) {
+    for (auto& m : modules_) m->OnBatchEvents(*this, b);
     for (auto& m : modules_) m->OnAppended(*this, first_row, end_row);
+  }
 }
 
 size_t Engine::MemoryBytes() const {

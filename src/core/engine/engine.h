@@ -152,6 +152,10 @@ class EngineModule {
   virtual ~EngineModule() = default;
   // Rows [first_row, end_row) were appended (rows = seq - 1).
   virtual void OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) = 0;
+  // Called just before OnAppended with the applied batch itself, for the
+  // payload the columns do not keep (message text, …); the row of
+  // batch.events[i] is batch.events[i].seq - 1.
+  virtual void OnBatchEvents(const Engine& engine, const StagedBatch& batch) {}
   // The account -> member mapping changed for these members (merge/unmerge).
   virtual void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) {}
   virtual size_t MemoryBytes() const { return 0; }

@@ -1,11 +1,12 @@
 // The standard engine modules, attached to every workspace's engine before it
 // is rebuilt. Add one line per module.
 #include "core/engine/engine.h"
+#include "core/metrics/metrics.h"
 
 namespace qun {
 
 void AttachStandardModules(Engine& engine) {
-  (void)engine;
+  engine.AttachModule(std::make_unique<metrics::MetricsModule>(engine));
 }
 
 }  // namespace qun

@@ -1,0 +1,984 @@
+// Live metrics (docs/metrics.md). See metrics.h for the design.
+#include "core/metrics/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+namespace qun::metrics {
+
+// ---------------------------------------------------------------- helpers --
+
+Result<Granularity> ParseGranularity(std::string_view s) {
+  if (s == "day") return Granularity::kDay;
+  if (s == "week") return Granularity::kWeek;
+  if (s == "month") return Granularity::kMonth;
+  return InvalidArgument("granularity: expected day, week or month, got '" + std::string(s) + "'");
+}
+
+std::string_view GranularityName(Granularity g) {
+  switch (g) {
+    case Granularity::kDay: return "day";
+    case Granularity::kWeek: return "week";
+    case Granularity::kMonth: return "month";
+  }
+  return "day";
+}
+
+int32_t PeriodStart(Granularity g, int32_t day) {
+  switch (g) {
+    case Granularity::kDay: return day;
+    case Granularity::kWeek: return day - WeekdayFromDays(day);
+    case Granularity::kMonth: {
+      CivilDate c = CivilFromDays(day);
+      return DaysFromCivil(c.year, c.month, 1);
+    }
+  }
+  return day;
+}
+
+int32_t NextPeriod(Granularity g, int32_t start) {
+  switch (g) {
+    case Granularity::kDay: return start + 1;
+    case Granularity::kWeek: return start + 7;
+    case Granularity::kMonth: {
+      CivilDate c = CivilFromDays(start);
+      return c.month == 12 ? DaysFromCivil(c.year + 1, 1, 1) : DaysFromCivil(c.year, c.month + 1, 1);
+    }
+  }
+  return start + 1;
+}
+
+namespace {
+
+bool ContainsAny(std::string_view text, std::initializer_list<std::string_view> words) {
+  for (auto w : words)
+    if (text.find(w) != std::string_view::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+bool IsQuestionText(std::string_view text) {
+  if (ContainsAny(text, {"?", "\xEF\xBC\x9F" /* ？ */, "吗", "怎么", "如何", "为什么", "请问", "有没有", "能不能"}))
+    return true;
+  // An English interrogative first word (ASCII case-insensitive).
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+  size_t j = i;
+  while (j < text.size() && std::isalpha(static_cast<unsigned char>(text[j]))) ++j;
+  std::string first;
+  for (size_t k = i; k < j; ++k) first += static_cast<char>(std::tolower(static_cast<unsigned char>(text[k])));
+  static const char* const kWords[] = {"how", "what", "why", "where", "when", "who", "which", "anyone"};
+  for (const char* w : kWords)
+    if (first == w) return true;
+  return false;
+}
+
+std::vector<Anomaly> DetectAnomalies(int32_t first_day, const std::vector<double>& values,
+                                     const AnomalyOptions& opt) {
+  std::vector<Anomaly> out;
+  std::vector<double> hist, dev;
+  for (size_t i = 0; i < values.size(); ++i) {
+    hist.clear();
+    for (int w = 1; w <= opt.weeks; ++w) {
+      if (i < static_cast<size_t>(7 * w)) break;
+      hist.push_back(values[i - 7 * w]);
+    }
+    if (static_cast<int>(hist.size()) < opt.min_history) continue;
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      size_t n = v.size();
+      return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    };
+    double med = median(hist);
+    dev.clear();
+    for (double h : hist) dev.push_back(std::fabs(h - med));
+    double mad = median(dev);
+    // A flat history (MAD 0) falls back to 1 so any change of size >= threshold
+    // counts (docs/metrics.md#anomalies).
+    double scale = mad > 0 ? 1.4826 * mad : 1.0;
+    double z = (values[i] - med) / scale;
+    if (std::fabs(z) >= opt.threshold)
+      out.push_back(Anomaly{first_day + static_cast<int32_t>(i), values[i], med, z, z > 0});
+  }
+  return out;
+}
+
+// ------------------------------------------------------------ state types --
+
+namespace {
+
+enum SetKind { kActive = 0, kInteract, kVisit, kSignup, kBuy, kParticipate, kSetCount };
+
+struct OrderRec {
+  uint32_t account;
+  uint32_t currency;
+  int64_t amount;
+  bool refund;
+};
+
+struct DayAgg {
+  std::array<std::vector<uint32_t>, kSetCount> sets;  // accounts; sorted unique after Flush
+  std::array<uint32_t, kSetCount> clean{};            // sorted prefix length
+  std::array<uint32_t, 24> msg_hour{};
+  uint32_t joins = 0, leaves = 0, views = 0, clicks = 0;
+  std::array<uint32_t, 4> published{};
+  std::array<uint32_t, 11> nps{};
+  std::vector<OrderRec> orders;
+  std::vector<uint32_t> questions;  // rows
+  bool dirty = false;
+
+  void Flush() {
+    for (int k = 0; k < kSetCount; ++k) {
+      auto& v = sets[k];
+      if (clean[k] == v.size()) continue;
+      auto mid = v.begin() + clean[k];
+      std::sort(mid, v.end());
+      std::inplace_merge(v.begin(), mid, v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+      clean[k] = static_cast<uint32_t>(v.size());
+    }
+    dirty = false;
+  }
+  size_t Bytes() const {
+    size_t b = sizeof(*this);
+    for (const auto& s : sets) b += s.capacity() * 4;
+    return b + orders.capacity() * sizeof(OrderRec) + questions.capacity() * 4;
+  }
+};
+
+// Per-scope day aggregates over [base, base + days.size()).
+struct DaySeries {
+  int32_t base = 0;
+  std::vector<std::unique_ptr<DayAgg>> days;
+
+  DayAgg* At(int32_t day) {
+    if (days.empty()) {
+      base = day;
+    } else if (day < base) {
+      std::vector<std::unique_ptr<DayAgg>> grown(static_cast<size_t>(base - day));
+      for (auto& d : days) grown.push_back(std::move(d));
+      days = std::move(grown);
+      base = day;
+    }
+    size_t i = static_cast<size_t>(day - base);
+    if (i >= days.size()) days.resize(i + 1);
+    if (!days[i]) days[i] = std::make_unique<DayAgg>();
+    return days[i].get();
+  }
+  const DayAgg* Get(int32_t day) const {
+    if (day < base) return nullptr;
+    size_t i = static_cast<size_t>(day - base);
+    return i < days.size() ? days[i].get() : nullptr;
+  }
+};
+
+struct ZoneView {
+  TimeZone tz;
+  std::vector<DaySeries> comm;
+  DaySeries ws;
+  std::vector<DayAgg*> touched;
+  uint64_t last_use = 0;
+  size_t Bytes() const {
+    size_t b = sizeof(*this);
+    auto series = [&](const DaySeries& s) {
+      b += s.days.capacity() * 8;
+      for (const auto& d : s.days)
+        if (d) b += d->Bytes();
+    };
+    for (const auto& s : comm) series(s);
+    series(ws);
+    return b;
+  }
+};
+
+struct AccountRec {
+  uint32_t account;
+  uint32_t first_seen = kNone;   // engine seconds: first join or activity
+  uint32_t last_active = 0;      // engine seconds (0: never active)
+  std::vector<std::pair<uint32_t, bool>> membership;  // (ts, joined) of join/leave events
+};
+
+struct ScopeAccounts {
+  std::vector<AccountRec> recs;
+  std::unordered_map<uint32_t, uint32_t> index;  // account -> recs position
+  uint32_t min_ts = kNone, max_ts = 0;           // any event in scope
+
+  AccountRec& Rec(uint32_t account) {
+    auto [it, fresh] = index.try_emplace(account, static_cast<uint32_t>(recs.size()));
+    if (fresh) recs.push_back(AccountRec{account, kNone, 0, {}});
+    return recs[it->second];
+  }
+};
+
+struct InviteRec {
+  uint32_t ts, community, account, inviter;
+};
+
+// Event types a funnel may use as steps (per-account time lists are kept).
+constexpr EventType kFunnelTypes[] = {
+    EventType::kMemberJoined, EventType::kContentViewed, EventType::kContentClicked, EventType::kVisit,
+    EventType::kSignup,       EventType::kActivityJoined, EventType::kOrderPaid,     EventType::kCheckin,
+    EventType::kSurveyAnswered};
+int FunnelSlot(EventType t) {
+  for (size_t i = 0; i < std::size(kFunnelTypes); ++i)
+    if (kFunnelTypes[i] == t) return static_cast<int>(i);
+  return -1;
+}
+
+bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == EventType::kReactionAdded; }
+
+}  // namespace
+
+struct MetricsModule::State {
+  const Engine& engine;
+  explicit State(const Engine& e) : engine(e) {}
+
+  std::vector<bool> question;  // by row
+  std::unordered_map<uint32_t, uint32_t> first_reply;  // question row -> earliest reply ts by another member
+  std::vector<ScopeAccounts> comm_acc;
+  ScopeAccounts ws_acc;
+  std::vector<InviteRec> invites;
+  // funnel slot -> account -> (ts, community), unsorted
+  std::array<std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, uint32_t>>>, std::size(kFunnelTypes)>
+      funnel;
+  uint32_t max_ts = 0;
+
+  mutable std::mutex mu;  // guards views and use_clock
+  mutable std::map<std::string, std::shared_ptr<ZoneView>> views;
+  mutable uint64_t use_clock = 0;
+
+  ScopeAccounts& Acc(uint32_t community) {
+    if (community >= comm_acc.size()) comm_acc.resize(community + 1);
+    return comm_acc[community];
+  }
+  const ScopeAccounts* AccOf(uint32_t community) const {
+    if (community == kNone) return &ws_acc;
+    return community < comm_acc.size() ? &comm_acc[community] : nullptr;
+  }
+
+  // Zone-independent state for one row.
+  void AddGlobal(uint32_t row) {
+    const auto& c = engine.events();
+    const uint32_t ts = c.ts[row], acc = c.account[row], com = c.community[row];
+    const EventType t = c.type[row];
+    const uint32_t aux = c.aux[row];
+    max_ts = std::max(max_ts, ts);
+    const bool active = IsActivityType(t);
+    for (ScopeAccounts* s : {&Acc(com), &ws_acc}) {
+      s->min_ts = std::min(s->min_ts, ts);
+      s->max_ts = std::max(s->max_ts, ts);
+      if (t == EventType::kMemberJoined || t == EventType::kMemberLeft || active) {
+        AccountRec& r = s->Rec(acc);
+        if (t != EventType::kMemberLeft) r.first_seen = std::min(r.first_seen, ts);
+        if (active) r.last_active = std::max(r.last_active, ts);
+        if (t != EventType::kMemberLeft && !active) r.membership.emplace_back(ts, true);
+        if (t == EventType::kMemberLeft) r.membership.emplace_back(ts, false);
+      }
+    }
+    if (t == EventType::kMemberJoined && aux != kNone) invites.push_back(InviteRec{ts, com, acc, aux});
+    if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
+        engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
+      auto [it, fresh] = first_reply.try_emplace(aux, ts);
+      if (!fresh) it->second = std::min(it->second, ts);
+    }
+    int slot = FunnelSlot(t);
+    if (slot >= 0) funnel[slot][acc].emplace_back(ts, com);
+  }
+
+  // One row into a zone view's day aggregates.
+  void AddToView(ZoneView& v, uint32_t row) const {
+    const auto& c = engine.events();
+    const uint32_t acc = c.account[row], com = c.community[row], aux = c.aux[row];
+    const EventType t = c.type[row];
+    const int64_t ms = FromEngineSeconds(c.ts[row]);
+    const int32_t day = v.tz.LocalDay(ms);
+    if (com >= v.comm.size()) v.comm.resize(com + 1);
+    for (DaySeries* s : {&v.comm[com], &v.ws}) {
+      DayAgg* d = s->At(day);
+      if (!d->dirty) {
+        d->dirty = true;
+        v.touched.push_back(d);
+      }
+      if (IsActivityType(t)) d->sets[kActive].push_back(acc);
+      if (IsInteraction(t)) d->sets[kInteract].push_back(acc);
+      switch (t) {
+        case EventType::kMemberJoined: ++d->joins; break;
+        case EventType::kMemberLeft: ++d->leaves; break;
+        case EventType::kMessagePosted:
+          ++d->msg_hour[v.tz.LocalHour(ms)];
+          if (row < question.size() && question[row]) d->questions.push_back(row);
+          break;
+        case EventType::kContentPublished:
+          if (aux < engine.contents().size()) ++d->published[static_cast<int>(engine.contents()[aux].category)];
+          break;
+        case EventType::kContentViewed: ++d->views; break;
+        case EventType::kContentClicked: ++d->clicks; break;
+        case EventType::kVisit: d->sets[kVisit].push_back(acc); break;
+        case EventType::kSignup: d->sets[kSignup].push_back(acc); break;
+        case EventType::kActivityJoined: d->sets[kParticipate].push_back(acc); break;
+        case EventType::kSurveyAnswered:
+          if (aux <= 10) ++d->nps[aux];
+          break;
+        case EventType::kOrderPaid:
+        case EventType::kOrderRefunded:
+          if (aux < engine.orders().size()) {
+            const OrderInfo& o = engine.orders()[aux];
+            d->orders.push_back(OrderRec{acc, o.currency, o.amount_minor, t == EventType::kOrderRefunded});
+            if (t == EventType::kOrderPaid) d->sets[kBuy].push_back(acc);
+          }
+          break;
+        default: break;
+      }
+    }
+  }
+
+  static void FlushView(ZoneView& v) {
+    for (DayAgg* d : v.touched) d->Flush();
+    v.touched.clear();
+  }
+
+  std::shared_ptr<const ZoneView> View(const TimeZone& tz) const {
+    std::lock_guard lock(mu);
+    auto it = views.find(tz.name());
+    if (it == views.end()) {
+      if (views.size() > kMaxZoneViews) {
+        auto victim = views.end();
+        for (auto i = views.begin(); i != views.end(); ++i)
+          if (i->first != "UTC" && (victim == views.end() || i->second->last_use < victim->second->last_use))
+            victim = i;
+        if (victim != views.end()) views.erase(victim);
+      }
+      auto v = std::make_shared<ZoneView>(ZoneView{tz, {}, {}, {}, 0});
+      for (uint32_t r = 0; r < engine.events().size(); ++r) AddToView(*v, r);
+      FlushView(*v);
+      it = views.emplace(tz.name(), std::move(v)).first;
+    }
+    it->second->last_use = ++use_clock;
+    return it->second;
+  }
+};
+
+MetricsModule::MetricsModule(const Engine& engine) : s_(std::make_unique<State>(engine)) {
+  s_->views.emplace("UTC", std::make_shared<ZoneView>(ZoneView{TimeZone::Utc(), {}, {}, {}, 0}));
+}
+MetricsModule::~MetricsModule() = default;
+
+void MetricsModule::OnBatchEvents(const Engine& engine, const StagedBatch& batch) {
+  for (const StagedEvent& se : batch.events) {
+    if (se.event.type != EventType::kMessagePosted || !IsQuestionText(se.event.text)) continue;
+    size_t row = se.seq - 1;
+    if (s_->question.size() <= row) s_->question.resize(row + 1, false);
+    s_->question[row] = true;
+  }
+}
+
+void MetricsModule::OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) {
+  for (uint32_t r = first_row; r < end_row; ++r) s_->AddGlobal(r);
+  std::lock_guard lock(s_->mu);
+  for (auto& [name, v] : s_->views) {
+    for (uint32_t r = first_row; r < end_row; ++r) s_->AddToView(*v, r);
+    State::FlushView(*v);
+  }
+}
+
+size_t MetricsModule::MemoryBytes() const {
+  size_t b = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->invites.capacity() * sizeof(InviteRec);
+  auto acc = [&](const ScopeAccounts& a) {
+    b += a.recs.capacity() * sizeof(AccountRec) + a.index.size() * 24;
+    for (const auto& r : a.recs) b += r.membership.capacity() * 8;
+  };
+  for (const auto& a : s_->comm_acc) acc(a);
+  acc(s_->ws_acc);
+  for (const auto& f : s_->funnel) {
+    b += f.size() * 48;
+    for (const auto& [k, v] : f) b += v.capacity() * 8;
+  }
+  std::lock_guard lock(s_->mu);
+  for (const auto& [n, v] : s_->views) b += v->Bytes();
+  return b;
+}
+
+// ---------------------------------------------------------------- queries --
+
+namespace {
+
+// The resolved context of one query.
+struct Ctx {
+  std::shared_ptr<const ZoneView> view;
+  const DaySeries* series = nullptr;  // nullptr: scope has no day aggregates
+  const ScopeAccounts* acc = nullptr;
+  int32_t from = 0, to = -1;          // inclusive; to < from: no data
+  const Engine* engine = nullptr;
+
+  const DayAgg* Day(int32_t d) const { return series ? series->Get(d) : nullptr; }
+  bool empty() const { return to < from; }
+};
+
+double Ratio(double a, double b) { return b == 0 ? 0 : a / b; }
+
+// Distinct people of `kind` over days [a, b], as a sorted vector of member ids.
+std::vector<uint32_t> PeopleOver(const Ctx& c, SetKind kind, int32_t a, int32_t b) {
+  std::vector<uint32_t> out;
+  for (int32_t d = a; d <= b; ++d)
+    if (const DayAgg* g = c.Day(d))
+      for (uint32_t acc : g->sets[kind]) out.push_back(c.engine->member_of(acc));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// First-seen local day per member in scope (kNone-filled vector by member id).
+std::vector<int32_t> FirstSeenDays(const Ctx& c) {
+  constexpr int32_t kNever = INT32_MAX;
+  std::vector<int32_t> fs(c.engine->members().size(), kNever);
+  for (const AccountRec& r : c.acc->recs) {
+    if (r.first_seen == kNone) continue;
+    int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
+    uint32_t m = c.engine->member_of(r.account);
+    fs[m] = std::min(fs[m], d);
+  }
+  return fs;
+}
+
+// Members at the end of each day in [lo, hi] (docs/metrics.md#members).
+std::vector<uint32_t> MembersByDay(const Ctx& c, uint32_t community, const std::vector<ScopeAccounts>& comm,
+                                   int32_t lo, int32_t hi) {
+  std::vector<uint32_t> out(hi >= lo ? hi - lo + 1 : 0, 0);
+  if (out.empty()) return out;
+  // (member, day, delta): account-level membership intervals in local days.
+  struct Change {
+    uint32_t member;
+    int32_t day;
+    int delta;
+  };
+  std::vector<Change> ch;
+  const TimeZone& tz = c.view->tz;
+  auto add_scope = [&](const ScopeAccounts& s) {
+    std::vector<std::pair<uint32_t, int>> evs;  // (ts, +1 in / 0 out)
+    for (const AccountRec& r : s.recs) {
+      if (r.first_seen == kNone) continue;
+      evs.clear();
+      evs.emplace_back(r.first_seen, 1);
+      for (auto [ts, joined] : r.membership) evs.emplace_back(ts, joined ? 1 : 0);
+      std::sort(evs.begin(), evs.end(), [](auto x, auto y) {
+        return x.first != y.first ? x.first < y.first : x.second > y.second;  // ins before outs
+      });
+      bool in = false;
+      uint32_t m = c.engine->member_of(r.account);
+      for (auto [ts, kind] : evs) {
+        if (ts < r.first_seen) continue;
+        bool now_in = kind == 1;
+        if (now_in == in) continue;
+        in = now_in;
+        ch.push_back(Change{m, tz.LocalDay(FromEngineSeconds(ts)), in ? 1 : -1});
+      }
+    }
+  };
+  if (community == kNone) {
+    for (const auto& s : comm) add_scope(s);
+  } else if (community < comm.size()) {
+    add_scope(comm[community]);
+  }
+  std::sort(ch.begin(), ch.end(), [](const Change& a, const Change& b) {
+    return a.member != b.member ? a.member < b.member : a.day != b.day ? a.day < b.day : a.delta > b.delta;
+  });
+  // Person-level: a member counts while any account of theirs is in; the
+  // state at a day's end is what counts, so changes within a day net out.
+  std::vector<int64_t> diff(out.size() + 1, 0);
+  for (size_t i = 0; i < ch.size();) {
+    size_t j = i;
+    int count = 0;
+    bool was_in = false;
+    while (j < ch.size() && ch[j].member == ch[i].member) {
+      int32_t day = ch[j].day;
+      while (j < ch.size() && ch[j].member == ch[i].member && ch[j].day == day) count += ch[j++].delta;
+      bool now_in = count > 0;
+      if (now_in != was_in) {
+        int32_t at = std::max(day, lo);
+        if (at <= hi) diff[at - lo] += now_in ? 1 : -1;
+        was_in = now_in;
+      }
+    }
+    i = j;
+  }
+  int64_t run = 0;
+  for (size_t i = 0; i < out.size(); ++i) {
+    run += diff[i];
+    out[i] = static_cast<uint32_t>(std::max<int64_t>(run, 0));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::pair<int32_t, int32_t>> MetricsModule::ResolveRange(const Query& q) const {
+  const ScopeAccounts* a = s_->AccOf(q.community);
+  std::optional<int32_t> lo = q.from, hi = q.to;
+  if (a && a->min_ts != kNone) {
+    if (!lo) lo = q.tz.LocalDay(FromEngineSeconds(a->min_ts));
+    if (!hi) hi = q.tz.LocalDay(FromEngineSeconds(a->max_ts));
+  }
+  if (!lo || !hi) return std::nullopt;
+  return std::make_pair(*lo, *hi);
+}
+
+namespace {
+Result<Ctx> MakeCtx(const MetricsModule& m, const MetricsModule::State& s, const Query& q,
+                    std::shared_ptr<const ZoneView> view) {
+  if (q.community != kNone && q.community >= s.engine.communities().size())
+    return InvalidArgument("community: no community with index " + std::to_string(q.community));
+  if (q.from && q.to && *q.from > *q.to) return InvalidArgument("from: later than to");
+  Ctx c;
+  c.engine = &s.engine;
+  c.view = std::move(view);
+  c.acc = s.AccOf(q.community);
+  static const ScopeAccounts kEmpty;
+  if (!c.acc) c.acc = &kEmpty;
+  if (q.community == kNone) c.series = &c.view->ws;
+  else if (q.community < c.view->comm.size()) c.series = &c.view->comm[q.community];
+  if (auto r = m.ResolveRange(q)) {
+    c.from = r->first;
+    c.to = r->second;
+  }
+  return c;
+}
+}  // namespace
+
+#define QUN_METRICS_CTX(c, q)                                  \
+  auto c##_or = MakeCtx(*this, *s_, q, s_->View((q).tz));      \
+  if (!c##_or.ok()) return c##_or.status();                    \
+  const Ctx& c = *c##_or
+
+Result<std::vector<ActivePoint>> MetricsModule::Active(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  std::vector<ActivePoint> out;
+  if (c.empty()) return out;
+  const size_t nm = s_->engine.members().size();
+  constexpr int kW[3] = {1, 7, 30};
+  std::array<std::vector<uint16_t>, 3> cnt;
+  for (auto& v : cnt) v.assign(nm, 0);
+  std::array<uint32_t, 3> distinct{};
+  // People active per day over [from - 29, to], deduplicated per day.
+  const int32_t start = c.from - 29;
+  std::vector<std::vector<uint32_t>> people(c.to - start + 1);
+  for (int32_t d = start; d <= c.to; ++d) people[d - start] = PeopleOver(c, kActive, d, d);
+  for (int32_t d = start; d <= c.to; ++d) {
+    for (int w = 0; w < 3; ++w) {
+      for (uint32_t m : people[d - start])
+        if (cnt[w][m]++ == 0) ++distinct[w];
+      int32_t gone = d - kW[w];
+      if (gone >= start)
+        for (uint32_t m : people[gone - start])
+          if (--cnt[w][m] == 0) --distinct[w];
+    }
+    if (d >= c.from)
+      out.push_back(ActivePoint{d, distinct[0], distinct[1], distinct[2], Ratio(distinct[0], distinct[2])});
+  }
+  return out;
+}
+
+namespace {
+// Period starts covering [from, to].
+std::vector<int32_t> Periods(Granularity g, int32_t from, int32_t to) {
+  std::vector<int32_t> p;
+  for (int32_t s = PeriodStart(g, from); s <= to; s = NextPeriod(g, s)) p.push_back(s);
+  return p;
+}
+}  // namespace
+
+Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) const {
+  QUN_METRICS_CTX(c, q);
+  RetentionMatrix out{g, {}};
+  if (c.empty()) return out;
+  std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  auto index_of = [&](int32_t day) -> int {
+    auto it = std::upper_bound(periods.begin(), periods.end(), day);
+    return static_cast<int>(it - periods.begin()) - 1;
+  };
+  std::vector<int32_t> fs = FirstSeenDays(c);
+  std::vector<int> cohort(fs.size(), -1);
+  for (auto& p : periods) out.cohorts.push_back(RetentionCohort{p, 0, {}});
+  for (size_t m = 0; m < fs.size(); ++m) {
+    if (fs[m] == INT32_MAX || fs[m] < periods.front() || fs[m] > c.to) continue;
+    cohort[m] = index_of(fs[m]);
+    ++out.cohorts[cohort[m]].size;
+  }
+  for (size_t i = 0; i < periods.size(); ++i) out.cohorts[i].retained.assign(periods.size() - i, 0);
+  for (size_t p = 0; p < periods.size(); ++p) {
+    int32_t end = std::min<int32_t>(NextPeriod(g, periods[p]) - 1, c.to);
+    for (uint32_t m : PeopleOver(c, kActive, periods[p], end)) {
+      int k = cohort[m];
+      if (k >= 0 && static_cast<size_t>(k) <= p) ++out.cohorts[k].retained[p - k];
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<int32_t, double>>> MetricsModule::RetentionTrend(const Query& q, Granularity g,
+                                                                              int n) const {
+  if (n < 0) return InvalidArgument("n: must be >= 0");
+  QUN_ASSIGN_OR_RETURN(RetentionMatrix m, Retention(q, g));
+  std::vector<std::pair<int32_t, double>> out;
+  for (const auto& co : m.cohorts)
+    if (static_cast<size_t>(n) < co.retained.size()) out.emplace_back(co.start, Ratio(co.retained[n], co.size));
+  return out;
+}
+
+Result<std::vector<LifecyclePoint>> MetricsModule::Lifecycle(const Query& q, Granularity g) const {
+  QUN_METRICS_CTX(c, q);
+  std::vector<LifecyclePoint> out;
+  if (c.empty()) return out;
+  std::vector<int32_t> fs = FirstSeenDays(c);
+  std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  // The period before the first one, for returning/dormant.
+  int32_t prev_start = PeriodStart(g, periods.front() - 1);
+  std::vector<uint32_t> prev = PeopleOver(c, kActive, prev_start, periods.front() - 1);
+  for (int32_t p : periods) {
+    int32_t end = std::min<int32_t>(NextPeriod(g, p) - 1, c.to);
+    std::vector<uint32_t> cur = PeopleOver(c, kActive, p, end);
+    LifecyclePoint lp{p, static_cast<uint32_t>(cur.size()), 0, 0, 0, 0};
+    for (uint32_t m : cur) {
+      if (fs[m] >= p) ++lp.new_;
+      else if (std::binary_search(prev.begin(), prev.end(), m)) ++lp.returning;
+      else ++lp.resurrecting;
+    }
+    for (uint32_t m : prev)
+      if (!std::binary_search(cur.begin(), cur.end(), m)) ++lp.dormant;
+    out.push_back(lp);
+    prev = std::move(cur);
+  }
+  return out;
+}
+
+Result<std::vector<InteractionPoint>> MetricsModule::Interaction(const Query& q, Granularity g) const {
+  QUN_METRICS_CTX(c, q);
+  std::vector<InteractionPoint> out;
+  if (c.empty()) return out;
+  std::vector<uint32_t> members = MembersByDay(c, q.community, s_->comm_acc, c.from, c.to);
+  for (int32_t p : Periods(g, c.from, c.to)) {
+    int32_t a = std::max(p, c.from), b = std::min<int32_t>(NextPeriod(g, p) - 1, c.to);
+    uint32_t inter = static_cast<uint32_t>(PeopleOver(c, kInteract, a, b).size());
+    uint32_t mem = members[b - c.from];
+    out.push_back(InteractionPoint{p, inter, mem, Ratio(inter, mem)});
+  }
+  return out;
+}
+
+Result<std::vector<JoinsPoint>> MetricsModule::Joins(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  std::vector<JoinsPoint> out;
+  if (c.empty()) return out;
+  std::vector<uint32_t> members = MembersByDay(c, q.community, s_->comm_acc, c.from, c.to);
+  for (int32_t d = c.from; d <= c.to; ++d) {
+    const DayAgg* g = c.Day(d);
+    out.push_back(JoinsPoint{d, g ? g->joins : 0, g ? g->leaves : 0, members[d - c.from]});
+  }
+  return out;
+}
+
+Result<PeakHours> MetricsModule::Peak(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  PeakHours out;
+  for (int32_t d = c.from; d <= c.to; ++d)
+    if (const DayAgg* g = c.Day(d))
+      for (int h = 0; h < 24; ++h) {
+        out.messages[WeekdayFromDays(d)][h] += g->msg_hour[h];
+        out.total += g->msg_hour[h];
+      }
+  return out;
+}
+
+Result<Responsiveness> MetricsModule::Responsive(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  Responsiveness out;
+  std::vector<uint32_t> times;
+  const auto& ts = s_->engine.events().ts;
+  for (int32_t d = c.from; d <= c.to; ++d) {
+    const DayAgg* g = c.Day(d);
+    if (!g) continue;
+    for (uint32_t row : g->questions) {
+      ++out.questions;
+      auto it = s_->first_reply.find(row);
+      uint32_t wait = it == s_->first_reply.end() ? kNone : it->second - ts[row];
+      if (wait != kNone) {
+        ++out.answered;
+        times.push_back(wait);
+      }
+      if (static_cast<uint64_t>(ts[row]) + 86400 <= s_->max_ts) {
+        ++out.due;
+        if (wait == kNone || wait > 86400) ++out.unanswered_24h;
+      }
+    }
+  }
+  if (!times.empty()) {
+    std::sort(times.begin(), times.end());
+    size_t n = times.size();
+    out.median_first_reply_s = n % 2 ? times[n / 2] : (static_cast<double>(times[n / 2 - 1]) + times[n / 2]) / 2;
+  }
+  out.unanswered_share = Ratio(out.unanswered_24h, out.due);
+  return out;
+}
+
+Result<ContentMix> MetricsModule::Content(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  ContentMix out;
+  for (int32_t d = c.from; d <= c.to; ++d)
+    if (const DayAgg* g = c.Day(d))
+      for (int k = 0; k < 4; ++k) out.published[k] += g->published[k];
+  for (int k = 0; k < 4; ++k) out.total += out.published[k];
+  for (int k = 0; k < 4; ++k) {
+    out.share[k] = Ratio(out.published[k], out.total);
+    out.delta[k] = out.total ? out.share[k] - out.target[k] : 0;
+    out.drift += std::fabs(out.delta[k]) / 2;
+  }
+  return out;
+}
+
+Result<Conversion> MetricsModule::Conversions(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  Conversion out;
+  if (c.empty()) return out;
+  for (int32_t d = c.from; d <= c.to; ++d)
+    if (const DayAgg* g = c.Day(d)) {
+      out.impressions += g->views;
+      out.clicks += g->clicks;
+    }
+  out.visitors = static_cast<uint32_t>(PeopleOver(c, kVisit, c.from, c.to).size());
+  out.signups = static_cast<uint32_t>(PeopleOver(c, kSignup, c.from, c.to).size());
+  out.buyers = static_cast<uint32_t>(PeopleOver(c, kBuy, c.from, c.to).size());
+  out.participants = static_cast<uint32_t>(PeopleOver(c, kParticipate, c.from, c.to).size());
+  out.members = MembersByDay(c, q.community, s_->comm_acc, c.to, c.to)[0];
+  out.click_through = Ratio(out.clicks, out.impressions);
+  out.registration = Ratio(out.signups, out.visitors);
+  out.purchase = Ratio(out.buyers, out.visitors);
+  out.participation = Ratio(out.participants, out.members);
+  return out;
+}
+
+Result<Funnel> MetricsModule::FunnelOf(const Query& q, const std::vector<EventType>& steps,
+                                       uint32_t window_s) const {
+  if (steps.empty() || steps.size() > 8) return InvalidArgument("steps: give 1 to 8 event types");
+  if (window_s == 0) return InvalidArgument("window: must be > 0 seconds");
+  std::vector<int> slots;
+  for (EventType t : steps) {
+    int s = FunnelSlot(t);
+    if (s < 0) return InvalidArgument("steps: '" + std::string(EventTypeName(t)) + "' cannot be a funnel step");
+    slots.push_back(s);
+  }
+  QUN_METRICS_CTX(c, q);
+  Funnel out{{}, window_s};
+  std::vector<uint32_t> reached(steps.size(), 0);
+  if (!c.empty()) {
+    const TimeZone& tz = c.view->tz;
+    const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
+    const Engine& e = s_->engine;
+    std::vector<bool> done(e.members().size(), false);
+    std::vector<uint32_t> times;
+    auto gather = [&](uint32_t member, int slot) {
+      times.clear();
+      for (uint32_t a : e.members()[member].accounts) {
+        auto it = s_->funnel[slot].find(a);
+        if (it == s_->funnel[slot].end()) continue;
+        for (auto [ts, com] : it->second)
+          if (q.community == kNone || com == q.community) times.push_back(ts);
+      }
+      std::sort(times.begin(), times.end());
+    };
+    for (const auto& [acc, list] : s_->funnel[slots[0]]) {
+      uint32_t m = e.member_of(acc);
+      if (done[m]) continue;
+      done[m] = true;
+      gather(m, slots[0]);
+      uint32_t entry = kNone;
+      for (uint32_t ts : times) {
+        int64_t ms = FromEngineSeconds(ts);
+        if (ms >= lo_ms && ms < hi_ms) {
+          entry = ts;
+          break;
+        }
+      }
+      if (entry == kNone) continue;
+      ++reached[0];
+      uint32_t at = entry;
+      for (size_t k = 1; k < steps.size(); ++k) {
+        gather(m, slots[k]);
+        auto it = std::lower_bound(times.begin(), times.end(), at);
+        if (it == times.end() || static_cast<uint64_t>(*it) > static_cast<uint64_t>(entry) + window_s) break;
+        at = *it;
+        ++reached[k];
+      }
+    }
+  }
+  for (size_t k = 0; k < steps.size(); ++k)
+    out.steps.push_back(FunnelStep{steps[k], reached[k], k ? Ratio(reached[k], reached[k - 1]) : 1.0,
+                                   Ratio(reached[k], reached[0]), k ? reached[k - 1] - reached[k] : 0});
+  return out;
+}
+
+Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime_months) const {
+  if (!(lifetime_months > 0)) return InvalidArgument("lifetime_months: must be > 0");
+  QUN_METRICS_CTX(c, q);
+  std::vector<Value> out;
+  if (c.empty()) return out;
+  const Engine& e = s_->engine;
+  std::map<uint32_t, std::pair<Value, std::unordered_map<uint32_t, uint32_t>>> by_cur;  // currency -> value, buyer orders
+  std::map<uint32_t, int64_t> paid_amount;
+  for (int32_t d = c.from; d <= c.to; ++d) {
+    const DayAgg* g = c.Day(d);
+    if (!g) continue;
+    for (const OrderRec& o : g->orders) {
+      auto& [v, buyers] = by_cur[o.currency];
+      if (o.refund) {
+        v.gmv_minor -= o.amount;
+        ++v.refunds;
+      } else {
+        v.gmv_minor += o.amount;
+        paid_amount[o.currency] += o.amount;
+        ++v.orders;
+        ++buyers[e.member_of(o.account)];
+      }
+    }
+  }
+  uint32_t members = MembersByDay(c, q.community, s_->comm_acc, c.to, c.to)[0];
+  const double days = c.to - c.from + 1;
+  for (auto& [cur, vb] : by_cur) {
+    auto& [v, buyers] = vb;
+    v.currency = cur < e.currencies().size() ? e.currencies()[cur] : "?";
+    v.buyers = static_cast<uint32_t>(buyers.size());
+    for (auto& [m, n] : buyers)
+      if (n >= 2) ++v.repeat_buyers;
+    v.members = members;
+    v.aov = Ratio(paid_amount[cur], v.orders);
+    v.purchase_frequency = Ratio(v.orders, v.buyers);
+    v.repurchase_rate = Ratio(v.repeat_buyers, v.buyers);
+    v.arpu = Ratio(v.gmv_minor, members);
+    v.ltv = v.aov * (v.purchase_frequency * 30.0 / days) * lifetime_months;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Result<Nps> MetricsModule::NpsOf(const Query& q) const {
+  QUN_METRICS_CTX(c, q);
+  Nps out;
+  for (int32_t d = c.from; d <= c.to; ++d)
+    if (const DayAgg* g = c.Day(d))
+      for (int k = 0; k <= 10; ++k) out.answers[k] += g->nps[k];
+  for (int k = 0; k <= 10; ++k) {
+    out.responses += out.answers[k];
+    if (k >= 9) out.promoters += out.answers[k];
+    else if (k >= 7) out.passives += out.answers[k];
+    else out.detractors += out.answers[k];
+  }
+  if (out.responses)
+    out.nps = 100.0 * (static_cast<double>(out.promoters) - static_cast<double>(out.detractors)) / out.responses;
+  return out;
+}
+
+Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
+  QUN_METRICS_CTX(c, q);
+  Referral out;
+  if (c.empty()) return out;
+  const Engine& e = s_->engine;
+  const TimeZone& tz = c.view->tz;
+  std::unordered_map<uint32_t, uint32_t> parent;  // invitee member -> inviter member (first invite in range)
+  std::unordered_map<uint32_t, Inviter> inviters;
+  std::vector<std::pair<uint32_t, const InviteRec*>> in_range;
+  for (const InviteRec& r : s_->invites) {
+    if (q.community != kNone && r.community != q.community) continue;
+    int32_t d = tz.LocalDay(FromEngineSeconds(r.ts));
+    if (d < c.from || d > c.to) continue;
+    in_range.emplace_back(r.ts, &r);
+  }
+  std::sort(in_range.begin(), in_range.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : a.second < b.second; });
+  for (const auto& [ts, r] : in_range) {
+    uint32_t child = e.member_of(r->account), inv = e.member_of(r->inviter);
+    if (child == inv || !parent.try_emplace(child, inv).second) continue;
+    Inviter& iv = inviters.try_emplace(inv, Inviter{inv, r->inviter, 0, 0}).first->second;
+    ++iv.invited;
+    // Converted: the invitee was active in the scope at or after the join.
+    const ScopeAccounts* sa = s_->AccOf(q.community == kNone ? r->community : q.community);
+    bool conv = false;
+    for (uint32_t a : e.members()[child].accounts) {
+      auto it = sa->index.find(a);
+      if (it != sa->index.end() && sa->recs[it->second].last_active >= r->ts &&
+          sa->recs[it->second].last_active != 0)
+        conv = true;
+    }
+    if (conv) ++iv.converted;
+  }
+  out.invited_joins = static_cast<uint32_t>(parent.size());
+  uint32_t joins = 0;
+  for (int32_t d = c.from; d <= c.to; ++d)
+    if (const DayAgg* g = c.Day(d)) joins += g->joins;
+  out.organic_joins = joins > in_range.size() ? joins - static_cast<uint32_t>(in_range.size()) : 0;
+  out.members_at_start = MembersByDay(c, q.community, s_->comm_acc, c.from - 1, c.from - 1)[0];
+  out.k_factor = Ratio(out.invited_joins, out.members_at_start);
+  // Depth: longest chain of invite edges (cycles cut at the first repeat).
+  std::unordered_map<uint32_t, uint32_t> depth;
+  for (const auto& [child, p] : parent) {
+    std::vector<uint32_t> path{child};
+    uint32_t cur = child, base = 0;
+    while (true) {
+      auto d = depth.find(cur);
+      if (d != depth.end()) {
+        base = d->second;
+        path.pop_back();
+        break;
+      }
+      auto it = parent.find(cur);
+      if (it == parent.end() || std::find(path.begin(), path.end(), it->second) != path.end()) break;
+      cur = it->second;
+      path.push_back(cur);
+    }
+    // path: child … topmost reached (its depth is `base` if known, else 0).
+    for (size_t i = path.size(); i-- > 0;) depth[path[i]] = base + static_cast<uint32_t>(path.size() - 1 - i);
+    out.max_depth = std::max(out.max_depth, depth[child]);
+  }
+  for (const auto& [m, iv] : inviters)
+    if (!parent.count(m)) ++out.trees;
+  for (auto& [m, iv] : inviters) out.inviters.push_back(iv);
+  std::sort(out.inviters.begin(), out.inviters.end(), [](const Inviter& a, const Inviter& b) {
+    return a.invited != b.invited ? a.invited > b.invited : a.member < b.member;
+  });
+  if (out.inviters.size() > top) out.inviters.resize(top);
+  return out;
+}
+
+Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::string_view name) const {
+  std::vector<double> out;
+  if (name == "dau" || name == "wau" || name == "mau") {
+    QUN_ASSIGN_OR_RETURN(auto pts, Active(q));
+    for (const auto& p : pts) out.push_back(name == "dau" ? p.dau : name == "wau" ? p.wau : p.mau);
+    return out;
+  }
+  static const char* const kNames[] = {"messages", "joins", "leaves", "interacting", "questions", "orders", "gmv"};
+  if (std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames))
+    return InvalidArgument("series: unknown series '" + std::string(name) +
+                           "' (dau, wau, mau, messages, joins, leaves, interacting, questions, orders, gmv)");
+  QUN_METRICS_CTX(c, q);
+  for (int32_t d = c.from; d <= c.to; ++d) {
+    const DayAgg* g = c.Day(d);
+    double v = 0;
+    if (g) {
+      if (name == "messages") for (uint32_t h : g->msg_hour) v += h;
+      else if (name == "joins") v = g->joins;
+      else if (name == "leaves") v = g->leaves;
+      else if (name == "interacting") v = static_cast<double>(PeopleOver(c, kInteract, d, d).size());
+      else if (name == "questions") v = static_cast<double>(g->questions.size());
+      else if (name == "orders") {
+        for (const auto& o : g->orders) v += o.refund ? 0 : 1;
+      } else {
+        for (const auto& o : g->orders) v += static_cast<double>(o.refund ? -o.amount : o.amount);
+      }
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace qun::metrics
