@@ -21,6 +21,7 @@ int64_t NowMs() {
 
 std::string_view RoleName(Role r) {
   switch (r) {
+    case Role::kPublic: return "public";
     case Role::kViewer: return "viewer";
     case Role::kAnalyst: return "analyst";
     case Role::kOperator: return "operator";

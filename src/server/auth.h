@@ -28,7 +28,8 @@
 
 namespace qun::server {
 
-enum class Role { kViewer = 1, kAnalyst = 2, kOperator = 3, kAdmin = 4 };
+// kPublic marks routes that need no token; no token ever has it.
+enum class Role { kPublic = 0, kViewer = 1, kAnalyst = 2, kOperator = 3, kAdmin = 4 };
 
 std::string_view RoleName(Role r);
 // "admin" | "operator" | "analyst" | "viewer"; InvalidArgument otherwise.

@@ -21,7 +21,7 @@ nlohmann::json TokenJson(const TokenRecord& r) {
 }  // namespace
 
 void RegisterSystemRoutes(Router& r) {
-  r.Add("GET", "/v1/openapi.json", Role::kViewer, [](ServerContext&, const ApiRequest&) -> Result<ApiResponse> {
+  r.Add("GET", "/v1/openapi.json", Role::kPublic, [](ServerContext&, const ApiRequest&) -> Result<ApiResponse> {
     return ApiResponse{200, std::string(OpenApiJson()), "application/json"};
   });
   r.Add("GET", "/v1/whoami", Role::kViewer, [](ServerContext&, const ApiRequest& q) -> Result<ApiResponse> {

@@ -1,0 +1,26 @@
+// Tiny DOM helpers: h('div.card', {attrs}, children…). Text is always set as
+// text (never HTML), so API data cannot inject markup.
+export function h(tag, attrs, ...children) {
+  const [name, ...classes] = tag.split('.');
+  const el = document.createElement(name || 'div');
+  if (classes.length) el.className = classes.join(' ');
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function card(title, ...body) {
+  return h('section.card', {}, title ? h('h2', {}, title) : null, ...body);
+}
+
+export function errorBox(e) {
+  return h('div.error', { role: 'alert' }, e && e.message ? e.message : String(e));
+}
