@@ -112,7 +112,7 @@ struct HttpServer::Impl {
   }
 
   // One response for every API path, in one place.
-  ApiResponse Api(const httplib::Request& req, httplib::Response& res) {
+  ApiResponse Api(const httplib::Request& req, httplib::Response& res, std::string& body) {
     Router::Match m = router.Find(req.method, req.path);
     if (!m.route) {
       t_note.route = "-";
@@ -167,7 +167,7 @@ struct HttpServer::Impl {
             {{"limit", "rate"}, {"retry_after_s", secs}});
       }
     }
-    ar.body = req.body;
+    ar.body = std::move(body);
     ServerContext ctx{ws, auth, &metrics, opt.max_events_per_request};
     try {
       auto r = route.handler(ctx, ar);
@@ -183,7 +183,7 @@ struct HttpServer::Impl {
     }
   }
 
-  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+  void Dispatch(const httplib::Request& req, httplib::Response& res, std::string body) {
     res.set_header("X-Content-Type-Options", "nosniff");
     if (req.path == "/healthz") {
       t_note.route = "/healthz";
@@ -200,13 +200,19 @@ struct HttpServer::Impl {
       res.set_content(metrics.Render(Gauges()), "text/plain; version=0.0.4; charset=utf-8");
     } else if (req.path.rfind("/v1/", 0) == 0 || req.path == "/v1") {
       res.set_header("Cache-Control", "no-store");
-      SendApi(res, Api(req, res));
+      SendApi(res, Api(req, res, body));
     } else if (req.method == "GET" || req.method == "HEAD") {
       ServeStatic(req, res);
     } else {
       t_note.route = "-";
       SendApi(res, ApiResponse::Error(NotFound(fmt::format("no route {} {}", req.method, req.path))));
     }
+  }
+
+  ApiResponse TooLarge() const {
+    return ApiResponse::Error(
+        ResourceExhausted(fmt::format("request body over the {}-byte limit; split the batch", opt.max_body_bytes)),
+        {{"limit", "request_bytes"}, {"max_bytes", opt.max_body_bytes}}, "request_bytes");
   }
 
   void Log(std::string_view level, const std::string& msg) {
@@ -255,12 +261,46 @@ HttpServer::HttpServer(ServerOptions options, Workspace* workspace, Authenticato
     t_note = RequestNote{Clock::now(), {}, {}};
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  auto h = [im](const httplib::Request& req, httplib::Response& res) { im->Dispatch(req, res); };
+  auto h = [im](const httplib::Request& req, httplib::Response& res) { im->Dispatch(req, res, req.body); };
+  // Bodies are read here, not by httplib, so no content type is special
+  // (httplib caps form-urlencoded bodies at 8 KiB, and curl -d sends that
+  // type by default) and the size limit is ours.
+  auto hb = [im](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    std::string body;
+    bool too_big = false;
+    size_t max = im->opt.max_body_bytes;
+    if (req.is_multipart_form_data()) {
+      SendApi(res, ApiResponse::Error(InvalidArgument("multipart bodies are not accepted; send the data as the body")));
+      return;
+    }
+    bool read_ok = reader([&](const char* data, size_t len) {
+      if (body.size() + len > max) {
+        too_big = true;
+        return false;
+      }
+      body.append(data, len);
+      return true;
+    });
+    if (!read_ok && !too_big && req.get_header_value<uint64_t>("Content-Length") > max) too_big = true;
+    if (!read_ok && !too_big) {
+      t_note.route = "-";
+      SendApi(res, ApiResponse::Error(InvalidArgument("could not read the request body (truncated or timed out)")));
+      res.set_header("Connection", "close");
+      return;
+    }
+    if (too_big) {
+      t_note.route = "-";
+      SendApi(res, im->TooLarge());
+      res.set_header("Connection", "close");
+      return;
+    }
+    im->Dispatch(req, res, std::move(body));
+  };
   svr.Get(".*", h);
-  svr.Post(".*", h);
-  svr.Put(".*", h);
+  svr.Post(".*", hb);
+  svr.Put(".*", hb);
   svr.Delete(".*", h);
-  svr.Patch(".*", h);
+  svr.Patch(".*", hb);
   // Errors httplib raises itself (413 body too large, 400 bad request line…)
   // get the same error document.
   svr.set_error_handler([im](const httplib::Request& req, httplib::Response& res) {
@@ -268,9 +308,7 @@ HttpServer::HttpServer(ServerOptions options, Workspace* workspace, Authenticato
     if (t_note.route.empty()) t_note.route = "-";
     ApiResponse r;
     if (res.status == 413)
-      r = ApiResponse::Error(
-          ResourceExhausted(fmt::format("request body over the {}-byte limit; split the batch", im->opt.max_body_bytes)),
-          {{"limit", "request_bytes"}, {"max_bytes", im->opt.max_body_bytes}}, "request_bytes");
+      r = im->TooLarge();
     else
       r = ApiResponse{res.status, ErrorBody(InvalidArgument(fmt::format("HTTP {}", res.status))), "application/json"};
     res.status = r.status;

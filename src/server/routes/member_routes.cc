@@ -216,9 +216,13 @@ Result<ApiResponse> Merge(ServerContext& c, const ApiRequest& q) {
     QUN_ASSIGN_OR_RETURN(from, ResolveMember(e, from_text));
   }
   if (into == from) return FailedPrecondition(fmt::format("member {} and '{}' are already one person", into, from_text));
-  std::string why = "manual: " + (reason.empty() ? std::string("merged via API by ") + q.principal.name : reason);
+  std::string why = reason.empty() ? "via API by token " + q.principal.name : reason;
   QUN_ASSIGN_OR_RETURN(uint32_t merge_id, c.workspace->Merge(into, from, why));
-  return ApiResponse::Json(nlohmann::json{{"merge_id", merge_id}, {"into", into}, {"from", from}, {"reason", why}});
+  // The engine decides which member id survives; report the record.
+  auto lock = c.workspace->ReadLock();
+  const auto& merges = c.workspace->engine().merges();
+  if (merge_id == 0 || merge_id > merges.size()) return Internal("merge record missing after a merge");
+  return ApiResponse::Json(MergeJson(merges[merge_id - 1]));
 }
 
 Result<ApiResponse> Merges(ServerContext& c, const ApiRequest&) {
