@@ -110,6 +110,8 @@ class [[nodiscard]] Result {
   if (!tmp.ok()) return tmp.status();              \
   lhs = std::move(tmp).value()
 
+// Expands to several statements: use it as a statement of its own, inside
+// braces when under an if/else.
 #define QUN_ASSIGN_OR_RETURN(lhs, expr) \
   QUN_ASSIGN_OR_RETURN_IMPL_(QUN_CONCAT_(qun_result_, __LINE__), lhs, expr)
 

@@ -1,12 +1,10 @@
 // qun import: reads files with a connector, validates, and commits them to
 // the workspace in batches (docs/cli.md#import).
 //
-// Without --skip-invalid the import is all-or-nothing per invocation: a first
-// pass validates every input (nothing is written), the second commits. Each
-// committed batch is durable, and re-running an interrupted import adds only
-// what is missing (event ids are idempotency keys).
-#include <unistd.h>
-
+// Without --skip-invalid the import is all-or-nothing per invocation: batches
+// commit as they fill, and an invalid record undoes the invocation's batches
+// in one transaction. Each committed batch is durable; re-running an
+// interrupted import adds only what is missing (ids are idempotency keys).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -38,27 +36,8 @@ struct ImportFlags {
   std::vector<std::string> paths;
 };
 
-// Pass 1: validates only; the first reject stops the import.
-class ValidatingSink final : public EventSink {
- public:
-  Status Accept(Event&& e, const SourceLocation& where) override {
-    if (Status st = ValidateEvent(e); !st.ok()) return Reject(st, where, e.id);
-    ++events;
-    return Status::Ok();
-  }
-  Status Reject(const Status& why, const SourceLocation& where, std::string_view raw) override {
-    return Status(why.code(), fmt::format("{}: {}", where.ToString(), why.message()));
-  }
-  void Progress(uint64_t bytes) override {
-    if (progress) progress->Update(base + bytes, events);
-  }
-  uint64_t events = 0;
-  uint64_t base = 0;
-  cli::Progress* progress = nullptr;
-};
-
-// Pass 2: batches accepted events into the workspace; rejects go to the
-// rejects file when skipping invalid input.
+// Batches accepted events into the workspace; rejects go to the rejects
+// file when skipping invalid input, and stop the import otherwise.
 class IngestSink final : public EventSink {
  public:
   IngestSink(Workspace& ws, size_t batch_size, bool skip_invalid, std::ofstream* rejects)
@@ -125,31 +104,14 @@ Status RunImport(const ImportFlags& f) {
 
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir));
 
-  // Stdin can be read once only; spool it when two passes are needed.
-  std::vector<std::string> paths = f.paths;
-  std::string spool;
-  struct Cleanup {
-    std::string* p;
-    ~Cleanup() {
-      if (!p->empty()) std::remove(p->c_str());
-    }
-  } cleanup{&spool};
-  for (auto& p : paths) {
-    if (p != "-") continue;
-    spool = (std::filesystem::path(f.data_dir) / fmt::format(".stdin-{}.tmp", getpid())).string();
-    std::ofstream out(spool, std::ios::binary);
-    char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) out.write(buf, static_cast<std::streamsize>(n));
-    if (!out) return ResourceExhausted(fmt::format("{}: cannot spool stdin", spool));
-    p = spool;
-  }
-
+  const std::vector<std::string>& paths = f.paths;
   std::vector<const Connector*> connectors;
   uint64_t total_bytes = 0;
   for (const auto& p : paths) {
     const Connector* c = nullptr;
-    if (f.format == "auto") {
+    if (f.format == "auto" && p == "-") {
+      c = FindConnector("ndjson");  // stdin cannot be sniffed and re-read: canonical NDJSON
+    } else if (f.format == "auto") {
       QUN_ASSIGN_OR_RETURN(c, DetectConnector(p));
     } else {
       c = FindConnector(f.format);
@@ -164,17 +126,6 @@ Status RunImport(const ImportFlags& f) {
     if (std::filesystem::is_regular_file(p, ec)) total_bytes += std::filesystem::file_size(p, ec);
   }
 
-  if (!f.skip_invalid) {
-    Progress progress("validating", total_bytes, true);
-    ValidatingSink v;
-    v.progress = &progress;
-    for (size_t i = 0; i < paths.size(); ++i) {
-      QUN_RETURN_IF_ERROR(connectors[i]->Read(paths[i], opts, v));
-      std::error_code ec;
-      if (std::filesystem::is_regular_file(paths[i], ec)) v.base += std::filesystem::file_size(paths[i], ec);
-    }
-  }
-
   std::ofstream rejects;
   if (f.skip_invalid && !f.rejects.empty()) {
     rejects.open(f.rejects, std::ios::binary | std::ios::trunc);
@@ -183,9 +134,20 @@ Status RunImport(const ImportFlags& f) {
   Progress progress("importing", total_bytes, true);
   IngestSink sink(*ws, f.batch_size, f.skip_invalid, rejects.is_open() ? &rejects : nullptr);
   sink.progress = &progress;
+  // All-or-nothing without --skip-invalid: batches commit as they fill (so
+  // memory stays bounded and an interrupted import resumes), and a rejected
+  // record removes this invocation's batches again in one transaction.
+  const Workspace::Mark mark = ws->MarkNow();
   for (size_t i = 0; i < paths.size(); ++i) {
-    QUN_RETURN_IF_ERROR(connectors[i]->Read(paths[i], opts, sink));
-    QUN_RETURN_IF_ERROR(sink.Flush());
+    Status st = connectors[i]->Read(paths[i], opts, sink);
+    if (st.ok()) st = sink.Flush();
+    if (!st.ok()) {
+      progress.Finish();
+      if (Status undo = ws->DiscardSince(mark); !undo.ok())
+        return Status(undo.code(), fmt::format("{}; and undoing this import's earlier batches failed: {}",
+                                               st.message(), undo.message()));
+      return st;
+    }
     std::error_code ec;
     if (std::filesystem::is_regular_file(paths[i], ec)) sink.base += std::filesystem::file_size(paths[i], ec);
   }
@@ -218,8 +180,8 @@ void Setup(CLI::App& root) {
   auto* f = &flags;
   auto* sub = root.add_subcommand("import", "Import events from files (canonical NDJSON/CSV or platform exports)");
   sub->footer(
-      "Without --skip-invalid the import is all-or-nothing: every input is validated first and\n"
-      "nothing is stored if any record is invalid (the error names file, line and reason).\n"
+      "Without --skip-invalid the import is all-or-nothing: if any record is invalid, nothing\n"
+      "from this invocation is kept (the error names file, line and reason).\n"
       "Re-importing the same data is a no-op: event ids are idempotency keys.\n"
       "Formats: docs/formats/. Examples:\n"
       "  qun import --data-dir ./qun-data events.ndjson\n"

@@ -110,8 +110,30 @@ Status Workspace::Rebuild() {
   return apply_ops();
 }
 
+Workspace::Mark Workspace::MarkNow() const {
+  auto lock = ReadLock();
+  return Mark{engine_->last_seq(), static_cast<uint32_t>(engine_->accounts().size()),
+              static_cast<uint32_t>(engine_->communities().size()), engine_->merges().size()};
+}
+
+Status Workspace::DiscardSince(const Mark& mark) {
+  if (read_only_) return FailedPrecondition("workspace is open read-only");
+  std::lock_guard<std::mutex> writer(writer_mutex_);
+  QUN_ASSIGN_OR_RETURN(std::vector<IdentityOp> ops, store_->IdentityOps());
+  for (const auto& op : ops)
+    if (op.after_seq > mark.seq) return FailedPrecondition("identity operations were recorded after the mark");
+  closed_ = true;
+  QUN_RETURN_IF_ERROR(store_->Begin());
+  if (Status st = store_->TruncateAfter(mark.seq, mark.accounts, mark.communities); !st.ok()) {
+    store_->Rollback();
+    return st;
+  }
+  return store_->Commit();
+}
+
 Result<IngestSummary> Workspace::IngestBatch(std::vector<Event> events) {
   if (read_only_) return FailedPrecondition("workspace is open read-only");
+  if (closed_) return FailedPrecondition("workspace was rolled back; reopen it");
   std::lock_guard<std::mutex> writer(writer_mutex_);
   IngestSummary sum;
   auto same_stored = [this](uint32_t row, const Event& e) {

@@ -55,6 +55,20 @@ class Workspace {
   // On error nothing of the batch is stored or applied.
   Result<IngestSummary> IngestBatch(std::vector<Event> events);
 
+  // A point to return to: DiscardSince(mark) removes everything ingested
+  // after it (one transaction) and leaves the workspace closed for further
+  // use — its engine no longer matches the store; reopen to continue. Used
+  // by `qun import` so a failed invocation stores nothing. FailedPrecondition
+  // if identity operations were recorded after the mark.
+  struct Mark {
+    uint64_t seq;
+    uint32_t accounts;
+    uint32_t communities;
+    size_t merges;
+  };
+  Mark MarkNow() const;
+  Status DiscardSince(const Mark& mark);
+
   // Manual identity operations, persisted and applied (see Engine).
   Result<uint32_t> Merge(uint32_t into, uint32_t from, const std::string& reason);
   Status Unmerge(uint32_t merge_id, const std::string& reason);
@@ -73,6 +87,7 @@ class Workspace {
   Status Rebuild();
   std::string data_dir_;
   bool read_only_ = false;
+  bool closed_ = false;  // after DiscardSince
   int lock_fd_ = -1;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Engine> engine_;

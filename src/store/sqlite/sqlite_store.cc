@@ -262,6 +262,13 @@ Status SqliteStore::RecordImport(std::string_view source, uint64_t imported, uin
   return Status::Ok();
 }
 
+Status SqliteStore::TruncateAfter(uint64_t after_seq, uint32_t first_account, uint32_t first_community) {
+  QUN_RETURN_IF_ERROR(Exec(fmt::format("DELETE FROM events WHERE seq > {}", after_seq).c_str()));
+  QUN_RETURN_IF_ERROR(Exec(fmt::format("DELETE FROM accounts WHERE id >= {}", first_account).c_str()));
+  QUN_RETURN_IF_ERROR(Exec(fmt::format("DELETE FROM communities WHERE id >= {}", first_community).c_str()));
+  return Status::Ok();
+}
+
 Result<uint64_t> SqliteStore::MaxSeq() {
   sqlite3_stmt* st = nullptr;
   QUN_RETURN_IF_ERROR(Prepare(&st, "SELECT coalesce(max(seq),0) FROM events"));

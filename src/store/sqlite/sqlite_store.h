@@ -64,6 +64,11 @@ class SqliteStore {
   Status RecordImport(std::string_view source, uint64_t imported, uint64_t duplicates, uint64_t rejected,
                       int64_t ts_ms);
 
+  // Inside a transaction: removes events with seq > after_seq and the
+  // accounts/communities with ids at or above the given ones (undoing an
+  // import invocation that failed part way).
+  Status TruncateAfter(uint64_t after_seq, uint32_t first_account, uint32_t first_community);
+
   Result<uint64_t> MaxSeq();
   // Calls fn(seq, body) for every event with seq > after_seq, in seq order.
   Status ForEachEvent(uint64_t after_seq, const std::function<Status(uint64_t, std::string_view)>& fn);

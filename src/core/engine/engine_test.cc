@@ -1,0 +1,164 @@
+#include "core/engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "common/time.h"
+
+namespace qun {
+namespace {
+
+Event Ev(std::string id, EventType t, std::string actor, int64_t ts_ms = 1767225600000, std::string community = "g1",
+         Platform p = Platform::kWecom) {
+  Event e;
+  e.id = std::move(id);
+  e.type = t;
+  e.actor = std::move(actor);
+  e.ts_ms = ts_ms;
+  e.community = std::move(community);
+  e.platform = p;
+  return e;
+}
+
+void Ingest(Engine& engine, std::vector<Event> events, uint64_t* dups = nullptr) {
+  StagedBatch b = engine.Stage(std::move(events), engine.last_seq() + 1);
+  if (dups) *dups = b.duplicates;
+  engine.Apply(b);
+}
+
+TEST(EngineTest, DeduplicatesWithinBatchAndAcrossBatches) {
+  Engine engine;
+  uint64_t dups = 0;
+  Ingest(engine, {Ev("a", EventType::kCheckin, "u1"), Ev("a", EventType::kCheckin, "u1"), Ev("b", EventType::kCheckin, "u2")},
+         &dups);
+  EXPECT_EQ(dups, 1u);
+  EXPECT_EQ(engine.last_seq(), 2u);
+  Ingest(engine, {Ev("b", EventType::kCheckin, "u2"), Ev("c", EventType::kCheckin, "u2")}, &dups);
+  EXPECT_EQ(dups, 1u);
+  EXPECT_EQ(engine.last_seq(), 3u);
+  // The same id on another platform is a different event.
+  Ingest(engine, {Ev("a", EventType::kCheckin, "u1", 1767225600000, "g1", Platform::kTelegram)}, &dups);
+  EXPECT_EQ(dups, 0u);
+  EXPECT_EQ(engine.last_seq(), 4u);
+}
+
+TEST(EngineTest, StoredIdCheckKeepsHashCollisionsAsNewEvents) {
+  Engine engine;
+  Ingest(engine, {Ev("a", EventType::kCheckin, "u1")});
+  // Pretend the stored row has a different id: the key hit must not drop it.
+  StagedBatch b = engine.Stage({Ev("a", EventType::kCheckin, "u1")}, 2, [](uint32_t, const Event&) { return false; });
+  EXPECT_EQ(b.duplicates, 0u);
+  EXPECT_EQ(b.events.size(), 1u);
+}
+
+TEST(EngineTest, DimensionsAreDenseAndShared) {
+  Engine engine;
+  Ingest(engine, {Ev("1", EventType::kCheckin, "u1", 1767225600000, "g1"), Ev("2", EventType::kCheckin, "u1", 1767225600000, "g2"),
+                  Ev("3", EventType::kCheckin, "u2", 1767225600000, "g1")});
+  EXPECT_EQ(engine.communities().size(), 2u);
+  EXPECT_EQ(engine.accounts().size(), 2u);
+  EXPECT_EQ(engine.live_member_count(), 2u);
+  EXPECT_EQ(engine.FindAccount(Platform::kWecom, "u2"), 1u);
+  EXPECT_EQ(engine.FindAccount(Platform::kTelegram, "u2"), kNone);
+  EXPECT_EQ(engine.events().community[1], 1u);
+}
+
+TEST(EngineTest, RepliesAndReactionsResolveToMessageRows) {
+  Engine engine;
+  Event m = Ev("e1", EventType::kMessagePosted, "u1");
+  m.message_id = "m1";
+  Event r = Ev("e2", EventType::kMessagePosted, "u2");
+  r.message_id = "m2";
+  r.reply_to = "m1";
+  Event x = Ev("e3", EventType::kReactionAdded, "u3");
+  x.message_id = "m2";
+  Event other = Ev("e4", EventType::kMessagePosted, "u3", 1767225600000, "g2");
+  other.reply_to = "m1";  // m1 is in g1, not g2
+  Ingest(engine, {m, r, x, other});
+  EXPECT_EQ(engine.events().aux[1], 0u);
+  EXPECT_EQ(engine.events().aux[2], 1u);
+  EXPECT_EQ(engine.events().aux[3], kNone);
+}
+
+TEST(EngineTest, IdentityLinkedMergesAndUnmergeRestoresAndSeparates) {
+  Engine engine;
+  Event link = Ev("l", EventType::kIdentityLinked, "wmA");
+  link.linked_platform = Platform::kTelegram;
+  link.linked_actor = "user7";
+  Ingest(engine, {Ev("1", EventType::kCheckin, "wmA"), Ev("2", EventType::kCheckin, "user7", 1767225600000, "c", Platform::kTelegram),
+                  link});
+  ASSERT_EQ(engine.merges().size(), 1u);
+  EXPECT_EQ(engine.live_member_count(), 1u);
+  uint32_t a = engine.FindAccount(Platform::kWecom, "wmA"), b = engine.FindAccount(Platform::kTelegram, "user7");
+  EXPECT_EQ(engine.member_of(a), engine.member_of(b));
+  EXPECT_EQ(engine.merges()[0].reason, "identity.linked event l");
+
+  ASSERT_TRUE(engine.Unmerge(1, 0).ok());
+  EXPECT_NE(engine.member_of(a), engine.member_of(b));
+  EXPECT_EQ(engine.live_member_count(), 2u);
+  EXPECT_EQ(engine.Unmerge(1, 0).code(), StatusCode::kFailedPrecondition);
+  // The same link again does not re-merge a pair the operator separated.
+  Event again = link;
+  again.id = "l2";
+  Ingest(engine, {again});
+  EXPECT_NE(engine.member_of(a), engine.member_of(b));
+  // A manual merge overrides the separation.
+  auto r = engine.Merge(engine.member_of(a), engine.member_of(b), "same person", 0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(engine.member_of(a), engine.member_of(b));
+  EXPECT_TRUE(engine.merges().back().manual);
+}
+
+TEST(EngineTest, VerifiedKeysMergeAcrossPlatforms) {
+  Engine engine;
+  Event p1 = Ev("p1", EventType::kProfileUpdated, "wmA");
+  p1.attributes = {{"unionid", "U-1"}, {"region", "Shanghai"}};
+  Event p2 = Ev("p2", EventType::kProfileUpdated, "wxB", 1767225600000, "o", Platform::kWechat);
+  p2.attributes = {{"unionid", "U-1"}, {"name", "Bo"}};
+  Event p3 = Ev("p3", EventType::kProfileUpdated, "wmC");
+  p3.attributes = {{"unionid", "U-2"}};
+  Ingest(engine, {p1, p2, p3});
+  EXPECT_EQ(engine.live_member_count(), 2u);
+  uint32_t m = engine.member_of(engine.FindAccount(Platform::kWechat, "wxB"));
+  EXPECT_EQ(m, engine.member_of(engine.FindAccount(Platform::kWecom, "wmA")));
+  EXPECT_EQ(engine.merges()[0].reason, "verified key unionid");
+  const auto& attrs = engine.members()[m].attributes;
+  auto has = [&](const std::string& k, const std::string& v) {
+    for (const auto& kv : attrs)
+      if (kv.first == k && kv.second == v) return true;
+    return false;
+  };
+  EXPECT_TRUE(has("region", "Shanghai"));
+  EXPECT_TRUE(has("name", "Bo"));
+}
+
+TEST(EngineTest, MergeRejectsBadIds) {
+  Engine engine;
+  Ingest(engine, {Ev("1", EventType::kCheckin, "u1"), Ev("2", EventType::kCheckin, "u2")});
+  EXPECT_EQ(engine.Merge(0, 9, "x", 0).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(engine.Merge(0, 0, "x", 0).status().code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(engine.Merge(0, 1, "x", 0).ok());
+  EXPECT_EQ(engine.Merge(1, 0, "x", 0).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(engine.Unmerge(7, 0).code(), StatusCode::kNotFound);
+}
+
+TEST(EngineTest, OrdersContentAndActivitiesGoToSideTables) {
+  Engine engine;
+  Event o = Ev("o", EventType::kOrderPaid, "u1");
+  o.order_id = "A";
+  o.amount_minor = 1999;
+  Event c = Ev("c", EventType::kContentPublished, "op");
+  c.content_id = "k1";
+  c.category = "promo";
+  Event v = Ev("v", EventType::kContentClicked, "u1");
+  v.content_id = "k1";
+  Ingest(engine, {o, c, v});
+  ASSERT_EQ(engine.orders().size(), 1u);
+  EXPECT_EQ(engine.orders()[0].amount_minor, 1999);
+  EXPECT_EQ(engine.currencies()[engine.orders()[0].currency], "CNY");
+  ASSERT_EQ(engine.contents().size(), 1u);
+  EXPECT_EQ(engine.contents()[0].category, ContentCategory::kPromo);
+  EXPECT_EQ(engine.events().aux[2], 0u);
+}
+
+}  // namespace
+}  // namespace qun
