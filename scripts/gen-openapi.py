@@ -29,7 +29,7 @@ METRICS = {
 METRIC_EXTRA = {
     "active": ["granularity"], "retention": ["granularity"], "retention-trend": ["granularity", "n"],
     "lifecycle": ["granularity"], "interaction": ["granularity"], "funnel": ["steps", "window"],
-    "anomalies": ["series"], "referral": ["top"], "value": ["lifetime_months"],
+    "anomalies": ["series", "weeks"], "referral": ["top"], "value": ["lifetime_months"],
 }
 PARAM_DOC = {
     "community": "Community id, or platform:id when the id exists on two platforms. Absent: the whole workspace.",
@@ -42,6 +42,7 @@ PARAM_DOC = {
     "window": "Funnel window in seconds.",
     "series": "dau|wau|mau|messages|joins|leaves|interacting|questions|orders|gmv (default dau).",
     "top": "Number of inviters listed (default 20).",
+    "weeks": "Anomalies: same-weekday history length in weeks (default 8).",
     "lifetime_months": "Expected lifetime for LTV (default 12).",
 }
 
@@ -107,7 +108,8 @@ add("GET", "/v1/members/{id}", op("Member profile: accounts, attributes, merges"
 add("GET", "/v1/members/{id}/timeline", op("A member's events, newest first", "analyst", params=[
     pp("id", "Member number or platform:account"),
     qp("limit", "Events per page, 0..1000 (default 100)", {"type": "integer"}),
-    qp("before_seq", "Page: events with seq below this (next_before_seq of the previous page)", {"type": "integer"})], tags=["members"]))
+    qp("offset", "Events to skip (next_offset of the previous page)", {"type": "integer"})], tags=["members"],
+    desc="Newest first by event time, ties by seq. The answer holds total and next_offset (null on the last page)."))
 add("POST", "/v1/members/{id}/merge", op("Merge another member into this one (manual identity merge)", "operator",
     params=[pp("id", "The surviving member")],
     body={"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["from"], "properties": {

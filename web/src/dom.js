@@ -1,8 +1,12 @@
-// Tiny DOM helpers: h('div.card', {attrs}, children…). Text is always set as
-// text (never HTML), so API data cannot inject markup.
+// Tiny DOM helpers: h('table.table#id', {attrs}, children…). Text is always
+// set as text (never HTML), so API data cannot inject markup.
 export function h(tag, attrs, ...children) {
-  const [name, ...classes] = tag.split('.');
-  const el = document.createElement(name || 'div');
+  const name = tag.match(/^[a-z0-9]*/)[0] || 'div';
+  const el = document.createElement(name);
+  const classes = [];
+  for (const [, kind, value] of tag.slice(name.length).matchAll(/([.#])([\w-]+)/g)) {
+    if (kind === '#') el.id = value; else classes.push(value);
+  }
   if (classes.length) el.className = classes.join(' ');
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;

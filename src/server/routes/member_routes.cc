@@ -2,7 +2,7 @@
 // manual merge and unmerge, and the merge history.
 //   GET  /v1/members                 analyst  ?q=&community=&limit=&offset=
 //   GET  /v1/members/{id}            analyst  id = member number or platform:account
-//   GET  /v1/members/{id}/timeline   analyst  ?limit=&before_seq=
+//   GET  /v1/members/{id}/timeline   analyst  ?limit=&offset=
 //   POST /v1/members/{id}/merge      operator {"from": "<member>", "reason": "..."}
 //   GET  /v1/merges                  analyst
 //   POST /v1/merges/{id}/unmerge     operator {"reason": "..."}
@@ -160,23 +160,23 @@ Result<ApiResponse> Profile(ServerContext& c, const ApiRequest& q) {
 
 Result<ApiResponse> Timeline(ServerContext& c, const ApiRequest& q) {
   QUN_ASSIGN_OR_RETURN(uint64_t limit, ParseUintParam("limit", q.Query("limit", "100"), kMaxPage));
-  QUN_ASSIGN_OR_RETURN(uint64_t before, ParseUintParam("before_seq", q.Query("before_seq", "0"), UINT64_MAX / 2));
+  QUN_ASSIGN_OR_RETURN(uint64_t offset, ParseUintParam("offset", q.Query("offset", "0"), UINT32_MAX));
   auto lock = c.workspace->ReadLock();
   const Engine& e = c.workspace->engine();
   QUN_ASSIGN_OR_RETURN(uint32_t id, ResolveMember(e, q.Param("id")));
   const auto& cols = e.events();
   const auto& accounts = e.members()[id].accounts;
+  // Newest first by event time (imports of history arrive out of order);
+  // ties by seq. One scan of the account column.
+  std::vector<uint32_t> rows;
+  for (uint32_t row = 0; row < cols.size(); ++row)
+    if (std::find(accounts.begin(), accounts.end(), cols.account[row]) != accounts.end()) rows.push_back(row);
+  std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+    return cols.ts[a] != cols.ts[b] ? cols.ts[a] > cols.ts[b] : a > b;
+  });
   nlohmann::json items = nlohmann::json::array();
-  size_t row = before == 0 || before > cols.size() ? cols.size() : before - 1;
-  uint64_t next = 0;
-  // Newest first. A member's rows are found by scanning back; limit bounds the answer, not the scan.
-  while (row > 0) {
-    --row;
-    if (std::find(accounts.begin(), accounts.end(), cols.account[row]) == accounts.end()) continue;
-    if (items.size() == limit) {
-      next = row + 2;  // seq of the row after this one: the next page starts before it
-      break;
-    }
+  for (size_t i = offset; i < rows.size() && items.size() < limit; ++i) {
+    uint32_t row = rows[i];
     const auto& ci = e.communities()[cols.community[row]];
     items.push_back({{"seq", row + 1},
                      {"ts", FormatRfc3339(FromEngineSeconds(cols.ts[row]))},
@@ -184,8 +184,11 @@ Result<ApiResponse> Timeline(ServerContext& c, const ApiRequest& q) {
                      {"community", std::string(PlatformName(ci.platform)) + ":" + ci.ext_id},
                      {"account", AccountKey(e, cols.account[row])}});
   }
-  return ApiResponse::Json(nlohmann::json{
-      {"member", id}, {"events", items}, {"next_before_seq", next ? nlohmann::json(next) : nlohmann::json()}});
+  uint64_t next = offset + items.size();
+  return ApiResponse::Json(nlohmann::json{{"member", id},
+                                          {"total", rows.size()},
+                                          {"events", items},
+                                          {"next_offset", next < rows.size() ? nlohmann::json(next) : nlohmann::json()}});
 }
 
 Result<nlohmann::json> JsonBody(const ApiRequest& q) {

@@ -31,6 +31,7 @@ export async function funnelsPage(root, state) {
   root.replaceChildren(card(t('funnel_title'),
     h('form.toolbar', { onsubmit: (e) => { e.preventDefault(); runFunnel(); } },
       h('label', {}, t('steps'), steps), h('label', {}, t('window_days'), days), h('button', { type: 'submit' }, t('run'))),
+    h('p.muted', {}, t('funnel_allowed'), ' ', h('code', {}, 'member.joined, content.viewed, content.clicked, visit, signup, activity.joined, order.paid, checkin, survey.answered')),
     out));
   await runFunnel();
 }

@@ -44,16 +44,16 @@ export async function memberPage(root, id, state) {
   ]);
   const attrs = Object.entries(m.attributes || {});
   const tbody = h('tbody', {});
-  let next = tl.next_before_seq;
-  const more = h('button', { hidden: !next, onclick: async () => {
-    const page = await api('/v1/members/' + encodeURIComponent(id) + '/timeline', { query: { limit: 50, before_seq: next } });
-    addRows(page.events); next = page.next_before_seq; more.hidden = !next;
+  let next = tl.next_offset;
+  const more = h('button', { hidden: next === null, onclick: async () => {
+    const page = await api('/v1/members/' + encodeURIComponent(id) + '/timeline', { query: { limit: 50, offset: next } });
+    addRows(page.events); next = page.next_offset; more.hidden = next === null;
   } }, t('load_more'));
   function addRows(events) {
     for (const e of events) tbody.append(h('tr', {}, h('td', {}, when(e.ts)), h('td', {}, h('code', {}, e.type)), h('td', {}, e.community), h('td', {}, e.account)));
   }
   addRows(tl.events);
-  root.replaceChildren(
+  root.replaceChildren(...[
     h('a.back', { href: '#/members' }, t('back')),
     h('div.profile-head', {}, h('h1#member-name', {}, m.name || t('member') + ' #' + m.id), h('span.muted', {}, '#' + m.id)),
     h('div.kpis', {},
@@ -65,5 +65,6 @@ export async function memberPage(root, id, state) {
       card(t('attributes'), attrs.length ? h('table.table', {}, h('tbody', {}, attrs.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))) : h('p.muted', {}, t('none')))),
     m.merges.length ? card(t('merges'), h('ul.plain', {}, m.merges.map((x) => h('li', {}, `#${x.from} → #${x.into} · ${x.reason}${x.undone ? ' (undone)' : ''}`)))) : null,
     card(t('timeline'), h('div.scroll', {}, h('table.table#timeline', {},
-      h('thead', {}, h('tr', {}, [t('when'), t('type'), t('community'), t('account')].map((x) => h('th', {}, x)))), tbody)), more));
+      h('thead', {}, h('tr', {}, [t('when'), t('type'), t('community'), t('account')].map((x) => h('th', {}, x)))), tbody)), more),
+  ].filter(Boolean));
 }

@@ -70,10 +70,10 @@ export async function overviewPage(root, state) {
   (peak.messages || []).forEach((row, w) => row.forEach((v, hr) => { cells.push([hr, w, v]); max = Math.max(max, v); }));
   chart(heatEl, 'heatmap', {
     tooltip: { position: 'top' },
-    grid: { left: 48, right: 16, top: 8, bottom: 64 },
+    grid: { left: 48, right: 16, top: 8, bottom: 72 },
     xAxis: { type: 'category', data: [...Array(24).keys()].map(String), splitArea: { show: true } },
     yAxis: { type: 'category', data: t('weekdays'), inverse: true, splitArea: { show: true } },
-    visualMap: { min: 0, max: max || 1, calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
+    visualMap: { min: 0, max: max || 1, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
       inRange: { color: ['#eff6ff', '#93c5fd', '#2563eb', '#1e3a8a'] } },
     series: [{ name: 'messages', type: 'heatmap', data: cells }],
   });
@@ -87,5 +87,5 @@ function anomalyList(a) {
     h('tbody', {}, items.slice(-20).reverse().map((x) => h('tr', {},
       h('td', {}, x.date),
       h('td', {}, fmtNum(x.value), ' ', h('span', { class: 'badge ' + x.direction }, x.direction === 'up' ? '▲ ' + t('anomaly_up') : '▼ ' + t('anomaly_down'))),
-      h('td', {}, fmtNum(Math.round(x.expected * 10) / 10)), h('td', {}, x.z)))));
+      h('td', {}, fmtNum(Math.round(x.expected * 10) / 10)), h('td', {}, Number(x.z).toFixed(2))))));
 }

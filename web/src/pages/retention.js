@@ -12,7 +12,7 @@ export async function retentionPage(root, state) {
   const width = Math.min(13, Math.max(0, ...cohorts.map((c) => c.retained.length)));
   const cells = [];
   cohorts.forEach((c, i) => c.retained.slice(0, width).forEach((r, k) => cells.push([k, i, Math.round((r / c.size) * 1000) / 10, r])));
-  const el = h('div.chart.tall', { id: 'chart-retention', style: `height:${Math.max(260, 28 * cohorts.length + 80)}px` });
+  const el = h('div.chart.tall', { id: 'chart-retention', style: `height:${Math.max(200, 30 * cohorts.length + 50)}px` });
   const select = h('select#granularity', { onchange: (e) => { location.hash = '#/retention?granularity=' + e.target.value; } },
     ['day', 'week', 'month'].map((x) => h('option', { value: x, selected: x === g }, t(x))));
   root.replaceChildren(card(t('retention_title'),
@@ -26,10 +26,10 @@ export async function retentionPage(root, state) {
   if (!cohorts.length) return;
   chart(el, 'retention', {
     tooltip: { formatter: (p) => `${cohorts[p.value[1]].cohort} +${p.value[0]}: ${p.value[2]}% (${p.value[3]})` },
-    grid: { left: 90, right: 16, top: 8, bottom: 56 },
+    grid: { left: 90, right: 16, top: 8, bottom: 28 },
     xAxis: { type: 'category', data: [...Array(width).keys()].map((k) => '+' + k) },
     yAxis: { type: 'category', data: cohorts.map((c) => c.cohort), inverse: true },
-    visualMap: { min: 0, max: 100, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, calculable: true,
+    visualMap: { show: false, min: 0, max: 100,
       inRange: { color: ['#eff6ff', '#60a5fa', '#1e40af'] } },
     series: [{ type: 'heatmap', data: cells, label: { show: width <= 13, formatter: (p) => p.value[2] + '%' } }],
   });
