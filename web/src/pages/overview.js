@@ -83,7 +83,7 @@ function anomalyList(a) {
   const items = a.anomalies || [];
   if (!items.length) return h('p.muted#anomalies', {}, t('no_anomalies'));
   return h('table.table#anomalies', {},
-    h('thead', {}, h('tr', {}, h('th', {}, t('when')), h('th', {}, 'DAU'), h('th', {}, 'expected'), h('th', {}, 'z'))),
+    h('thead', {}, h('tr', {}, h('th', {}, t('when')), h('th', {}, t('kpi_dau')), h('th', {}, t('expected')), h('th', {}, 'z'))),
     h('tbody', {}, items.slice(-20).reverse().map((x) => h('tr', {},
       h('td', {}, x.date),
       h('td', {}, fmtNum(x.value), ' ', h('span', { class: 'badge ' + x.direction }, x.direction === 'up' ? '▲ ' + t('anomaly_up') : '▼ ' + t('anomaly_down'))),
