@@ -234,10 +234,12 @@ if grep -q "qun_[A-Za-z0-9_-]\{43\}" "$WORK/serve.err"; then fail "a token reach
 stop_server
 
 # The metrics route equals the CLI's JSON, when the CLI has `qun metrics`.
-if "$QUN" --help | grep -q "^  metrics "; then
+HELP="$("$QUN" --help)"
+if grep -q "^  metrics " <<< "$HELP"; then
   start_server --rate 0 --quiet
   code GET '/v1/metrics/active?granularity=day&from=2026-01-20&to=2026-02-10&community=g1' "${TOK[viewer]}" >/dev/null
   cp "$WORK/body" "$WORK/api.json"
+  expect_eq "$(jq '.series | length' "$WORK/api.json")" "22" "metrics active: one point per day"
   stop_server
   "$QUN" metrics active --data-dir "$DATA" --granularity day --from 2026-01-20 --to 2026-02-10 --community g1 --json > "$WORK/cli.json"
   if [ "$(jq -cS . "$WORK/api.json")" == "$(jq -cS . "$WORK/cli.json")" ]; then ok; else fail "API and CLI metrics differ"; fi
