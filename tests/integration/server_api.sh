@@ -49,6 +49,7 @@ fi
 
 # --- server ------------------------------------------------------------------
 start_server() {
+  rm -f "$WORK/serve.out"  # else the wait below could read the previous run's URL
   "$QUN" serve --data-dir "$DATA" --listen 127.0.0.1:0 "$@" > "$WORK/serve.out" 2> "$WORK/serve.err" &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
