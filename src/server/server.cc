@@ -253,6 +253,7 @@ HttpServer::HttpServer(ServerOptions options, Workspace* workspace, Authenticato
   auto& svr = im->svr;
   int threads = std::max(2, im->opt.threads);
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  svr.set_tcp_nodelay(true);  // no Nagle/delayed-ACK 40 ms stall between header and body writes
   svr.set_payload_max_length(im->opt.max_body_bytes);
   svr.set_read_timeout(im->opt.read_timeout_s, 0);
   svr.set_write_timeout(im->opt.write_timeout_s, 0);
