@@ -6,6 +6,10 @@
 // in one transaction. Each committed batch is durable; re-running an
 // interrupted import adds only what is missing (ids are idempotency keys).
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,27 +36,43 @@ struct ImportFlags {
   std::string tz = "UTC";
   std::string community;
   std::string date_order;
-  size_t batch_size = 50000;
+  size_t batch_size = 16384;
   std::vector<std::string> paths;
 };
 
 // Batches accepted events into the workspace; rejects go to the rejects
 // file when skipping invalid input, and stop the import otherwise.
+//
+// Two stages on two threads: the connector (reading, parsing, validating)
+// runs on the caller's thread and hands full batches to a committer thread
+// (stage, commit, apply), with at most kQueueDepth batches in flight, so
+// parsing overlaps with the store and memory stays bounded.
 class IngestSink final : public EventSink {
  public:
+  static constexpr size_t kQueueDepth = 2;
+
   IngestSink(Workspace& ws, size_t batch_size, bool skip_invalid, std::ofstream* rejects)
       : ws_(ws), batch_size_(batch_size), skip_invalid_(skip_invalid), rejects_(rejects) {
     batch_.reserve(batch_size);
+    committer_ = std::thread([this] { CommitLoop(); });
+  }
+  ~IngestSink() override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    committer_.join();
   }
   Status Accept(Event&& e, const SourceLocation& where) override {
     if (Status st = ValidateEvent(e); !st.ok()) return Reject(st, where, e.id);
     batch_.push_back(std::move(e));
-    if (batch_.size() >= batch_size_) return Flush();
+    if (batch_.size() >= batch_size_) return Hand();
     return Status::Ok();
   }
   Status Reject(const Status& why, const SourceLocation& where, std::string_view raw) override {
     if (!skip_invalid_) return Status(why.code(), fmt::format("{}: {}", where.ToString(), why.message()));
-    ++summary.rejected;
+    ++rejected_;
     if (rejects_) {
       std::string line = "{\"where\":";
       AppendJsonString(line, where.ToString());
@@ -68,28 +88,74 @@ class IngestSink final : public EventSink {
     return Status::Ok();
   }
   void Progress(uint64_t bytes) override {
-    if (progress) progress->Update(base + bytes, summary.imported + summary.duplicates + batch_.size());
+    if (progress) progress->Update(base + bytes, handed_ + batch_.size());
   }
+  // Hands the partial batch over and waits until everything handed over is
+  // committed. Returns the first commit error, if any.
   Status Flush() {
-    if (batch_.empty()) return Status::Ok();
-    auto r = ws_.IngestBatch(std::move(batch_));
-    batch_.clear();
-    batch_.reserve(batch_size_);
-    if (!r.ok()) return r.status();
-    summary.imported += r->imported;
-    summary.duplicates += r->duplicates;
-    return Status::Ok();
+    QUN_RETURN_IF_ERROR(Hand());
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
+    return error_;
   }
-  IngestSummary summary;
+  IngestSummary summary() {
+    std::lock_guard<std::mutex> l(mu_);
+    IngestSummary s = committed_;
+    s.rejected = rejected_;
+    return s;
+  }
   uint64_t base = 0;
   cli::Progress* progress = nullptr;
 
  private:
+  Status Hand() {
+    if (batch_.empty()) return Status::Ok();
+    handed_ += batch_.size();
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return queue_.size() < kQueueDepth || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    queue_.push_back(std::move(batch_));
+    batch_ = std::vector<Event>();
+    batch_.reserve(batch_size_);
+    cv_.notify_all();
+    return Status::Ok();
+  }
+  void CommitLoop() {
+    std::unique_lock<std::mutex> l(mu_);
+    while (true) {
+      cv_.wait(l, [&] { return !queue_.empty() || closing_; });
+      if (queue_.empty()) return;
+      std::vector<Event> b = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      l.unlock();
+      cv_.notify_all();
+      Result<IngestSummary> r = error_.ok() ? ws_.IngestBatch(std::move(b)) : Result<IngestSummary>(error_);
+      l.lock();
+      busy_ = false;
+      if (!r.ok()) {
+        if (error_.ok()) error_ = r.status();
+      } else {
+        committed_.imported += r->imported;
+        committed_.duplicates += r->duplicates;
+      }
+      cv_.notify_all();
+    }
+  }
+
   Workspace& ws_;
   size_t batch_size_;
   bool skip_invalid_;
   std::ofstream* rejects_;
   std::vector<Event> batch_;
+  uint64_t handed_ = 0, rejected_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<Event>> queue_;
+  bool busy_ = false, closing_ = false;
+  Status error_;
+  IngestSummary committed_;
+  std::thread committer_;
 };
 
 Status RunImport(const ImportFlags& f) {
@@ -132,7 +198,8 @@ Status RunImport(const ImportFlags& f) {
     if (!rejects) return FailedPrecondition(fmt::format("{}: cannot write the rejects file", f.rejects));
   }
   Progress progress("importing", total_bytes, true);
-  IngestSink sink(*ws, f.batch_size, f.skip_invalid, rejects.is_open() ? &rejects : nullptr);
+  auto sink_ptr = std::make_unique<IngestSink>(*ws, f.batch_size, f.skip_invalid, rejects.is_open() ? &rejects : nullptr);
+  IngestSink& sink = *sink_ptr;
   sink.progress = &progress;
   // All-or-nothing without --skip-invalid: batches commit as they fill (so
   // memory stays bounded and an interrupted import resumes), and a rejected
@@ -140,9 +207,10 @@ Status RunImport(const ImportFlags& f) {
   const Workspace::Mark mark = ws->MarkNow();
   for (size_t i = 0; i < paths.size(); ++i) {
     Status st = connectors[i]->Read(paths[i], opts, sink);
-    if (st.ok()) st = sink.Flush();
+    if (Status flushed = sink.Flush(); st.ok()) st = flushed;
     if (!st.ok()) {
       progress.Finish();
+      sink_ptr.reset();  // stop the committer before undoing its batches
       if (Status undo = ws->DiscardSince(mark); !undo.ok())
         return Status(undo.code(), fmt::format("{}; and undoing this import's earlier batches failed: {}",
                                                st.message(), undo.message()));
@@ -152,7 +220,8 @@ Status RunImport(const ImportFlags& f) {
     if (std::filesystem::is_regular_file(paths[i], ec)) sink.base += std::filesystem::file_size(paths[i], ec);
   }
   progress.Finish();
-  const IngestSummary& s = sink.summary;
+  const IngestSummary s = sink.summary();
+  sink_ptr.reset();
   std::string sources;
   for (const auto& p : f.paths) sources += (sources.empty() ? "" : " ") + p;
   QUN_RETURN_IF_ERROR(ws->RecordImport(sources, s));
@@ -196,7 +265,7 @@ void Setup(CLI::App& root) {
   sub->add_option("--tz", f->tz, "Time zone of local times in formats that lack an offset")->default_val("UTC");
   sub->add_option("--community", f->community, "Community id for formats that lack one");
   sub->add_option("--date-order", f->date_order, "WhatsApp date order: dmy, mdy or ymd (default: detect)");
-  sub->add_option("--batch-size", f->batch_size, "Events per committed batch")->default_val(50000)->check(
+  sub->add_option("--batch-size", f->batch_size, "Events per committed batch")->default_val(16384)->check(
       CLI::Range(1, 10000000));
   sub->add_option("paths", f->paths, "Input files, or - for stdin")->required();
   SetRun(sub, [f] { return RunImport(*f); });

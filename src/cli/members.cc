@@ -1,13 +1,23 @@
-// qun members: list people, show one (accounts, attributes, merges,
-// timeline), merge two people, undo a merge.
+// qun members: list people (filtered by stage, level, RFM tier, tags and
+// saved segments), show one (profile, accounts, attributes, merges, level
+// history, timeline), the population overview (stages, pyramid, 80/20, RFM),
+// manual tags, saved segments, merge two people, undo a merge.
+// Rules and JSON shapes: docs/members.md.
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "common/strings.h"
 #include "common/time.h"
+#include "cli/intel_scope.h"
 #include "core/engine/lookup.h"
+#include "core/members/activity_ledger.h"
+#include "core/members/members_json.h"
+#include "core/members/segment_filter.h"
+#include "store/sqlite/members_db.h"
 #include "store/workspace.h"
 
 namespace qun::cli {
@@ -25,7 +35,83 @@ struct MembersFlags {
   uint32_t merge_id = 0;
   std::string reason;
   size_t timeline = 20;
+  // Intelligence filters (list) and scope.
+  std::string as_of, tz = "UTC";
+  std::vector<std::string> stages, levels, tags, rfm;
+  std::string segment, where;
+  // tag / untag / segments
+  std::vector<std::string> tag_names;
+  std::string segment_name, segment_filter;
+  bool replace = false;
 };
+
+// The member table (profiles as of the evaluation day, manual tags applied)
+// for the flags' scope.
+struct Intel {
+  IntelScope scope;
+  ActivityLedger storage;
+  MemberTable table;
+};
+
+Result<std::unique_ptr<Intel>> LoadIntel(const Workspace& ws, const MembersFlags& f, uint32_t community) {
+  auto in = std::make_unique<Intel>();
+  const Engine& e = ws.engine();
+  ScopeFlags sf;
+  sf.as_of = f.as_of;
+  sf.tz = f.tz;
+  QUN_ASSIGN_OR_RETURN(in->scope, ResolveScope(e, sf));
+  in->scope.community = community;
+  LedgerScope ls{.tz = in->scope.tz, .community = community, .until_day = in->scope.day};
+  const ActivityLedger& ledger = LedgerFor(e, ls, &in->storage);
+  in->table = BuildMemberTable(e, ledger, in->scope.day);
+  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
+  QUN_ASSIGN_OR_RETURN(auto tags, db->Tags());
+  ApplyManualTags(e, in->table, tags);
+  return in;
+}
+
+// One filter from --stage/--level/--tag/--rfm/--segment/--where (ANDed; the
+// values of one repeated flag are ORed).
+Result<std::vector<SegmentFilter>> BuildFilters(const Workspace& ws, const MembersFlags& f) {
+  std::vector<SegmentFilter> out;
+  auto any_of = [&](const std::vector<std::string>& vals, const std::string& field, bool tag) -> Status {
+    if (vals.empty()) return Status::Ok();
+    std::string text;
+    for (const auto& v : vals) {
+      if (!text.empty()) text += " or ";
+      std::string val = v;
+      std::string op = "=";
+      if (field == "level" && !val.empty() && val.back() == '+') {
+        op = ">=";
+        val.pop_back();
+      }
+      std::string quoted = "\"" + val + "\"";
+      if (val.find('"') != std::string::npos) quoted = "'" + val + "'";
+      text += tag ? "tag:" + quoted : field + op + (field == "level" ? val : quoted);
+    }
+    auto r = SegmentFilter::Parse(text);
+    if (!r.ok()) return InvalidArgument("--" + field + ": " + r.status().message());
+    out.push_back(*r);
+    return Status::Ok();
+  };
+  QUN_RETURN_IF_ERROR(any_of(f.stages, "stage", false));
+  QUN_RETURN_IF_ERROR(any_of(f.levels, "level", false));
+  QUN_RETURN_IF_ERROR(any_of(f.rfm, "rfm", false));
+  QUN_RETURN_IF_ERROR(any_of(f.tags, "tag", true));
+  if (!f.segment.empty()) {
+    QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), true));
+    QUN_ASSIGN_OR_RETURN(SavedSegment seg, db->Segment(f.segment));
+    auto r = SegmentFilter::Parse(seg.filter);
+    if (!r.ok()) return InvalidArgument("segment '" + seg.name + "': " + r.status().message());
+    out.push_back(*r);
+  }
+  if (!f.where.empty()) {
+    auto r = SegmentFilter::Parse(f.where);
+    if (!r.ok()) return InvalidArgument("--where: " + r.status().message());
+    out.push_back(*r);
+  }
+  return out;
+}
 
 struct MemberRow {
   uint32_t id;
@@ -76,37 +162,70 @@ Status RunList(const MembersFlags& f) {
     QUN_ASSIGN_OR_RETURN(community, ResolveCommunity(e, f.community));
   }
   std::vector<MemberRow> rows = ScanMembers(e, community);
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, community));
+  QUN_ASSIGN_OR_RETURN(auto filters, BuildFilters(*ws, f));
+  const MemberTable& table = intel->table;
+  // member id -> profile index (kNone when the member has no events in scope).
+  std::vector<uint32_t> prof(e.members().size(), kNone);
+  for (size_t i = 0; i < table.profiles.size(); ++i) prof[table.profiles[i].member] = static_cast<uint32_t>(i);
   rows.erase(std::remove_if(rows.begin(), rows.end(),
                             [&](const MemberRow& r) {
-                              return e.members()[r.id].merged_into != kNone || (community != kNone && r.events == 0);
+                              if (e.members()[r.id].merged_into != kNone || (community != kNone && r.events == 0))
+                                return true;
+                              if (filters.empty()) return false;
+                              if (prof[r.id] == kNone) return true;
+                              FilterSubject subj = SubjectFor(e, table, prof[r.id]);
+                              for (const auto& flt : filters)
+                                if (!flt.Matches(subj)) return true;
+                              return false;
                             }),
              rows.end());
-  if (f.sort == "events") {
+  auto contribution = [&](const MemberRow& r) {
+    return prof[r.id] == kNone ? -1.0 : table.profiles[prof[r.id]].contribution;
+  };
+  if (f.sort == "contribution") {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const auto& a, const auto& b) { return contribution(a) > contribution(b); });
+  } else if (f.sort == "events") {
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.events > b.events; });
   } else if (f.sort == "last_seen") {
     std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.last > b.last; });
   } else if (f.sort != "id") {
-    return InvalidArgument(fmt::format("--sort '{}': expected events, last_seen or id", f.sort));
+    return InvalidArgument(fmt::format("--sort '{}': expected events, last_seen, contribution or id", f.sort));
   }
   size_t total = rows.size();
   size_t begin = std::min(f.offset, rows.size()), end = std::min(rows.size(), begin + f.limit);
   if (f.json) {
     nlohmann::json items = nlohmann::json::array();
-    for (size_t i = begin; i < end; ++i) items.push_back(MemberJson(e, rows[i]));
-    std::printf("%s\n", nlohmann::json({{"total", total}, {"members", items}}).dump().c_str());
+    for (size_t i = begin; i < end; ++i) {
+      nlohmann::json item = MemberJson(e, rows[i]);
+      uint32_t pi = prof[rows[i].id];
+      if (pi != kNone) {
+        nlohmann::json pj = nlohmann::json::parse(qun::MemberJson(e, table, pi, false).dump());
+        for (const char* k : {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
+          item[k] = pj[k];
+      }
+      items.push_back(item);
+    }
+    nlohmann::json out = {{"total", total}, {"as_of", FormatDate(intel->scope.day)}, {"members", items}};
+    std::printf("%s\n", out.dump().c_str());
     return Status::Ok();
   }
-  std::printf("%-8s %-20s %8s  %-20s  %-20s  %s\n", "MEMBER", "NAME", "EVENTS", "FIRST SEEN", "LAST SEEN", "ACCOUNTS");
+  std::printf("%-8s %-20s %8s  %-11s %-3s %-18s %8s  %-20s  %s\n", "MEMBER", "NAME", "EVENTS", "STAGE", "LVL", "RFM",
+              "CONTRIB", "LAST SEEN", "ACCOUNTS");
   for (size_t i = begin; i < end; ++i) {
     const MemberRow& r = rows[i];
     std::string accounts;
     for (uint32_t a : e.members()[r.id].accounts) accounts += (accounts.empty() ? "" : " ") + AccountLabel(e, a);
-    std::printf("%-8u %-20s %8llu  %-20s  %-20s  %s\n", r.id, DisplayName(e, r.id).substr(0, 20).c_str(),
-                static_cast<unsigned long long>(r.events),
-                r.events ? FormatRfc3339(FromEngineSeconds(r.first)).c_str() : "-",
-                r.events ? FormatRfc3339(FromEngineSeconds(r.last)).c_str() : "-", accounts.c_str());
+    const MemberProfile* p = prof[r.id] == kNone ? nullptr : &table.profiles[prof[r.id]];
+    std::printf("%-8u %-20s %8llu  %-11s %-3s %-18s %8.0f  %-20s  %s\n", r.id, DisplayName(e, r.id).substr(0, 20).c_str(),
+                static_cast<unsigned long long>(r.events), p ? std::string(StageName(p->stage)).c_str() : "-",
+                p && p->level ? fmt::format("L{}", p->level).c_str() : "-",
+                p && p->rfm.tier != RfmTier::kNone ? std::string(RfmTierName(p->rfm.tier)).c_str() : "-",
+                p ? p->contribution : 0.0, r.events ? FormatRfc3339(FromEngineSeconds(r.last)).c_str() : "-",
+                accounts.c_str());
   }
-  std::printf("(%zu of %zu members)\n", end - begin, total);
+  std::printf("(%zu of %zu members, as of %s)\n", end - begin, total, FormatDate(intel->scope.day).c_str());
   return Status::Ok();
 }
 
@@ -140,6 +259,10 @@ Status RunShow(const MembersFlags& f) {
     timeline.push_back(nlohmann::json::parse(*body));
   }
   j["timeline"] = timeline;
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, kNone));
+  auto pi = FindProfile(e, intel->table, std::to_string(m));
+  if (pi.ok()) j["profile"] = nlohmann::json::parse(qun::MemberJson(e, intel->table, *pi, true).dump());
+  else j["profile"] = nullptr;
   if (f.json) {
     std::printf("%s\n", j.dump().c_str());
     return Status::Ok();
@@ -156,6 +279,26 @@ Status RunShow(const MembersFlags& f) {
     std::printf("  merge #%d: member %d into %d (%s)%s\n", r["id"].get<int>(), r["from"].get<int>(),
                 r["into"].get<int>(), r["reason"].get<std::string>().c_str(),
                 r["undone"].get<bool>() ? " [undone]" : "");
+  if (pi.ok()) {
+    const MemberProfile& p = intel->table.profiles[*pi];
+    const nlohmann::json& pj = j["profile"];
+    std::printf("  as of       %s\n", FormatDate(intel->table.day).c_str());
+    std::printf("  stage       %s\n", std::string(StageName(p.stage)).c_str());
+    std::printf("  level       %s\n", std::string(LevelName(p.level)).c_str());
+    if (p.rfm.tier != RfmTier::kNone)
+      std::printf("  RFM         %s (R%d F%d M%d)\n", std::string(RfmTierName(p.rfm.tier)).c_str(), p.rfm.r, p.rfm.f,
+                  p.rfm.m);
+    std::printf("  contribution %.1f\n", p.contribution);
+    std::printf("  active days %d (last 30 days: %d)\n", p.facts.active_days, p.facts.active_days_window);
+    std::printf("  counts      %s\n", pj["counts"].dump().c_str());
+    std::string tags;
+    for (const auto& t : p.tags) tags += (tags.empty() ? "" : ", ") + t;
+    std::printf("  tags        %s\n", tags.empty() ? "-" : tags.c_str());
+    std::string hist;
+    for (const auto& h : pj["level_history"])
+      hist += fmt::format("{}{} L{}", hist.empty() ? "" : " → ", h["date"].get<std::string>(), h["level"].get<int>());
+    std::printf("  levels      %s\n", hist.c_str());
+  }
   std::printf("  timeline (newest first):\n");
   for (const auto& ev : timeline) {
     std::string text = ev.value("text", "");
@@ -189,6 +332,143 @@ Status RunUnmerge(const MembersFlags& f) {
   return Status::Ok();
 }
 
+Status RunOverview(const MembersFlags& f) {
+  QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
+  auto lock = ws->ReadLock();
+  const Engine& e = ws->engine();
+  uint32_t community = kNone;
+  if (!f.community.empty()) {
+    QUN_ASSIGN_OR_RETURN(community, ResolveCommunity(e, f.community));
+  }
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, community));
+  nlohmann::json j = nlohmann::json::parse(MembersOverviewJson(intel->table).dump());
+  if (f.json) {
+    std::printf("%s\n", j.dump().c_str());
+    return Status::Ok();
+  }
+  std::printf("members as of %s: %d\n", j["as_of"].get<std::string>().c_str(), j["members"].get<int>());
+  std::printf("stages:");
+  for (auto& [k, v] : j["stages"].items()) std::printf("  %s %d", k.c_str(), v.get<int>());
+  std::printf("\npyramid:\n");
+  for (auto& l : j["pyramid"]["levels"])
+    std::printf("  %-14s %6d  %5.1f%%\n", l["name"].get<std::string>().c_str(), l["count"].get<int>(),
+                l["share"].get<double>() * 100);
+  const auto& tr = j["pyramid"]["transition"];
+  std::printf("  transition rate (7 days to %s): %.1f%% promoted, %.1f%% demoted\n", tr["to"].get<std::string>().c_str(),
+              tr["transition_rate"].get<double>() * 100, tr["demotion_rate"].get<double>() * 100);
+  const auto& c = j["contribution"];
+  std::printf("contribution: top 20%% (%d members) give %.1f%%; Gini %.3f\n", c["top_n"].get<int>(),
+              c["top20_share"].get<double>() * 100, c["gini"].get<double>());
+  std::printf("RFM tiers:");
+  for (auto& [k, v] : j["rfm"]["tiers"].items())
+    if (v.get<int>() > 0) std::printf("  %s %d", k.c_str(), v.get<int>());
+  std::printf("\n");
+  return Status::Ok();
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status CheckTagName(const std::string& t) {
+  if (t.empty() || t.size() > 64) return InvalidArgument("tag '" + t + "': 1 to 64 bytes");
+  if (FindInvalidUtf8(t)) return InvalidArgument("tag: invalid UTF-8");
+  for (unsigned char c : t)
+    if (c < 0x20 || c == '"' || c == '\'') return InvalidArgument("tag '" + t + "': no quotes or control characters");
+  return Status::Ok();
+}
+
+Status RunTag(const MembersFlags& f, bool add) {
+  QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
+  std::vector<std::string> keys;
+  uint32_t m;
+  {
+    auto lock = ws->ReadLock();
+    const Engine& e = ws->engine();
+    QUN_ASSIGN_OR_RETURN(m, ResolveMember(e, f.member));
+    for (uint32_t a : e.members()[m].accounts) keys.push_back(AccountLabel(e, a));
+  }
+  if (keys.empty()) return FailedPrecondition("member " + f.member + " has no accounts");
+  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), false));
+  int changed = 0;
+  for (const auto& t : f.tag_names) {
+    QUN_RETURN_IF_ERROR(CheckTagName(t));
+    if (add) {
+      QUN_RETURN_IF_ERROR(db->AddTag(keys.front(), t, NowMs()));
+      ++changed;
+    } else {
+      QUN_ASSIGN_OR_RETURN(int n, db->RemoveTag(keys, t));
+      changed += n;
+    }
+  }
+  if (f.json) {
+    std::printf("%s\n", nlohmann::json({{"member", m}, {add ? "tagged" : "untagged", f.tag_names}, {"changed", changed}})
+                            .dump()
+                            .c_str());
+  } else {
+    std::printf("%s member %u: %d tag(s)\n", add ? "tagged" : "untagged", m, changed);
+  }
+  return Status::Ok();
+}
+
+Status RunSegmentCreate(const MembersFlags& f) {
+  auto parsed = SegmentFilter::Parse(f.segment_filter);
+  if (!parsed.ok()) return parsed.status();
+  if (f.segment_name.empty() || f.segment_name.size() > 64 || FindInvalidUtf8(f.segment_name))
+    return InvalidArgument("segment name: 1 to 64 bytes of UTF-8");
+  QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
+  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), false));
+  SavedSegment seg{f.segment_name, parsed->ToString(), NowMs()};
+  QUN_RETURN_IF_ERROR(db->SaveSegment(seg, f.replace));
+  if (f.json) std::printf("%s\n", nlohmann::json({{"name", seg.name}, {"filter", seg.filter}}).dump().c_str());
+  else std::printf("segment '%s' saved: %s\n", seg.name.c_str(), seg.filter.c_str());
+  return Status::Ok();
+}
+
+Status RunSegmentList(const MembersFlags& f) {
+  QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
+  auto lock = ws->ReadLock();
+  const Engine& e = ws->engine();
+  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), true));
+  QUN_ASSIGN_OR_RETURN(auto segs, db->Segments());
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, kNone));
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& s : segs) {
+    nlohmann::json item = {{"name", s.name}, {"filter", s.filter}, {"created", FormatRfc3339(s.created_ms)}};
+    auto flt = SegmentFilter::Parse(s.filter);
+    if (flt.ok()) {
+      uint32_t n = 0;
+      for (size_t i = 0; i < intel->table.profiles.size(); ++i)
+        if (flt->Matches(SubjectFor(e, intel->table, i))) ++n;
+      item["members"] = n;
+    } else {
+      item["members"] = nullptr;
+      item["error"] = flt.status().message();
+    }
+    arr.push_back(item);
+  }
+  if (f.json) {
+    std::printf("%s\n", nlohmann::json({{"as_of", FormatDate(intel->scope.day)}, {"segments", arr}}).dump().c_str());
+    return Status::Ok();
+  }
+  if (arr.empty()) std::printf("no saved segments (create one: qun members segments create NAME 'FILTER')\n");
+  for (const auto& s : arr)
+    std::printf("%-20s %6s  %s\n", s["name"].get<std::string>().c_str(),
+                s["members"].is_null() ? "?" : std::to_string(s["members"].get<int>()).c_str(),
+                s["filter"].get<std::string>().c_str());
+  return Status::Ok();
+}
+
+Status RunSegmentDelete(const MembersFlags& f) {
+  QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
+  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), false));
+  QUN_RETURN_IF_ERROR(db->DeleteSegment(f.segment_name));
+  if (f.json) std::printf("%s\n", nlohmann::json({{"deleted", f.segment_name}}).dump().c_str());
+  else std::printf("segment '%s' deleted\n", f.segment_name.c_str());
+  return Status::Ok();
+}
+
 void Setup(CLI::App& root) {
   static MembersFlags flags;  // CLI11 binds to it for the process lifetime
   auto* f = &flags;
@@ -202,7 +482,16 @@ void Setup(CLI::App& root) {
   list->add_option("--community", f->community, "Only members active in this community (id or platform:id)");
   list->add_option("--limit", f->limit, "At most this many rows")->default_val(50);
   list->add_option("--offset", f->offset, "Skip this many rows")->default_val(0);
-  list->add_option("--sort", f->sort, "events | last_seen | id")->default_val("events");
+  list->add_option("--sort", f->sort, "events | last_seen | contribution | id")->default_val("events");
+  list->add_option("--stage", f->stages,
+                   "Only this stage: newcomer, active, silent, churn-risk, churned, resurrected (repeatable: any of)");
+  list->add_option("--level", f->levels, "Only this pyramid level L1..L5; 'L4+' = L4 or higher (repeatable)");
+  list->add_option("--rfm", f->rfm, "Only this RFM tier, e.g. champions, at_risk (repeatable)");
+  list->add_option("--tag", f->tags, "Only members with this tag, manual or rule-based (repeatable: any of)");
+  list->add_option("--segment", f->segment, "Only members of this saved segment");
+  list->add_option("--where", f->where, "Only members matching this filter, e.g. 'stage=active and level>=L4'");
+  list->add_option("--as-of", f->as_of, "Evaluation day YYYY-MM-DD for stage/level/RFM (default: last event day)");
+  list->add_option("--tz", f->tz, "IANA time zone for day boundaries")->default_val("UTC");
   SetRun(list, [f] { return RunList(*f); });
 
   auto* show = sub->add_subcommand("show", "Show one member: accounts, attributes, merges, timeline");
@@ -210,6 +499,50 @@ void Setup(CLI::App& root) {
   show->add_option("member", f->member, "Member id, or platform:account")->required();
   show->add_flag("--json", f->json, "Print one JSON object");
   show->add_option("--timeline", f->timeline, "Number of recent events to show")->default_val(20);
+  show->add_option("--as-of", f->as_of, "Evaluation day YYYY-MM-DD (default: last event day)");
+  show->add_option("--tz", f->tz, "IANA time zone for day boundaries")->default_val("UTC");
+
+  auto* overview = sub->add_subcommand("overview", "Stages, pyramid (level shares, transition rate), 80/20 view, RFM tiers");
+  AddDataDirOption(overview, &f->data_dir);
+  overview->add_option("--community", f->community, "Only this community (id or platform:id)");
+  overview->add_option("--as-of", f->as_of, "Evaluation day YYYY-MM-DD (default: last event day)");
+  overview->add_option("--tz", f->tz, "IANA time zone for day boundaries")->default_val("UTC");
+  overview->add_flag("--json", f->json, "Print one JSON object (docs/members.md §9)");
+  SetRun(overview, [f] { return RunOverview(*f); });
+
+  auto* tag = sub->add_subcommand("tag", "Add manual tags to a member (kept in <data-dir>/members.db)");
+  AddDataDirOption(tag, &f->data_dir);
+  tag->add_option("member", f->member, "Member id, or platform:account")->required();
+  tag->add_option("tags", f->tag_names, "Tag names")->required();
+  tag->add_flag("--json", f->json, "Print one JSON object");
+  SetRun(tag, [f] { return RunTag(*f, true); });
+
+  auto* untag = sub->add_subcommand("untag", "Remove manual tags from a member");
+  AddDataDirOption(untag, &f->data_dir);
+  untag->add_option("member", f->member, "Member id, or platform:account")->required();
+  untag->add_option("tags", f->tag_names, "Tag names")->required();
+  untag->add_flag("--json", f->json, "Print one JSON object");
+  SetRun(untag, [f] { return RunTag(*f, false); });
+
+  auto* segs = sub->add_subcommand("segments", "Saved segments: named filters that stay live as events arrive");
+  segs->require_subcommand(1);
+  auto* screate = segs->add_subcommand("create", "Save a segment: NAME 'FILTER' (docs/members.md §8)");
+  AddDataDirOption(screate, &f->data_dir);
+  screate->add_option("name", f->segment_name, "Segment name")->required();
+  screate->add_option("filter", f->segment_filter, "Filter, e.g. 'stage=active and level>=L4 and tag:vip'")->required();
+  screate->add_flag("--replace", f->replace, "Overwrite an existing segment of that name");
+  screate->add_flag("--json", f->json, "Print one JSON object");
+  SetRun(screate, [f] { return RunSegmentCreate(*f); });
+  auto* slist = segs->add_subcommand("list", "List saved segments with their current member counts");
+  AddDataDirOption(slist, &f->data_dir);
+  slist->add_option("--as-of", f->as_of, "Evaluation day YYYY-MM-DD (default: last event day)");
+  slist->add_flag("--json", f->json, "Print one JSON object");
+  SetRun(slist, [f] { return RunSegmentList(*f); });
+  auto* sdel = segs->add_subcommand("delete", "Delete a saved segment");
+  AddDataDirOption(sdel, &f->data_dir);
+  sdel->add_option("name", f->segment_name, "Segment name")->required();
+  sdel->add_flag("--json", f->json, "Print one JSON object");
+  SetRun(sdel, [f] { return RunSegmentDelete(*f); });
   SetRun(show, [f] { return RunShow(*f); });
 
   auto* merge = sub->add_subcommand("merge", "Merge member FROM into member INTO (recorded, reversible)");

@@ -93,7 +93,7 @@ void Setup(CLI::App& root) {
       {"--from", "from", "First local day YYYY-MM-DD (default: first day with data)"},
       {"--to", "to", "Last local day YYYY-MM-DD (default: last day with data)"},
       {"--tz", "tz", "IANA time zone for day boundaries (default UTC)"},
-      {"--granularity", "granularity", "day|week|month (active: day; retention, lifecycle, interaction: default week)"},
+      {"--granularity", "granularity", "day|week|month (active: day; retention, lifecycle, interaction: default week; revenue-cohorts: default month)"},
       {"--n", "n", "retention-trend: period offset N (1 = next-day/week/month retention)"},
       {"--steps", "steps", "funnel: comma-separated event types, in order"},
       {"--window", "window", "funnel: seconds from the first step within which later steps count (default 604800)"},

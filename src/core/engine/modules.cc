@@ -1,12 +1,14 @@
 // The standard engine modules, attached to every workspace's engine before it
 // is rebuilt. Add one line per module.
 #include "core/engine/engine.h"
+#include "core/members/activity_ledger.h"
 #include "core/metrics/metrics.h"
 
 namespace qun {
 
 void AttachStandardModules(Engine& engine) {
   engine.AttachModule(std::make_unique<metrics::MetricsModule>(engine));
+  engine.AttachModule(std::make_unique<MemberLedgerModule>());
 }
 
 }  // namespace qun

@@ -861,6 +861,54 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
   return out;
 }
 
+Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q, Granularity g) const {
+  QUN_METRICS_CTX(c, q);
+  std::vector<RevenueCohort> out;
+  if (c.empty()) return out;
+  const Engine& e = s_->engine;
+  std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  auto index_of = [&](int32_t day) -> int {
+    auto it = std::upper_bound(periods.begin(), periods.end(), day);
+    return static_cast<int>(it - periods.begin()) - 1;
+  };
+  // Cohorts exactly as in Retention.
+  std::vector<int32_t> fs = FirstSeenDays(c);
+  std::vector<int> cohort(fs.size(), -1);
+  std::vector<uint32_t> size(periods.size(), 0);
+  for (size_t m = 0; m < fs.size(); ++m) {
+    if (fs[m] == INT32_MAX || fs[m] < periods.front() || fs[m] > c.to) continue;
+    cohort[m] = index_of(fs[m]);
+    ++size[cohort[m]];
+  }
+  // currency -> cohort -> revenue per period offset
+  std::map<uint32_t, std::vector<std::vector<int64_t>>> rev;
+  for (int32_t d = c.from; d <= c.to; ++d) {
+    const DayAgg* day = c.Day(d);
+    if (!day || day->orders.empty()) continue;
+    const int p = index_of(d);
+    for (const OrderRec& o : day->orders) {
+      const int k = cohort[e.member_of(o.account)];
+      if (k < 0 || k > p) continue;
+      auto& by_cohort = rev[o.currency];
+      if (by_cohort.empty()) {
+        by_cohort.resize(periods.size());
+        for (size_t i = 0; i < periods.size(); ++i) by_cohort[i].assign(periods.size() - i, 0);
+      }
+      by_cohort[k][p - k] += o.refund ? -o.amount : o.amount;
+    }
+  }
+  for (auto& [cur, by_cohort] : rev) {
+    for (size_t k = 0; k < periods.size(); ++k) {
+      if (size[k] == 0) continue;
+      RevenueCohort rc{cur < e.currencies().size() ? e.currencies()[cur] : "?", periods[k], size[k],
+                       std::move(by_cohort[k])};
+      for (size_t i = 1; i < rc.cumulative_minor.size(); ++i) rc.cumulative_minor[i] += rc.cumulative_minor[i - 1];
+      out.push_back(std::move(rc));
+    }
+  }
+  return out;
+}
+
 Result<Nps> MetricsModule::NpsOf(const Query& q) const {
   QUN_METRICS_CTX(c, q);
   Nps out;
@@ -926,7 +974,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
     while (true) {
       auto d = depth.find(cur);
       if (d != depth.end()) {
-        base = d->second;
+        base = d->second + 1;  // the path's topmost node is one edge below `cur`
         path.pop_back();
         break;
       }
@@ -935,7 +983,8 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
       cur = it->second;
       path.push_back(cur);
     }
-    // path: child … topmost reached (its depth is `base` if known, else 0).
+    // path: child … topmost reached (its depth is `base`: one more than the
+    // already known node above it, or 0 at a root / cycle cut).
     for (size_t i = path.size(); i-- > 0;) depth[path[i]] = base + static_cast<uint32_t>(path.size() - 1 - i);
     out.max_depth = std::max(out.max_depth, depth[child]);
   }

@@ -166,6 +166,14 @@ struct Value {
   double ltv = 0;                 // aov * orders per buyer per 30 days * lifetime_months
 };
 
+// docs/metrics.md#revenue-cohorts ; one entry per (currency, cohort).
+struct RevenueCohort {
+  std::string currency;
+  int32_t start;                          // first day of the cohort's period
+  uint32_t size;                          // people first seen in that period
+  std::vector<int64_t> cumulative_minor;  // [k] paid - refunded by the cohort in periods 0..k
+};
+
 // docs/metrics.md#nps
 struct Nps {
   std::array<uint64_t, 11> answers{};  // by score
@@ -241,6 +249,9 @@ class MetricsModule : public EngineModule {
   // Steps: 1..8 event types; window_s > 0. Entry = first step-0 event in range.
   Result<Funnel> FunnelOf(const Query& q, const std::vector<EventType>& steps, uint32_t window_s) const;
   Result<std::vector<Value>> Values(const Query& q, double lifetime_months = 12) const;
+  // Empirical cumulative revenue of each first-seen cohort (currencies in
+  // order of first appearance, cohorts oldest first, only cohorts of size > 0).
+  Result<std::vector<RevenueCohort>> RevenueCohorts(const Query& q, Granularity g) const;
   Result<Nps> NpsOf(const Query& q) const;
   Result<Referral> Referrals(const Query& q, size_t top = 20) const;
   // A named daily series for anomaly detection: dau, wau, mau, messages,

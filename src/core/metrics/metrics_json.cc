@@ -73,7 +73,7 @@ const char* const kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
 const std::vector<std::string_view>& MetricNames() {
   static const std::vector<std::string_view> kNames = {
       "active",     "stickiness", "retention",  "retention-trend", "lifecycle", "interaction", "joins",
-      "peak-hours", "responsiveness", "content-mix", "conversion", "funnel",  "value",       "nps",
+      "peak-hours", "responsiveness", "content-mix", "conversion", "funnel",  "value",       "revenue-cohorts", "nps",
       "referral",   "anomalies"};
   return kNames;
 }
@@ -244,6 +244,20 @@ Result<json> MetricsJson(const Engine& engine, std::string_view name, const Para
                     {"arpu_minor", R4(v.arpu)},
                     {"ltv_minor", R4(v.ltv)}});
     out = {{"lifetime_months", months}, {"currencies", std::move(cs)}};
+  } else if (name == "revenue-cohorts") {
+    QUN_ASSIGN_OR_RETURN(Granularity g, GetGranularity(p, Granularity::kMonth));
+    QUN_ASSIGN_OR_RETURN(auto rcs, m->RevenueCohorts(q, g));
+    json cs = json::array();
+    for (const auto& rc : rcs) {
+      json per = json::array();
+      for (int64_t v : rc.cumulative_minor) per.push_back(R4(static_cast<double>(v) / rc.size));
+      cs.push_back({{"currency", rc.currency},
+                    {"cohort", FormatDate(rc.start)},
+                    {"size", rc.size},
+                    {"cumulative_minor", rc.cumulative_minor},
+                    {"per_member_minor", std::move(per)}});
+    }
+    out = {{"granularity", GranularityName(g)}, {"cohorts", std::move(cs)}};
   } else if (name == "nps") {
     QUN_ASSIGN_OR_RETURN(auto n, m->NpsOf(q));
     out = {{"responses", n.responses}, {"promoters", n.promoters}, {"passives", n.passives},

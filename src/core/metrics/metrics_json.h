@@ -6,7 +6,8 @@
 //   community    platform community id, or "platform:id" when ambiguous
 //   from, to     YYYY-MM-DD, inclusive local days
 //   tz           IANA zone name (default UTC)
-//   granularity  day | week | month (retention, lifecycle, interaction)
+//   granularity  day | week | month (retention, lifecycle, interaction,
+//                revenue-cohorts)
 //   n            retention-trend period offset (default 1)
 //   steps        funnel: comma-separated event types; window: seconds
 //   series       anomalies: dau|wau|mau|messages|joins|leaves|interacting|

@@ -1,0 +1,544 @@
+// analytics_driver: times the dashboard metrics of a data directory in process
+// (Workspace::Open once, then MetricsJson(...) many times per query) against
+// the equivalent SQL over a plain SQLite table of the same events, and checks
+// that both give the same numbers. Driven by bench/analytics/run.sh; see
+// docs/metrics.md#benchmark for what is measured and the numbers.
+//
+//   analytics_driver --data-dir DIR --sqlite FILE [--reps N] [--max-seconds S]
+//                    [--sql-reps N] [--sql-max-seconds S] [--json OUT]
+//   analytics_driver --data-dir DIR --export-persons FILE
+//
+// The SQLite file holds table `ev(ts ms, type text, community, account,
+// person, message_id, reply_to, text, category, amount_minor, currency, nps)`
+// built by run.sh from qun's stored events; community/account are qun's dense
+// ids and `person` is qun's member id of the account (identity.linked events
+// join accounts into one person), exported first by --export-persons as table
+// person(account, member): the SQL side gets identity resolution for free.
+// Exit status 1 when any SQL result differs from qun's. Single-threaded; not a
+// test.
+// GCC 12 at -O3 reports a false -Wmaybe-uninitialized inside std::variant<double,
+// std::string> built from initializer lists (GCC bug 105562-like); harmless here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/time.h"
+#include "core/metrics/metrics.h"
+#include "core/metrics/metrics_json.h"
+#include "store/workspace.h"
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using Cell = std::variant<double, std::string>;
+using Rows = std::vector<std::vector<Cell>>;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+struct Timing {
+  size_t reps = 0;
+  double p50 = 0, p99 = 0, max = 0;
+};
+
+Timing Summarize(std::vector<double> v) {
+  Timing t;
+  if (v.empty()) return t;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(std::ceil(q * v.size())) - 1)]; };
+  t.reps = v.size();
+  t.p50 = at(0.5);
+  t.p99 = at(0.99);
+  t.max = v.back();
+  return t;
+}
+
+// Events that make a person active (docs/metrics.md#common-terms).
+const char* const kActive =
+    "type IN ('message.posted','reaction.added','checkin','content.clicked','activity.joined','survey.answered',"
+    "'order.paid')";
+
+// IsQuestionText (src/core/metrics/metrics.cc) in SQL over column `text`.
+std::string QuestionSql() {
+  std::string s = "(";
+  for (const char* k : {"?", "？", "吗", "怎么", "如何", "为什么", "请问", "有没有", "能不能"})
+    s += fmt::format("instr(text,'{}')>0 OR ", k);
+  const std::string lt = "lower(ltrim(text,' '||char(9)||char(10)))";
+  bool first = true;
+  for (std::string w : {"how", "what", "why", "where", "when", "who", "which", "anyone"}) {
+    s += fmt::format("{}(substr({},1,{})='{}' AND NOT (substr({},{},1) GLOB '[A-Za-z]'))", first ? "" : " OR ", lt,
+                     w.size(), w, lt, w.size() + 1);
+    first = false;
+  }
+  return s + ")";
+}
+
+// Members at the end of the range, per docs/metrics.md#common-terms ("member
+// at the end of day D"), as CTEs `ms` and `mem` (distinct accounts).
+std::string MembersCte() {
+  return fmt::format(
+      "ms AS (SELECT community, account, MIN(person) AS person,"
+      " MIN(CASE WHEN type='member.joined' OR {0} THEN ts/1000 END) AS fs,"
+      " MAX(CASE WHEN type='member.joined' THEN ts/1000 END) AS mj,"
+      " MAX(CASE WHEN type='member.left' THEN ts/1000 END) AS ml"
+      " FROM ev WHERE ts < {{endms}} GROUP BY community, account),"
+      " mem AS (SELECT DISTINCT person FROM ms WHERE fs IS NOT NULL AND"
+      " (ml IS NULL OR MAX(fs, COALESCE(mj, fs)) > ml))",
+      kActive);
+}
+
+struct Spec {
+  std::string label;   // what the row of the report says
+  std::string metric;  // MetricsJson name
+  qun::metrics::Params params;
+  std::string sql;  // empty: no SQL baseline
+  std::function<Rows(const json&)> project;  // qun JSON -> rows comparable to the SQL's
+};
+
+Cell N(const json& j) { return j.is_null() ? Cell(std::nan("")) : Cell(j.get<double>()); }
+Cell S(const json& j) { return Cell(j.get<std::string>()); }
+
+struct Sqlite {
+  sqlite3* db = nullptr;
+  ~Sqlite() { sqlite3_close(db); }
+};
+
+// Runs `sql` and returns its rows (integers and reals as double, text as string).
+bool RunSql(sqlite3* db, const std::string& sql, Rows* out, std::string* err) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    *err = sqlite3_errmsg(db);
+    return false;
+  }
+  out->clear();
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    std::vector<Cell> row;
+    for (int i = 0; i < sqlite3_column_count(st); ++i) {
+      switch (sqlite3_column_type(st, i)) {
+        case SQLITE_INTEGER:
+        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, i)); break;
+        case SQLITE_NULL: row.emplace_back(std::nan("")); break;
+        default: row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i))));
+      }
+    }
+    out->push_back(std::move(row));
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    *err = sqlite3_errmsg(db);
+    return false;
+  }
+  return true;
+}
+
+bool SameCell(const Cell& a, const Cell& b) {
+  if (a.index() != b.index()) return false;
+  if (const double* x = std::get_if<double>(&a)) {
+    double y = std::get<double>(b);
+    if (std::isnan(*x) || std::isnan(y)) return std::isnan(*x) && std::isnan(y);
+    return std::fabs(*x - y) <= 1e-6 * std::max(1.0, std::fabs(*x));
+  }
+  return std::get<std::string>(a) == std::get<std::string>(b);
+}
+
+std::string CellText(const Cell& c) {
+  if (const double* x = std::get_if<double>(&c)) return fmt::format("{}", *x);
+  return std::get<std::string>(c);
+}
+
+std::string RowText(const std::vector<Cell>& r) {
+  std::string s = "[";
+  for (size_t i = 0; i < r.size(); ++i) s += (i ? ", " : "") + CellText(r[i]);
+  return s + "]";
+}
+
+bool CellLess(const Cell& a, const Cell& b) {
+  if (a.index() != b.index()) return a.index() < b.index();
+  if (const double* x = std::get_if<double>(&a)) return *x < std::get<double>(b);
+  return std::get<std::string>(a) < std::get<std::string>(b);
+}
+
+void SortRows(Rows* r) {
+  std::sort(r->begin(), r->end(), [](const auto& a, const auto& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), CellLess);
+  });
+}
+
+// Returns "" when equal, else a description of the first difference.
+std::string Diff(Rows a, Rows b) {
+  SortRows(&a);
+  SortRows(&b);
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    if (i >= a.size()) return fmt::format("row {}: qun has none, SQL has {}", i, RowText(b[i]));
+    if (i >= b.size()) return fmt::format("row {}: qun has {}, SQL has none", i, RowText(a[i]));
+    bool same = a[i].size() == b[i].size();
+    for (size_t k = 0; same && k < a[i].size(); ++k) same = SameCell(a[i][k], b[i][k]);
+    if (!same) return fmt::format("row {}: qun {} vs SQL {} ({} vs {} rows)", i, RowText(a[i]), RowText(b[i]), a.size(), b.size());
+  }
+  return "";
+}
+
+std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
+  const std::string from = qun::FormatDate(first_day), to = qun::FormatDate(last_day);
+  const int32_t a_from = std::max(first_day, last_day - 89);
+  const std::string act = kActive;
+  std::vector<Spec> v;
+  auto range = [&](qun::metrics::Params p) {
+    p["from"] = from;
+    p["to"] = to;
+    return p;
+  };
+
+  v.push_back({"active 90 days (DAU/WAU/MAU)", "active", {{"from", qun::FormatDate(a_from)}, {"to", to}},
+               fmt::format("WITH RECURSIVE days(d) AS (SELECT {0} UNION ALL SELECT d+1 FROM days WHERE d<{1}),"
+                           " act(d, person) AS MATERIALIZED (SELECT DISTINCT ts/86400000, person FROM ev"
+                           " WHERE {2} AND ts >= ({0}-29)*86400000 AND ts < ({1}+1)*86400000)"
+                           " SELECT date(days.d*86400,'unixepoch'),"
+                           " COUNT(DISTINCT CASE WHEN act.d = days.d THEN act.person END),"
+                           " COUNT(DISTINCT CASE WHEN act.d > days.d-7 THEN act.person END),"
+                           " COUNT(DISTINCT act.person)"
+                           " FROM days JOIN act ON act.d BETWEEN days.d-29 AND days.d GROUP BY days.d",
+                           a_from, last_day, act),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& p : j["series"]) r.push_back({S(p["date"]), N(p["dau"]), N(p["wau"]), N(p["mau"])});
+                 return r;
+               }});
+
+  // ISO week start of local (UTC) day x: x - (x+3)%7 (1970-01-01 was a Thursday).
+  const int32_t wfrom = qun::metrics::PeriodStart(qun::metrics::Granularity::kWeek, first_day);
+  const int32_t wto = qun::metrics::PeriodStart(qun::metrics::Granularity::kWeek, last_day);
+  const std::string wk = "(ts/86400000 - (ts/86400000+3)%7)";
+  const std::string first_seen =
+      fmt::format("fs AS (SELECT person, MIN(ts)/86400000 AS d FROM ev WHERE ({} OR type='member.joined') GROUP BY person)", act);
+
+  v.push_back({"retention matrix by week", "retention", range({{"granularity", "week"}}),
+               fmt::format("WITH {0},"
+                           " co AS (SELECT person, d-(d+3)%7 AS c FROM fs WHERE d-(d+3)%7 >= {1}),"
+                           " aw AS (SELECT DISTINCT person, {2} AS w FROM ev WHERE {3} AND ts >= {1}*86400000"
+                           " AND ts < ({4}+1)*86400000)"
+                           " SELECT date(c*86400,'unixepoch'), -1, COUNT(*) FROM co GROUP BY c"
+                           " UNION ALL"
+                           " SELECT date(co.c*86400,'unixepoch'), (aw.w-co.c)/7, COUNT(*) FROM co JOIN aw"
+                           " ON aw.person=co.person AND aw.w >= co.c GROUP BY co.c, aw.w",
+                           first_seen, wfrom, wk, act, last_day),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& c : j["cohorts"]) {
+                   if (c["size"].get<int>() == 0) continue;
+                   r.push_back({S(c["cohort"]), -1.0, N(c["size"])});
+                   for (size_t k = 0; k < c["retained"].size(); ++k)
+                     if (c["retained"][k].get<int>() > 0) r.push_back({S(c["cohort"]), double(k), N(c["retained"][k])});
+                 }
+                 return r;
+               }});
+
+  v.push_back({"lifecycle by week", "lifecycle", range({{"granularity", "week"}}),
+               fmt::format("WITH RECURSIVE per(p) AS (SELECT {1} UNION ALL SELECT p+7 FROM per WHERE p+7 <= {2}),"
+                           " {0},"
+                           " aw AS MATERIALIZED (SELECT DISTINCT person, {3} AS w FROM ev WHERE {4}"
+                           " AND ts >= ({1}-7)*86400000 AND ts < ({5}+1)*86400000),"
+                           " cur AS MATERIALIZED (SELECT aw.w AS p, aw.person, fs.d-(fs.d+3)%7 AS fw,"
+                           " EXISTS(SELECT 1 FROM aw a2 WHERE a2.person=aw.person AND a2.w=aw.w-7) AS prev"
+                           " FROM aw JOIN fs ON fs.person=aw.person WHERE aw.w >= {1})"
+                           " SELECT date(per.p*86400,'unixepoch'), COUNT(cur.person), COALESCE(SUM(cur.fw >= per.p),0),"
+                           " COALESCE(SUM(cur.fw < per.p AND cur.prev),0), COALESCE(SUM(cur.fw < per.p AND NOT cur.prev),0),"
+                           " (SELECT COUNT(*) FROM aw a1 WHERE a1.w = per.p-7 AND NOT EXISTS"
+                           " (SELECT 1 FROM aw a2 WHERE a2.person=a1.person AND a2.w=per.p))"
+                           " FROM per LEFT JOIN cur ON cur.p = per.p GROUP BY per.p",
+                           first_seen, wfrom, wto, wk, act, last_day),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& p : j["series"])
+                   r.push_back({S(p["period"]), N(p["active"]), N(p["new"]), N(p["returning"]), N(p["resurrecting"]),
+                                N(p["dormant"])});
+                 return r;
+               }});
+
+  const std::string in_range = fmt::format("ts >= {}*86400000 AND ts < {}*86400000", first_day, last_day + 1);
+  v.push_back({"peak hours (weekday x hour)", "peak-hours", range({}),
+               fmt::format("SELECT (ts/86400000+3)%7, (ts/3600000)%24, COUNT(*) FROM ev WHERE type='message.posted'"
+                           " AND {} GROUP BY 1, 2",
+                           in_range),
+               [](const json& j) {
+                 Rows r;
+                 for (int w = 0; w < 7; ++w)
+                   for (int h = 0; h < 24; ++h)
+                     if (j["messages"][w][h].get<uint64_t>() > 0)
+                       r.push_back({double(w), double(h), N(j["messages"][w][h])});
+                 return r;
+               }});
+
+  v.push_back({"responsiveness", "responsiveness", range({}),
+               fmt::format("WITH q AS MATERIALIZED (SELECT community, person, message_id, ts/1000 AS t FROM ev"
+                           " WHERE type='message.posted' AND {0} AND {1}),"
+                           " r AS MATERIALIZED (SELECT q.t, (SELECT MIN(e.ts/1000) FROM ev e WHERE e.reply_to=q.message_id"
+                           " AND e.community=q.community AND e.type='message.posted' AND e.person<>q.person"
+                           " AND e.ts/1000 >= q.t) AS rt FROM q),"
+                           " ans AS MATERIALIZED (SELECT rt - t AS dt FROM r WHERE rt IS NOT NULL),"
+                           " mx AS (SELECT MAX(ts)/1000 AS m FROM ev)"
+                           " SELECT (SELECT COUNT(*) FROM r), (SELECT COUNT(*) FROM ans),"
+                           " (SELECT AVG(dt) FROM (SELECT dt FROM ans ORDER BY dt LIMIT 2-(SELECT COUNT(*) FROM ans)%2"
+                           " OFFSET ((SELECT COUNT(*) FROM ans)-1)/2)),"
+                           " (SELECT COUNT(*) FROM r, mx WHERE r.t + 86400 <= mx.m),"
+                           " (SELECT COUNT(*) FROM r, mx WHERE r.t + 86400 <= mx.m AND (rt IS NULL OR rt - t > 86400))",
+                           in_range, QuestionSql()),
+               [](const json& j) {
+                 return Rows{{N(j["questions"]), N(j["answered"]), N(j["median_first_reply_s"]), N(j["due"]),
+                              N(j["unanswered_24h"])}};
+               }});
+
+  v.push_back({"content mix", "content-mix", range({}),
+               fmt::format("SELECT category, COUNT(*) FROM ev WHERE type='content.published' AND {} GROUP BY category",
+                           in_range),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& c : j["categories"])
+                   if (c["published"].get<uint64_t>() > 0) r.push_back({S(c["category"]), N(c["published"])});
+                 return r;
+               }});
+
+  const std::string members = fmt::format(fmt::runtime(MembersCte()), fmt::arg("endms", (int64_t(last_day) + 1) * 86400000));
+  auto distinct = [&](const char* type) {
+    return fmt::format("(SELECT COUNT(DISTINCT person) FROM ev WHERE type='{}' AND {})", type, in_range);
+  };
+  v.push_back({"conversion", "conversion", range({}),
+               fmt::format("WITH {0} SELECT (SELECT COUNT(*) FROM ev WHERE type='content.viewed' AND {1}),"
+                           " (SELECT COUNT(*) FROM ev WHERE type='content.clicked' AND {1}), {2}, {3}, {4}, {5},"
+                           " (SELECT COUNT(*) FROM mem)",
+                           members, in_range, distinct("visit"), distinct("signup"), distinct("order.paid"),
+                           distinct("activity.joined")),
+               [](const json& j) {
+                 return Rows{{N(j["impressions"]), N(j["clicks"]), N(j["visitors"]), N(j["signups"]), N(j["buyers"]),
+                              N(j["participants"]), N(j["members"])}};
+               }});
+
+  v.push_back({"funnel visit > signup > order.paid (7 d)", "funnel",
+               range({{"steps", "visit,signup,order.paid"}, {"window", "604800"}}),
+               fmt::format("WITH s1 AS MATERIALIZED (SELECT person, MIN(ts/1000) AS t FROM ev WHERE type='visit' AND {0}"
+                           " GROUP BY person),"
+                           " s2 AS MATERIALIZED (SELECT s1.person, s1.t AS t0, (SELECT MIN(e.ts/1000) FROM ev e"
+                           " WHERE e.person=s1.person AND e.type='signup' AND e.ts/1000 >= s1.t AND e.ts/1000 <= s1.t+604800)"
+                           " AS t FROM s1),"
+                           " s3 AS MATERIALIZED (SELECT (SELECT MIN(e.ts/1000) FROM ev e WHERE e.person=s2.person"
+                           " AND e.type='order.paid' AND e.ts/1000 >= s2.t AND e.ts/1000 <= s2.t0+604800) AS t"
+                           " FROM s2 WHERE s2.t IS NOT NULL)"
+                           " SELECT 0, (SELECT COUNT(*) FROM s1) UNION ALL SELECT 1, (SELECT COUNT(*) FROM s2 WHERE t IS NOT NULL)"
+                           " UNION ALL SELECT 2, (SELECT COUNT(*) FROM s3 WHERE t IS NOT NULL)",
+                           in_range),
+               [](const json& j) {
+                 Rows r;
+                 for (size_t k = 0; k < j["steps"].size(); ++k) r.push_back({double(k), N(j["steps"][k]["count"])});
+                 return r;
+               }});
+
+  v.push_back({"value (GMV, AOV, ARPU, LTV)", "value", range({}),
+               fmt::format("WITH {0},"
+                           " o AS MATERIALIZED (SELECT COALESCE(currency, 'CNY') AS currency, person, type, amount_minor FROM ev"
+                           " WHERE type IN ('order.paid','order.refunded') AND {1}),"
+                           " b AS MATERIALIZED (SELECT currency, person, COUNT(*) AS n FROM o WHERE type='order.paid'"
+                           " GROUP BY currency, person)"
+                           " SELECT o.currency, SUM(CASE WHEN type='order.paid' THEN amount_minor ELSE -amount_minor END),"
+                           " SUM(type='order.paid'), SUM(type='order.refunded'),"
+                           " (SELECT COUNT(*) FROM b WHERE b.currency=o.currency),"
+                           " (SELECT COUNT(*) FROM b WHERE b.currency=o.currency AND n >= 2), (SELECT COUNT(*) FROM mem)"
+                           " FROM o GROUP BY o.currency",
+                           members, in_range),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& c : j["currencies"])
+                   r.push_back({S(c["currency"]), N(c["gmv_minor"]), N(c["orders"]), N(c["refunds"]), N(c["buyers"]),
+                                N(c["repeat_buyers"]), N(c["members"])});
+                 return r;
+               }});
+
+  v.push_back({"NPS", "nps", range({}),
+               fmt::format("SELECT nps, COUNT(*) FROM ev WHERE type='survey.answered' AND nps IS NOT NULL AND {}"
+                           " GROUP BY nps",
+                           in_range),
+               [](const json& j) {
+                 Rows r;
+                 for (int s = 0; s <= 10; ++s)
+                   if (j["answers"][s].get<uint64_t>() > 0) r.push_back({double(s), N(j["answers"][s])});
+                 return r;
+               }});
+
+  // Timed for the 50 ms goal, no SQL baseline.
+  v.push_back({"stickiness 90 days", "stickiness", {{"from", qun::FormatDate(a_from)}, {"to", to}}, "", nullptr});
+  v.push_back({"retention-trend (day-1)", "retention-trend", range({{"granularity", "day"}, {"n", "1"}}), "", nullptr});
+  v.push_back({"interaction by week", "interaction", range({{"granularity", "week"}}), "", nullptr});
+  v.push_back({"joins (daily)", "joins", range({}), "", nullptr});
+  v.push_back({"referral (top 20)", "referral", range({}), "", nullptr});
+  v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), "", nullptr});
+  return v;
+}
+
+// Writes table person(account, member): qun's identity resolution (accounts
+// linked by identity.linked events or merges), given to the SQL side as an
+// analyst's resolved-identity table.
+int ExportPersons(const qun::Engine& engine, const std::string& path) {
+  Sqlite out;
+  if (sqlite3_open(path.c_str(), &out.db) != SQLITE_OK) return 1;
+  sqlite3_exec(out.db, "DROP TABLE IF EXISTS person; CREATE TABLE person(account INTEGER PRIMARY KEY, member INTEGER NOT NULL);"
+               "BEGIN", nullptr, nullptr, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(out.db, "INSERT INTO person VALUES(?, ?)", -1, &st, nullptr);
+  for (uint32_t a = 0; a < engine.accounts().size(); ++a) {
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, engine.member_of(a));
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  return sqlite3_exec(out.db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data_dir, sqlite_path, json_out, export_persons;
+  int reps = 200, sql_reps = 3;
+  double max_s = 5, sql_max_s = 120;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], val = argv[i + 1];
+    if (k == "--data-dir") data_dir = val;
+    else if (k == "--sqlite") sqlite_path = val;
+    else if (k == "--reps") reps = std::atoi(val.c_str());
+    else if (k == "--max-seconds") max_s = std::atof(val.c_str());
+    else if (k == "--sql-reps") sql_reps = std::atoi(val.c_str());
+    else if (k == "--sql-max-seconds") sql_max_s = std::atof(val.c_str());
+    else if (k == "--json") json_out = val;
+    else if (k == "--export-persons") export_persons = val;
+    else {
+      std::fprintf(stderr, "analytics_driver: unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  if (data_dir.empty()) {
+    std::fprintf(stderr,
+                 "usage: analytics_driver --data-dir DIR [--sqlite FILE] [--reps N] [--max-seconds S]"
+                 " [--sql-reps N] [--sql-max-seconds S] [--json OUT]\n");
+    return 2;
+  }
+
+  auto t0 = Clock::now();
+  auto ws = qun::Workspace::Open(data_dir, {.read_only = true, .create = false});
+  if (!ws.ok()) {
+    std::fprintf(stderr, "analytics_driver: %s\n", ws.status().message().c_str());
+    return 1;
+  }
+  const double open_ms = Ms(Clock::now() - t0);
+  auto lock = (*ws)->ReadLock();
+  const qun::Engine& engine = (*ws)->engine();
+  const auto& cols = engine.events();
+  if (cols.size() == 0) {
+    std::fprintf(stderr, "analytics_driver: no events in %s\n", data_dir.c_str());
+    return 1;
+  }
+  if (!export_persons.empty()) return ExportPersons(engine, export_persons);
+  uint32_t lo = UINT32_MAX, hi = 0;
+  for (size_t i = 0; i < cols.size(); ++i) lo = std::min(lo, cols.ts[i]), hi = std::max(hi, cols.ts[i]);
+  auto day_of = [](uint32_t s) { return static_cast<int32_t>(qun::FromEngineSeconds(s) / 86400000); };
+  const int32_t first_day = day_of(lo), last_day = day_of(hi);
+  const double bpe = static_cast<double>(engine.MemoryBytes()) / cols.size();
+
+  Sqlite sq;
+  if (!sqlite_path.empty() &&
+      sqlite3_open_v2(sqlite_path.c_str(), &sq.db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "analytics_driver: cannot open %s\n", sqlite_path.c_str());
+    return 1;
+  }
+
+  std::printf("events %zu, days %s .. %s, workspace open (store read + engine rebuild) %.0f ms, engine %.1f bytes/event\n",
+              cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), open_ms, bpe);
+  std::printf("%-42s %6s %9s %9s | %4s %10s %10s | %8s %s\n", "query (workspace scope, UTC)", "reps", "p50 ms",
+              "p99 ms", "reps", "SQL p50", "SQL max", "SQL/qun", "check");
+  json report = {{"events", cols.size()}, {"open_ms", open_ms}, {"engine_bytes_per_event", bpe}};
+  json rows = json::array();
+  int mismatches = 0, misses = 0;
+  for (const Spec& sp : MakeSpecs(first_day, last_day)) {
+    // Warm-up (first call may build lazily), then timed calls.
+    auto first = qun::metrics::MetricsJson(engine, sp.metric, sp.params);
+    if (!first.ok()) {
+      std::printf("%-42s ERROR %s\n", sp.label.c_str(), first.status().message().c_str());
+      ++mismatches;
+      continue;
+    }
+    std::vector<double> times;
+    auto start = Clock::now();
+    for (int r = 0; r < reps && Ms(Clock::now() - start) < max_s * 1000; ++r) {
+      auto t = Clock::now();
+      auto j = qun::metrics::MetricsJson(engine, sp.metric, sp.params);
+      times.push_back(Ms(Clock::now() - t));
+      if (!j.ok()) return 1;
+    }
+    Timing q = Summarize(times);
+    Timing s;
+    std::string check = "-";
+    if (sq.db && !sp.sql.empty()) {
+      std::vector<double> st;
+      Rows got;
+      std::string err;
+      auto sstart = Clock::now();
+      for (int r = 0; r < sql_reps && (r == 0 || Ms(Clock::now() - sstart) < sql_max_s * 1000); ++r) {
+        auto t = Clock::now();
+        if (!RunSql(sq.db, sp.sql, &got, &err)) {
+          check = "SQL ERROR " + err;
+          break;
+        }
+        st.push_back(Ms(Clock::now() - t));
+      }
+      s = Summarize(st);
+      if (check == "-") {
+        std::string d = Diff(sp.project(*first), got);
+        check = d.empty() ? "same" : "MISMATCH " + d;
+      }
+      if (check != "same") ++mismatches;
+    }
+    bool goal_time = q.p99 <= 50;
+    bool goal_ratio = s.reps == 0 || s.p50 >= 100 * q.p50;
+    if (!goal_time || !goal_ratio) ++misses;
+    std::string ratio = s.reps ? fmt::format("{:.0f}x", s.p50 / std::max(q.p50, 1e-6)) : "-";
+    std::printf("%-42s %6zu %9.3f %9.3f | %4zu %10s %10s | %8s %s%s\n", sp.label.c_str(), q.reps, q.p50, q.p99, s.reps,
+                s.reps ? fmt::format("{:.1f}", s.p50).c_str() : "-", s.reps ? fmt::format("{:.1f}", s.max).c_str() : "-",
+                ratio.c_str(), check.c_str(), goal_time && goal_ratio ? "" : "  [misses goal]");
+    std::fflush(stdout);
+    rows.push_back({{"query", sp.label},
+                    {"metric", sp.metric},
+                    {"reps", q.reps},
+                    {"p50_ms", q.p50},
+                    {"p99_ms", q.p99},
+                    {"sql_reps", s.reps},
+                    {"sql_p50_ms", s.p50},
+                    {"sql_max_ms", s.max},
+                    {"check", check}});
+  }
+  report["queries"] = rows;
+  if (!json_out.empty()) {
+    if (FILE* f = std::fopen(json_out.c_str(), "w")) {
+      std::fprintf(f, "%s\n", report.dump(2).c_str());
+      std::fclose(f);
+    }
+  }
+  std::printf("goals (DESIGN §9: p99 <= 50 ms and SQL p50 >= 100x qun p50): %s; SQL checks: %s\n",
+              misses ? fmt::format("{} queries miss", misses).c_str() : "all met",
+              mismatches ? fmt::format("{} MISMATCH(ES)", mismatches).c_str() : "all same");
+  if (mismatches) std::printf("!!!!!!!! SQL AND QUN DISAGREE ON %d QUERIES !!!!!!!!\n", mismatches);
+  return mismatches ? 1 : 0;
+}

@@ -1,0 +1,152 @@
+#include "core/members/members_json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/members/population.h"
+#include "core/members/segment_filter.h"
+
+namespace qun {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json DayOrNull(int32_t d) { return d == kNoDay ? Json(nullptr) : Json(FormatDate(d)); }
+double R4(double x) { return std::round(x * 10000.0) / 10000.0; }
+
+Json Counts(const DayCounts& c) {
+  return Json{{"messages", c.messages},
+              {"replies_given", c.replies_given},
+              {"answers", c.answers},
+              {"replies_received", c.replies_received},
+              {"reactions_given", c.reactions_given},
+              {"reactions_received", c.reactions_received},
+              {"ugc", c.ugc},
+              {"invites_converted", c.invites},
+              {"checkins", c.checkins},
+              {"orders", c.orders},
+              {"gmv_minor", c.gmv_minor}};
+}
+
+}  // namespace
+
+FilterSubject SubjectFor(const Engine& engine, const MemberTable& table, size_t index) {
+  FilterSubject s;
+  s.profile = &table.profiles[index];
+  s.day = table.day;
+  const MemberInfo& mi = engine.members()[table.profiles[index].member];
+  s.attributes = &mi.attributes;
+  for (uint32_t a : mi.accounts) s.platforms.push_back(PlatformName(engine.accounts()[a].platform));
+  return s;
+}
+
+Result<size_t> FindProfile(const Engine& engine, const MemberTable& table, std::string_view who) {
+  uint32_t member = kNone;
+  uint32_t n = 0;
+  auto [p, ec] = std::from_chars(who.data(), who.data() + who.size(), n);
+  if (ec == std::errc() && p == who.data() + who.size()) {
+    member = n;
+  } else if (size_t colon = who.find(':'); colon != std::string_view::npos) {
+    auto plat = ParsePlatform(who.substr(0, colon));
+    if (!plat) return InvalidArgument("member '" + std::string(who) + "': unknown platform");
+    uint32_t acc = engine.FindAccount(*plat, who.substr(colon + 1));
+    if (acc == kNone) return NotFound("no account " + std::string(who));
+    member = engine.member_of(acc);
+  } else {
+    return InvalidArgument("member '" + std::string(who) + "': give a member id or platform:account");
+  }
+  while (member < engine.members().size() && engine.members()[member].merged_into != kNone)
+    member = engine.members()[member].merged_into;
+  auto it = std::lower_bound(table.profiles.begin(), table.profiles.end(), member,
+                             [](const MemberProfile& pr, uint32_t m) { return pr.member < m; });
+  if (it == table.profiles.end() || it->member != member)
+    return NotFound("member " + std::string(who) + " has no events in scope");
+  return static_cast<size_t>(it - table.profiles.begin());
+}
+
+Json MemberJson(const Engine& engine, const MemberTable& table, size_t index, bool history) {
+  const MemberProfile& p = table.profiles[index];
+  const MemberInfo& mi = engine.members()[p.member];
+  const MemberFacts& f = p.facts;
+  Json accounts = Json::array();
+  std::string name;
+  for (uint32_t a : mi.accounts) {
+    accounts.push_back(AccountKey(engine, a));
+    if (name.empty()) name = engine.accounts()[a].display_name;
+  }
+  Json attrs = Json::object();
+  for (const auto& [k, v] : mi.attributes) attrs[k] = v;
+  Json j{{"member", p.member},
+         {"name", name.empty() ? Json(nullptr) : Json(name)},
+         {"accounts", accounts},
+         {"attributes", attrs},
+         {"first_seen", DayOrNull(f.first_seen_day)},
+         {"last_seen", DayOrNull(f.last_seen_day)},
+         {"joined", DayOrNull(f.join_day)},
+         {"last_active", DayOrNull(f.last_active_day)},
+         {"is_member", f.is_member},
+         {"left", f.left},
+         {"active_days", f.active_days},
+         {"active_days_30", f.active_days_window},
+         {"counts", Counts(f.total)},
+         {"contribution", R4(p.contribution)},
+         {"stage", p.stage == Stage::kNone ? Json(nullptr) : Json(StageName(p.stage))},
+         {"level", p.level},
+         {"level_name", LevelName(p.level)}};
+  if (p.rfm.tier == RfmTier::kNone) j["rfm"] = nullptr;
+  else
+    j["rfm"] = Json{{"r", p.rfm.r}, {"f", p.rfm.f}, {"m", p.rfm.m}, {"fm", p.rfm.fm},
+                    {"tier", RfmTierName(p.rfm.tier)}, {"tier_slug", RfmTierSlug(p.rfm.tier)}};
+  j["tags"] = p.tags;
+  j["manual_tags"] = p.manual_tags;
+  if (history) {
+    Json h = Json::array();
+    for (const LevelChange& c : LevelHistory(table.timelines[index], table.day, table.config))
+      h.push_back(Json{{"date", FormatDate(c.day)}, {"level", c.level}});
+    j["level_history"] = h;
+  }
+  return j;
+}
+
+Json MembersOverviewJson(const MemberTable& table) {
+  Json j;
+  j["as_of"] = DayOrNull(table.day);
+  StageCounts st = CountStages(table);
+  j["members"] = st.members;
+  Json stages = Json::object();
+  for (int i = 0; i < kStageCount; ++i) stages[std::string(StageName(static_cast<Stage>(i)))] = st.count[i];
+  j["stages"] = stages;
+  PyramidCounts py = CountLevels(table);
+  Json levels = Json::array();
+  for (int l = 1; l <= 5; ++l)
+    levels.push_back(Json{{"level", l}, {"name", LevelName(l)}, {"count", py.count[l]}, {"share", R4(py.share(l))}});
+  LevelTransitions tr = ComputeLevelTransitions(table, table.day - 7, table.day);
+  Json matrix = Json::array();
+  for (const auto& row : tr.matrix) matrix.push_back(row);
+  j["pyramid"] = Json{{"total", py.total},
+                      {"left", py.count[0]},
+                      {"levels", levels},
+                      {"transition", Json{{"from", DayOrNull(tr.from)},
+                                          {"to", DayOrNull(tr.to)},
+                                          {"promoted", tr.promoted},
+                                          {"demoted", tr.demoted},
+                                          {"eligible_up", tr.eligible_up},
+                                          {"eligible_down", tr.eligible_down},
+                                          {"transition_rate", R4(tr.transition_rate)},
+                                          {"demotion_rate", R4(tr.demotion_rate)},
+                                          {"matrix", matrix}}}};
+  ContributionView cv = ComputeContribution(table);
+  Json lorenz = Json::array();
+  for (const auto& [x, y] : cv.lorenz) lorenz.push_back(Json::array({R4(x), R4(y)}));
+  j["contribution"] = Json{{"total", R4(cv.total)},   {"members", cv.members}, {"top_n", cv.top_n},
+                           {"top20_share", R4(cv.top20_share)}, {"gini", R4(cv.gini)}, {"lorenz", lorenz}};
+  RfmCounts rc = CountRfm(table);
+  Json tiers = Json::object();
+  for (int i = 0; i < kRfmTierCount; ++i) tiers[std::string(RfmTierSlug(static_cast<RfmTier>(i)))] = rc.count[i];
+  j["rfm"] = Json{{"members", rc.members}, {"has_orders", table.has_orders}, {"tiers", tiers}};
+  return j;
+}
+
+}  // namespace qun

@@ -1,0 +1,286 @@
+#include "core/members/profile.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace qun {
+namespace {
+
+constexpr std::array<std::string_view, 7> kStageNames = {"newcomer", "active",      "silent", "churn-risk",
+                                                         "churned",  "resurrected", "none"};
+constexpr std::array<std::string_view, 12> kTierNames = {
+    "Champions",      "Loyal",        "Potential loyalist", "New",           "Promising",   "Need attention",
+    "About to sleep", "At risk",      "Can't lose them",    "Hibernating",   "Lost",        "none"};
+constexpr std::array<std::string_view, 12> kTierSlugs = {
+    "champions",      "loyal",   "potential_loyalist", "new",         "promising", "need_attention",
+    "about_to_sleep", "at_risk", "cant_lose_them",     "hibernating", "lost",      "none"};
+
+int32_t DayOf(int64_t engine_seconds, const TimeZone& tz) {
+  return tz.LocalDay(FromEngineSeconds(static_cast<uint32_t>(engine_seconds)));
+}
+
+bool RulePasses(const LevelRule& r, const MemberFacts& f, int32_t day) {
+  return f.active_days_window >= r.min_active_days && static_cast<int>(f.window.replies_given) >= r.min_replies_given &&
+         static_cast<int>(f.window.replies_received + f.window.reactions_received) >= r.min_engagement_received &&
+         static_cast<int>(f.total.invites) >= r.min_invites && static_cast<int>(f.window.ugc) >= r.min_ugc &&
+         day - f.join_day >= r.min_tenure_days;
+}
+
+// Quintile score of a non-negative value where larger is better: 1 for zero,
+// else ceil(5 × share of positive values <= v), clamped to 1..5.
+int QuintileScore(const std::vector<double>& sorted_positive, double v) {
+  if (v <= 0 || sorted_positive.empty()) return 1;
+  size_t at_or_below = std::upper_bound(sorted_positive.begin(), sorted_positive.end(), v) - sorted_positive.begin();
+  // Integer ceil(5 * k / n).
+  size_t n = sorted_positive.size();
+  int s = static_cast<int>((5 * at_or_below + n - 1) / n);
+  return std::clamp(s, 1, 5);
+}
+
+}  // namespace
+
+std::string_view StageName(Stage s) { return kStageNames[static_cast<int>(s)]; }
+std::optional<Stage> ParseStage(std::string_view s) {
+  for (int i = 0; i < kStageCount; ++i)
+    if (kStageNames[i] == s) return static_cast<Stage>(i);
+  if (s == "churn_risk") return Stage::kChurnRisk;
+  return std::nullopt;
+}
+
+std::string_view LevelName(int level) {
+  static constexpr std::array<std::string_view, 6> kNames = {"none",      "L1 potential", "L2 newcomer",
+                                                             "L3 active", "L4 core",      "L5 KOC"};
+  return level >= 0 && level <= 5 ? kNames[level] : "none";
+}
+
+std::string_view RfmTierName(RfmTier t) { return kTierNames[static_cast<int>(t)]; }
+std::string_view RfmTierSlug(RfmTier t) { return kTierSlugs[static_cast<int>(t)]; }
+std::optional<RfmTier> ParseRfmTier(std::string_view s) {
+  for (int i = 0; i < kRfmTierCount; ++i)
+    if (kTierSlugs[i] == s || kTierNames[i] == s) return static_cast<RfmTier>(i);
+  return std::nullopt;
+}
+
+RfmTier RfmTierFor(int r, int fm) {
+  using T = RfmTier;
+  // Rows: FM 1..5; columns: R 1..5 (docs/members.md §6).
+  static constexpr T kGrid[5][5] = {
+      {T::kLost, T::kHibernating, T::kAboutToSleep, T::kPromising, T::kNew},
+      {T::kHibernating, T::kHibernating, T::kAboutToSleep, T::kPotentialLoyalist, T::kPotentialLoyalist},
+      {T::kAtRisk, T::kAtRisk, T::kNeedAttention, T::kPotentialLoyalist, T::kPotentialLoyalist},
+      {T::kAtRisk, T::kAtRisk, T::kLoyal, T::kLoyal, T::kChampions},
+      {T::kCantLoseThem, T::kCantLoseThem, T::kLoyal, T::kLoyal, T::kChampions},
+  };
+  if (r < 1 || r > 5 || fm < 1 || fm > 5) return T::kNone;
+  return kGrid[fm - 1][r - 1];
+}
+
+PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member) {
+  PersonTimeline t;
+  t.member = member;
+  if (member >= engine.members().size()) return t;
+  const TimeZone& tz = ledger.scope().tz;
+  const auto& accounts = engine.members()[member].accounts;
+  int64_t last_nps_ts = -1;
+  std::vector<const AccountFacts*> facts;
+  for (uint32_t a : accounts)
+    if (const AccountFacts* f = ledger.account(a)) facts.push_back(f);
+  if (facts.empty()) return t;
+  if (facts.size() == 1) {
+    t.days = facts[0]->days;
+  } else {
+    for (const AccountFacts* f : facts) t.days.insert(t.days.end(), f->days.begin(), f->days.end());
+    std::stable_sort(t.days.begin(), t.days.end(), [](const DayCounts& a, const DayCounts& b) { return a.day < b.day; });
+    size_t w = 0;
+    for (size_t i = 0; i < t.days.size(); ++i) {
+      if (w > 0 && t.days[w - 1].day == t.days[i].day) t.days[w - 1].Add(t.days[i]);
+      else t.days[w++] = t.days[i];
+    }
+    t.days.resize(w);
+  }
+  int64_t first_join = -1;
+  for (const AccountFacts* f : facts) {
+    if (f->first_join_ts != kNone && (first_join < 0 || f->first_join_ts < first_join)) first_join = f->first_join_ts;
+    if (f->last_join_ts != kNone) t.last_join_ts = std::max<int64_t>(t.last_join_ts, f->last_join_ts);
+    if (f->last_left_ts != kNone) t.last_left_ts = std::max<int64_t>(t.last_left_ts, f->last_left_ts);
+    if (f->last_nps_ts != kNone && static_cast<int64_t>(f->last_nps_ts) >= last_nps_ts) {
+      last_nps_ts = f->last_nps_ts;
+      t.last_nps = f->last_nps;
+    }
+  }
+  for (const DayCounts& d : t.days)
+    if (d.own) {
+      t.first_day = d.day;
+      break;
+    }
+  if (first_join >= 0) t.join_day = DayOf(first_join, tz);
+  if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, tz);
+  if (t.last_left_ts >= 0) t.left_day = DayOf(t.last_left_ts, tz);
+  return t;
+}
+
+MemberFacts FactsAt(const PersonTimeline& t, int32_t day, const MemberConfig& cfg) {
+  MemberFacts f;
+  const int32_t window_start = day - cfg.level_window_days + 1;
+  const int32_t rfm_start = day - cfg.rfm_frequency_days + 1;
+  int32_t prev_active = kNoDay;
+  for (const DayCounts& d : t.days) {
+    if (d.day > day) break;
+    if (d.own) {
+      if (!f.seen) f.first_seen_day = d.day;
+      f.seen = true;
+      f.last_seen_day = d.day;
+    }
+    f.total.Add(d);
+    if (d.day >= window_start) f.window.Add(d);
+    if (!d.active) continue;
+    if (f.first_active_day == kNoDay) f.first_active_day = d.day;
+    if (prev_active != kNoDay && d.day - prev_active >= cfg.stage.resurrect_gap_days) f.return_day = d.day;
+    prev_active = d.day;
+    f.last_active_day = d.day;
+    ++f.active_days;
+    if (d.day >= window_start) ++f.active_days_window;
+    if (d.day >= rfm_start) ++f.active_days_rfm;
+  }
+  f.total.day = f.window.day = day;
+  const bool joined = t.join_day != kNoDay && t.join_day <= day;
+  f.is_member = joined || f.first_active_day != kNoDay;
+  if (joined && f.first_active_day != kNoDay) f.join_day = std::min(t.join_day, f.first_active_day);
+  else if (joined) f.join_day = t.join_day;
+  else f.join_day = f.first_active_day;
+  f.left = t.left_day != kNoDay && t.left_day <= day && t.last_left_ts > t.last_join_ts;
+  return f;
+}
+
+Stage ClassifyStage(const MemberFacts& f, int32_t day, const StageRules& r) {
+  if (!f.is_member) return Stage::kNone;
+  if (f.left) return Stage::kChurned;
+  if (day - f.join_day < r.newcomer_days) return Stage::kNewcomer;
+  const int32_t ref = f.last_active_day != kNoDay ? f.last_active_day : f.join_day;
+  const int inactive = day - ref;
+  if (f.last_active_day != kNoDay && inactive < r.active_days) {
+    if (f.return_day != kNoDay && day - f.return_day < r.resurrect_recent_days) return Stage::kResurrected;
+    return Stage::kActive;
+  }
+  if (inactive >= r.churned_days) return Stage::kChurned;
+  if (inactive >= r.churn_risk_days) return Stage::kChurnRisk;
+  return Stage::kSilent;
+}
+
+int EvaluateLevel(const MemberFacts& f, int32_t day, const MemberConfig& cfg) {
+  if (!f.seen || f.left) return 0;
+  if (!f.is_member) return 1;
+  if (!RulePasses(cfg.l3, f, day)) return 2;
+  if (!RulePasses(cfg.l4, f, day)) return 3;
+  if (!RulePasses(cfg.l5, f, day)) return 4;
+  return 5;
+}
+
+double Contribution(const DayCounts& c, const ContributionWeights& w) {
+  return w.message * c.messages + w.reply_received * c.replies_received + w.reaction_received * c.reactions_received +
+         w.invite * c.invites + w.ugc * c.ugc + w.answer * c.answers;
+}
+
+std::vector<LevelChange> LevelHistory(const PersonTimeline& t, int32_t day, const MemberConfig& cfg) {
+  std::vector<LevelChange> out;
+  if (t.first_day == kNoDay || t.first_day > day) return out;
+  int32_t d = t.first_day + (6 - WeekdayFromDays(t.first_day));  // Sunday of the first week
+  auto eval = [&](int32_t at) {
+    int level = EvaluateLevel(FactsAt(t, at, cfg), at, cfg);
+    if (out.empty() || out.back().level != level) out.push_back({at, level});
+  };
+  for (; d < day; d += 7) eval(d);
+  eval(day);
+  return out;
+}
+
+std::vector<std::string> RuleTags(const MemberProfile& p, int last_nps) {
+  std::vector<std::string> tags;
+  const DayCounts& c = p.facts.total;
+  if (c.orders >= 1) tags.push_back("buyer");
+  if (c.orders >= 2) tags.push_back("repeat_buyer");
+  if (c.invites >= 1) tags.push_back("inviter");
+  if (c.answers >= 5) tags.push_back("helper");
+  if (last_nps >= 9) tags.push_back("promoter");
+  if (last_nps >= 0 && last_nps <= 6) tags.push_back("detractor");
+  return tags;
+}
+
+MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger, int32_t day, const MemberConfig& cfg) {
+  MemberTable table;
+  table.day = day;
+  table.config = cfg;
+  const auto& members = engine.members();
+  for (uint32_t m = 0; m < members.size(); ++m) {
+    if (members[m].merged_into != kNone) continue;
+    PersonTimeline t = BuildTimeline(engine, ledger, m);
+    if (t.first_day == kNoDay || t.first_day > day) continue;
+    MemberProfile p;
+    p.member = m;
+    p.facts = FactsAt(t, day, cfg);
+    p.stage = ClassifyStage(p.facts, day, cfg.stage);
+    p.level = EvaluateLevel(p.facts, day, cfg);
+    p.contribution = Contribution(p.facts.total, cfg.weights);
+    p.tags = RuleTags(p, t.last_nps);
+    if (p.facts.total.orders > 0) table.has_orders = true;
+    table.profiles.push_back(std::move(p));
+    table.timelines.push_back(std::move(t));
+  }
+  // RFM over members (docs/members.md §6).
+  std::vector<double> rec, freq, mon;
+  for (const auto& p : table.profiles) {
+    if (!p.facts.is_member) continue;
+    // Recency as "goodness": larger is better, so use -(days since active).
+    if (p.facts.last_active_day != kNoDay) rec.push_back(1.0 / (1.0 + (day - p.facts.last_active_day)));
+    if (p.facts.active_days_rfm > 0) freq.push_back(p.facts.active_days_rfm);
+    if (p.facts.total.gmv_minor > 0) mon.push_back(static_cast<double>(p.facts.total.gmv_minor));
+  }
+  std::sort(rec.begin(), rec.end());
+  std::sort(freq.begin(), freq.end());
+  std::sort(mon.begin(), mon.end());
+  for (auto& p : table.profiles) {
+    if (!p.facts.is_member) continue;
+    double rv = p.facts.last_active_day != kNoDay ? 1.0 / (1.0 + (day - p.facts.last_active_day)) : 0;
+    p.rfm.r = QuintileScore(rec, rv);
+    p.rfm.f = QuintileScore(freq, p.facts.active_days_rfm);
+    p.rfm.m = QuintileScore(mon, static_cast<double>(p.facts.total.gmv_minor));
+    p.rfm.fm = table.has_orders ? (p.rfm.f + p.rfm.m + 1) / 2 : p.rfm.f;
+    p.rfm.tier = RfmTierFor(p.rfm.r, p.rfm.fm);
+  }
+  return table;
+}
+
+void ApplyManualTags(const Engine& engine, MemberTable& table,
+                     const std::vector<std::pair<std::string, std::string>>& account_tags) {
+  for (const auto& [key, tag] : account_tags) {
+    size_t colon = key.find(':');
+    if (colon == std::string::npos) continue;
+    auto plat = ParsePlatform(std::string_view(key).substr(0, colon));
+    if (!plat) continue;
+    uint32_t acc = engine.FindAccount(*plat, std::string_view(key).substr(colon + 1));
+    if (acc == kNone) continue;
+    uint32_t m = engine.member_of(acc);
+    auto it = std::lower_bound(table.profiles.begin(), table.profiles.end(), m,
+                               [](const MemberProfile& p, uint32_t v) { return p.member < v; });
+    if (it == table.profiles.end() || it->member != m) continue;
+    it->manual_tags.push_back(tag);
+  }
+  for (auto& p : table.profiles) {
+    if (p.manual_tags.empty()) continue;
+    std::sort(p.manual_tags.begin(), p.manual_tags.end());
+    p.manual_tags.erase(std::unique(p.manual_tags.begin(), p.manual_tags.end()), p.manual_tags.end());
+    p.tags.insert(p.tags.end(), p.manual_tags.begin(), p.manual_tags.end());
+    std::sort(p.tags.begin(), p.tags.end());
+    p.tags.erase(std::unique(p.tags.begin(), p.tags.end()), p.tags.end());
+  }
+}
+
+std::string AccountKey(const Engine& engine, uint32_t account) {
+  const AccountInfo& a = engine.accounts()[account];
+  std::string k(PlatformName(a.platform));
+  k += ':';
+  k += a.ext_id;
+  return k;
+}
+
+}  // namespace qun
