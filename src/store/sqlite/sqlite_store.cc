@@ -53,6 +53,16 @@ CREATE TABLE imports(
   duplicates INTEGER NOT NULL,
   rejected INTEGER NOT NULL);
 )sql"},
+    {2, "API tokens (hashes only)", R"sql(
+CREATE TABLE tokens(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,              -- operator-chosen label, unique among live tokens
+  role TEXT NOT NULL CHECK(role IN ('admin','operator','analyst','viewer')),
+  hash BLOB NOT NULL UNIQUE,       -- SHA-256 of the token; the token itself is never stored
+  created_ts INTEGER NOT NULL,     -- UTC ms
+  revoked_ts INTEGER);             -- UTC ms, NULL while the token is valid
+CREATE INDEX tokens_live_name ON tokens(name) WHERE revoked_ts IS NULL;
+)sql"},
 };
 
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);

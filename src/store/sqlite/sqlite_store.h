@@ -32,7 +32,7 @@ struct sqlite3_stmt;
 
 namespace qun {
 
-constexpr int kStoreSchemaVersion = 1;
+constexpr int kStoreSchemaVersion = 2;
 
 struct IdentityOp {
   uint64_t op = 0;

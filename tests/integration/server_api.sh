@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# qun serve end to end on a loopback port: the token CLI contract, every route
+# with every role, bad tokens, malformed and oversized bodies, limits,
+# concurrent ingest and queries, restart durability and graceful drain.
+# Needs $QUN (the binary), curl, jq and python3.
+set -euo pipefail
+: "${QUN:?set QUN to the qun binary}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+GEN="$HERE/lib/gen_events.py"
+for tool in curl jq python3; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps)"; exit 0; }
+done
+WORK="$(mktemp -d)"
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+DATA="$WORK/data"
+FAILS=0
+PASSES=0
+ok() { PASSES=$((PASSES + 1)); }
+fail() { echo "FAIL: $*"; [ -f "$WORK/body" ] && echo "  last body: $(head -c 400 "$WORK/body")"; FAILS=$((FAILS + 1)); }
+expect_eq() { if [ "$1" == "$2" ]; then ok; else fail "$3: expected '$2', got '$1'"; fi; }
+
+# --- token CLI contract -----------------------------------------------------
+python3 "$GEN" 3000 --seed 11 > "$WORK/base.ndjson"
+"$QUN" import --data-dir "$DATA" "$WORK/base.ndjson" >/dev/null
+declare -A TOK
+for role in admin operator analyst viewer; do
+  out="$("$QUN" token create --data-dir "$DATA" --role $role --name "t-$role" 2>/dev/null)"
+  lines="$(printf '%s\n' "$out" | wc -l)"
+  expect_eq "$lines" "1" "token create prints exactly one line on stdout"
+  [[ "$out" =~ ^qun_[A-Za-z0-9_-]{43}$ ]] && ok || fail "token shape: $out"
+  TOK[$role]="$out"
+done
+if "$QUN" token create --data-dir "$DATA" --role admin --name t-admin >/dev/null 2>&1; then
+  fail "duplicate live token name accepted"; else ok; fi
+if "$QUN" token create --data-dir "$DATA" --role root --name x >/dev/null 2>&1; then fail "unknown role accepted"; else ok; fi
+REVOKED="$("$QUN" token create --data-dir "$DATA" --role admin --name to-revoke 2>/dev/null)"
+"$QUN" token revoke --data-dir "$DATA" to-revoke >/dev/null
+n_live="$("$QUN" token list --data-dir "$DATA" --json | jq '[.tokens[] | select(.revoked == null)] | length')"
+expect_eq "$n_live" "4" "live tokens after revoke"
+if sqlite3 "$DATA/qun.db" "select count(*) from tokens where hex(hash) like '%' and name='t-admin'" >/dev/null 2>&1; then
+  stored="$(sqlite3 "$DATA/qun.db" "select count(*) from tokens where instr(cast(hash as text), 'qun_') > 0")"
+  expect_eq "$stored" "0" "tokens stored only as hashes"
+fi
+
+# --- server ------------------------------------------------------------------
+start_server() {
+  rm -f "$WORK/serve.out"  # else the wait below could read the previous run's URL
+  "$QUN" serve --data-dir "$DATA" --listen 127.0.0.1:0 "$@" > "$WORK/serve.out" 2> "$WORK/serve.err" &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do
+    if grep -q "listening on" "$WORK/serve.out" 2>/dev/null; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err"; echo "FAIL: server died"; exit 1; }
+    sleep 0.1
+  done
+  BASE="$(grep -o 'http://[^ ]*' "$WORK/serve.out" | head -1)"
+  BASE="${BASE%/}"
+}
+stop_server() {
+  kill -TERM "$SERVER_PID"
+  local rc=0
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=""
+  expect_eq "$rc" "0" "graceful stop exit code"
+}
+# code METHOD PATH TOKEN [curl args…] -> prints the HTTP status, body in $WORK/body
+code() {
+  local m="$1" p="$2" t="$3"
+  shift 3
+  local auth=()
+  [ -n "$t" ] && auth=(-H "Authorization: Bearer $t")
+  curl -s -o "$WORK/body" -w '%{http_code}' -X "$m" "${auth[@]}" "$@" "$BASE$p"
+}
+
+start_server --max-body-mb 1 --max-events 1000 --rate 0 --quiet
+expect_eq "$(code GET /healthz '')" "200" "healthz without token"
+expect_eq "$(code GET /readyz '')" "200" "readyz without token"
+expect_eq "$(code GET /metrics '')" "200" "metrics without token"
+grep -q '^qun_events 3000$' "$WORK/body" && ok || fail "/metrics qun_events gauge"
+expect_eq "$(code GET /v1/openapi.json '')" "200" "openapi without token"
+cmp -s "$WORK/body" "$QUN_SOURCE_DIR/docs/api/openapi.json" && ok || fail "served OpenAPI differs from docs/api/openapi.json"
+expect_eq "$(code GET / '')" "200" "dashboard index"
+
+# Every documented /v1 operation with every role: below the minimum 403,
+# at or above it never 401/403; no token 401.
+rank() { case "$1" in viewer) echo 1;; analyst) echo 2;; operator) echo 3;; admin) echo 4;; *) echo 0;; esac; }
+ops="$(jq -r '.paths | to_entries[] | select(.key | startswith("/v1/")) | .key as $p | .value | to_entries[] | "\(.key) \($p) \(.value["x-min-role"])"' "$QUN_SOURCE_DIR/docs/api/openapi.json")"
+n_ops=0
+while read -r method path min; do
+  n_ops=$((n_ops + 1))
+  M="$(echo "$method" | tr a-z A-Z)"
+  p="${path//\{id\}/0}"
+  case "$path" in /v1/tokens/*) p="/v1/tokens/no-such-token";; /v1/merges/*) p="/v1/merges/999999/unmerge";; esac
+  body=()
+  case "$path" in
+    /v1/events) body=(--data-binary '');;
+    /v1/tokens) body=(--data-binary '{"name":"x","role":"nope"}');;
+    /v1/members/\{id\}/merge) body=(--data-binary '{"from":"0"}');;
+    *) [ "$M" = POST ] && body=(--data-binary '{}');;
+  esac
+  if [ "$min" = public ]; then
+    expect_eq "$(code "$M" "$p" '' "${body[@]}")" "200" "$M $path public"
+    continue
+  fi
+  c="$(code "$M" "$p" '' "${body[@]}")"
+  expect_eq "$c" "401" "$M $path without token"
+  expect_eq "$(jq -r .error.code "$WORK/body")" "unauthenticated" "$M $path error code"
+  for role in viewer analyst operator admin; do
+    c="$(code "$M" "$p" "${TOK[$role]}" "${body[@]}")"
+    if [ "$(rank $role)" -lt "$(rank "$min")" ]; then
+      expect_eq "$c" "403" "$M $path as $role (min $min)"
+    else
+      case "$c" in 401|403|5*) fail "$M $path as $role: HTTP $c $(cat "$WORK/body")";; *) ok;; esac
+      jq -e . "$WORK/body" >/dev/null 2>&1 && ok || fail "$M $path as $role: body is not JSON"
+    fi
+  done
+done <<< "$ops"
+[ "$n_ops" -gt 20 ] && ok || fail "only $n_ops operations documented"
+
+# Bad tokens: unknown, revoked and malformed answer identically.
+code GET /v1/stats "qun_$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 43)" >/dev/null
+cp "$WORK/body" "$WORK/unknown"
+expect_eq "$(code GET /v1/stats "$REVOKED")" "401" "revoked token"
+cmp -s "$WORK/body" "$WORK/unknown" && ok || fail "revoked and unknown tokens answer differently"
+expect_eq "$(code GET /v1/stats "garbage")" "401" "malformed token"
+cmp -s "$WORK/body" "$WORK/unknown" && ok || fail "malformed and unknown tokens answer differently"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Basic Zm9vOmJhcg==' "$BASE/v1/stats")" "401" "basic auth"
+
+# Revocation applies to a running server at once.
+LATE="$("$QUN" token create --data-dir "$DATA" --role viewer --name late 2>/dev/null)"
+expect_eq "$(code GET /v1/whoami "$LATE")" "200" "token created while serving"
+expect_eq "$(jq -r .role "$WORK/body")" "viewer" "whoami role"
+"$QUN" token revoke --data-dir "$DATA" late >/dev/null
+expect_eq "$(code GET /v1/whoami "$LATE")" "401" "token revoked while serving"
+
+# Ingest: summary, idempotency, all-or-nothing, skip_invalid, limits.
+OP="${TOK[operator]}"
+python3 "$GEN" 200 --seed 12 --prefix n > "$WORK/new.ndjson"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/new.ndjson" -H 'Content-Type: application/x-ndjson')" "200" "ingest"
+expect_eq "$(jq -c '[.imported,.duplicates,.rejected]' "$WORK/body")" "[200,0,0]" "ingest summary"
+code POST /v1/events "$OP" --data-binary @"$WORK/new.ndjson" >/dev/null
+expect_eq "$(jq -c '[.imported,.duplicates,.rejected]' "$WORK/body")" "[0,200,0]" "re-ingest is a no-op"
+{ python3 "$GEN" 5 --seed 13 --prefix bad; echo '{"id":"z","type":"message.sent","ts":"2026-01-05T00:00:00Z","platform":"slack","community":"c","actor":"u"}'; python3 "$GEN" 3 --seed 14 --prefix bad2; } > "$WORK/bad.ndjson"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/bad.ndjson")" "400" "invalid line fails the request"
+expect_eq "$(jq -r .error.details.line "$WORK/body")" "6" "error names the line"
+jq -r .error.message "$WORK/body" | grep -q "line 6: field 'type'" && ok || fail "error message names line and field: $(cat "$WORK/body")"
+code GET /v1/stats "$OP" >/dev/null
+expect_eq "$(jq .events "$WORK/body")" "3200" "nothing stored from a failed request"
+expect_eq "$(code POST '/v1/events?skip_invalid=true' "$OP" --data-binary @"$WORK/bad.ndjson")" "200" "skip_invalid"
+expect_eq "$(jq -c '[.imported,.rejected,.rejects[0].line]' "$WORK/body")" "[8,1,6]" "skip_invalid summary"
+expect_eq "$(code POST '/v1/events?skip_invalid=maybe' "$OP" --data-binary @"$WORK/bad.ndjson")" "400" "bad skip_invalid"
+printf '\xff\xfe{"id":1}\n' > "$WORK/binary"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/binary")" "400" "binary garbage"
+python3 -c "print('x' * (2 * 1024 * 1024))" > "$WORK/big"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/big")" "413" "oversized body"
+expect_eq "$(jq -r .error.code "$WORK/body")" "resource_exhausted" "oversized body error code"
+python3 "$GEN" 1001 --seed 15 --prefix many > "$WORK/many.ndjson"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/many.ndjson")" "413" "too many events"
+expect_eq "$(code GET /v1/nope "$OP")" "404" "unknown route"
+expect_eq "$(code DELETE /v1/stats "${TOK[admin]}")" "405" "wrong method"
+expect_eq "$(code GET '/v1/members?limit=abc' "${TOK[analyst]}")" "400" "bad limit"
+expect_eq "$(code GET '/v1/metrics/active?from=2026-13-01' "${TOK[viewer]}")" "400" "bad date"
+expect_eq "$(code GET '/v1/metrics/active?community=nope' "${TOK[viewer]}")" "404" "unknown community"
+expect_eq "$(code POST /v1/members/0/merge "$OP" --data-binary 'not json')" "400" "merge with a bad body"
+
+# Members: profile, timeline, merge, unmerge.
+AN="${TOK[analyst]}"
+expect_eq "$(code GET '/v1/members?q=telegram:u5&limit=100' "$AN")" "200" "member search"
+id="$(jq -r '.members[] | select(.accounts | index("telegram:u5")) | .id' "$WORK/body")"
+[ -n "$id" ] && ok || fail "search finds telegram:u5"
+expect_eq "$(code GET "/v1/members/telegram:u5" "$AN")" "200" "profile by account"
+expect_eq "$(jq -r .id "$WORK/body")" "$id" "profile id"
+ev="$(jq -r .events "$WORK/body")"
+expect_eq "$(code GET "/v1/members/$id/timeline?limit=1000" "$AN")" "200" "timeline"
+expect_eq "$(jq '.events | length' "$WORK/body")" "$ev" "timeline holds every event of the member"
+expect_eq "$(jq '[.events[].ts] == ([.events[].ts] | sort | reverse)' "$WORK/body")" "true" "timeline is newest first"
+expect_eq "$(code GET "/v1/members/$id/timeline?limit=2&offset=1" "$AN")" "200" "timeline page"
+expect_eq "$(jq -c '[(.events | length), .next_offset, .total]' "$WORK/body")" "[2,3,$ev]" "timeline paging"
+id2="$(jq -r .id <(curl -s -H "Authorization: Bearer $AN" "$BASE/v1/members/telegram:u6"))"
+expect_eq "$(code POST "/v1/members/$id/merge" "$OP" --data-binary "{\"from\":\"$id2\",\"reason\":\"same person\"}")" "200" "merge"
+mid="$(jq -r .id "$WORK/body")"
+survivor="$(jq -r .into "$WORK/body")"
+code GET "/v1/members/telegram:u6" "$AN" >/dev/null
+expect_eq "$(jq -r .id "$WORK/body")" "$survivor" "merged account resolves to the surviving member"
+code GET "/v1/members/telegram:u5" "$AN" >/dev/null
+expect_eq "$(jq -r .id "$WORK/body")" "$survivor" "both accounts are one member"
+expect_eq "$(jq -r '.accounts | length' "$WORK/body")" "2" "the survivor holds both accounts"
+expect_eq "$(code POST "/v1/merges/$mid/unmerge" "$OP" --data-binary '{}')" "200" "unmerge"
+code GET "/v1/members/telegram:u6" "$AN" >/dev/null
+u5="$(jq -r .id <(curl -s -H "Authorization: Bearer $AN" "$BASE/v1/members/telegram:u5"))"
+[ "$(jq -r .id "$WORK/body")" != "$u5" ] && ok || fail "unmerged accounts are two members again"
+
+# Concurrent ingest and queries: every request succeeds; counts add up.
+code GET /v1/stats "$OP" >/dev/null
+before="$(jq .events "$WORK/body")"
+for w in 1 2 3; do
+  ( for b in 1 2 3 4 5; do
+      python3 "$GEN" 300 --seed $((100 + w * 10 + b)) --prefix "c${w}_${b}_" |
+        curl -s -o /dev/null -w '%{http_code}\n' -X POST -H "Authorization: Bearer $OP" --data-binary @- "$BASE/v1/events"
+    done ) > "$WORK/ingest.$w" &
+done
+for w in 1 2 3; do
+  ( for i in $(seq 1 25); do
+      for p in /v1/stats /v1/metrics/active /v1/metrics/retention '/v1/members?limit=5' /v1/communities; do
+        curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $AN" "$BASE$p"
+      done
+    done ) > "$WORK/query.$w" &
+done
+wait $(jobs -p | grep -v "^$SERVER_PID$") 2>/dev/null || true
+while [ "$(jobs -rp | grep -vc "^$SERVER_PID$")" -gt 0 ]; do sleep 0.2; done
+bad="$(cat "$WORK"/ingest.* "$WORK"/query.* | grep -vc '^200$' || true)"
+expect_eq "$bad" "0" "non-200 answers under concurrency"
+expect_eq "$(cat "$WORK"/ingest.* | wc -l)" "15" "ingest answers"
+code GET /v1/stats "$OP" >/dev/null
+expect_eq "$(jq .events "$WORK/body")" "$((before + 4500))" "events after concurrent ingest"
+after="$(jq .events "$WORK/body")"
+stop_server
+grep -q "draining" "$WORK/serve.err" && ok || fail "drain logged"
+
+# Restart: everything acknowledged is still there; the rate limit works.
+start_server --rate 1 --burst 3
+expect_eq "$(code GET /v1/stats "${TOK[viewer]}")" "200" "stats after restart"
+expect_eq "$(jq .events "$WORK/body")" "$after" "acknowledged events survive a restart"
+code GET /v1/stats "${TOK[viewer]}" >/dev/null
+code GET /v1/stats "${TOK[viewer]}" >/dev/null
+expect_eq "$(code GET /v1/stats "${TOK[viewer]}")" "429" "rate limited"
+expect_eq "$(jq -r .error.details.limit "$WORK/body")" "rate" "rate limit detail"
+expect_eq "$(code GET /v1/stats "${TOK[analyst]}")" "200" "rate limits are per token"
+grep -q '"token":"t-viewer"' "$WORK/serve.err" && ok || fail "access log names the token"
+if grep -q "qun_[A-Za-z0-9_-]\{43\}" "$WORK/serve.err"; then fail "a token reached the log"; else ok; fi
+stop_server
+
+# The metrics route equals the CLI's JSON, when the CLI has `qun metrics`.
+HELP="$("$QUN" --help)"
+if grep -q "^  metrics " <<< "$HELP"; then
+  start_server --rate 0 --quiet
+  code GET '/v1/metrics/active?granularity=day&from=2026-01-20&to=2026-02-10&community=g1' "${TOK[viewer]}" >/dev/null
+  cp "$WORK/body" "$WORK/api.json"
+  expect_eq "$(jq '.series | length' "$WORK/api.json")" "22" "metrics active: one point per day"
+  stop_server
+  "$QUN" metrics active --data-dir "$DATA" --granularity day --from 2026-01-20 --to 2026-02-10 --community g1 --json > "$WORK/cli.json"
+  if [ "$(jq -cS . "$WORK/api.json")" == "$(jq -cS . "$WORK/cli.json")" ]; then ok; else fail "API and CLI metrics differ"; fi
+else
+  echo "note: 'qun metrics' CLI not in this build; API/CLI equality not checked"
+fi
+
+echo "server_api: $PASSES passed, $FAILS failed"
+[ "$FAILS" -eq 0 ]
