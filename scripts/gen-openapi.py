@@ -22,6 +22,7 @@ METRICS = {
     "conversion": "Click-through, registration, purchase, participation (docs/metrics.md#conversion)",
     "funnel": "Ordered funnel with time window and drop-off (docs/metrics.md#funnel)",
     "value": "GMV, AOV, repurchase, ARPU, LTV (docs/metrics.md#value)",
+    "revenue-cohorts": "Cumulative revenue per member by cohort (docs/metrics.md#revenue-cohorts)",
     "nps": "Net promoter score (docs/metrics.md#nps)",
     "referral": "Invite trees, K-factor, top inviters (docs/metrics.md#referral)",
     "anomalies": "Series points outside their expected band (docs/metrics.md#anomalies)",
