@@ -113,6 +113,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
     return DataLoss(fmt::format("{} is not a readable qun store: {}", path, st.message()));
   }
   if (!read_only) {
+    // Larger pages for the append-mostly event table (fewer page splits and
+    // B-tree levels); only takes effect on a new, empty database, before WAL.
+    QUN_RETURN_IF_ERROR(s->Exec("PRAGMA page_size=16384"));
     QUN_RETURN_IF_ERROR(s->Exec("PRAGMA journal_mode=WAL"));
     QUN_RETURN_IF_ERROR(s->Exec("PRAGMA synchronous=FULL"));
   }
