@@ -78,6 +78,9 @@ Status WriteModerationConfig(const std::string& data_dir, const ModerationConfig
   if (!c.policy.empty()) j["policy"] = c.policy;
   std::string path = ModerationConfigPath(data_dir);
   std::string tmp = path + ".tmp";
+  std::error_code mk;
+  std::filesystem::create_directories(data_dir, mk);
+  if (mk) return Unavailable(fmt::format("{}: cannot create data directory: {}", data_dir, mk.message()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << j.dump(2) << "\n";
@@ -195,7 +198,8 @@ Result<std::vector<uint64_t>> InlineModeration::ModerateAndStore(const std::vect
   if (!watermark_ || *watermark_ < watermark) watermark_ = watermark;
   std::vector<uint64_t> seqs;
   seqs.reserve(findings.size());
-  for (const auto& f : findings) seqs.push_back(f.seq);
+  for (const auto& f : findings)
+    if (f.review_item != 0) seqs.push_back(f.seq);  // new; a replayed seq was stored before
   return seqs;
 }
 

@@ -80,7 +80,8 @@ class ReviewStore {
   // In one transaction: stores `findings` (a seq already stored is skipped,
   // so a replay never duplicates), enqueues a review item (with context) for
   // each new finding, and sets the watermark to `watermark`.
-  // Findings carry the item id they were queued as.
+  // New findings get the id of their review item; findings already stored
+  // keep review_item 0.
   Status CommitFindings(std::vector<moderation::FindingRecord>& findings, const std::vector<ReviewContext>& context,
                         uint64_t watermark, int64_t now_ms = 0);
   // Forgets everything about events after `seq` (findings, their undecided
