@@ -168,5 +168,19 @@ kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
 expect_eq "$("$QUN" moderation bans --data-dir "$DATA2" --json | jq -r '.bans[0].member')" "telegram:u8" "ban list persisted"
 expect_eq "$("$QUN" moderation status --data-dir "$DATA2" --json | jq -r .findings)" "7" "findings persisted"
 
+# --- the real lexicon on generated data (skipped when the shared data is absent) ---
+LEX="${QUN_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/../shared/data/lexicon"
+if [ -d "$LEX" ]; then
+  "$QUN" gen --seed 7 --members 300 --days 30 --communities 2 --out "$WORK/gen.ndjson" >/dev/null 2>&1
+  "$QUN" moderation enable --data-dir "$WORK/gen" --lexicon "$LEX" >/dev/null 2>&1
+  "$QUN" import --data-dir "$WORK/gen" "$WORK/gen.ndjson" >/dev/null
+  n="$("$QUN" moderation status --data-dir "$WORK/gen" --json | jq -r .findings)"
+  [ "$n" -gt 0 ] && ok || fail "real lexicon: generated ads and lexicon words give findings (got $n)"
+  q="$("$QUN" review list --data-dir "$WORK/gen" --status all --limit 100000 --json | jq '.items | length')"
+  expect_eq "$q" "$n" "real lexicon: one review item per finding"
+else
+  echo "SKIP real-lexicon part: $LEX not found"
+fi
+
 echo "$PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]
