@@ -124,6 +124,9 @@ for section, summary in [("stages", "Member stage counts"), ("pyramid", "Pyramid
     add("GET", "/v1/members/" + section, op(summary, "viewer", params=SCOPE, tags=["members"],
         desc=f"{{as_of, members, {section}}}: the `{section}` section of /v1/members/overview" +
              (" plus grid {counts[r-1][fm-1], tiers[r-1][fm-1]}." if section == "rfm" else ".")))
+add("GET", "/v1/members/{id}/profile", op("A member's stage, level, RFM, contribution, tags and level history", "analyst",
+    params=[pp("id", "Member number or platform:account"), SCOPE[1], SCOPE[2]], tags=["members"],
+    desc="The `profile` object of `qun members show --json` (docs/members.md §9); 404 when the member has no events."))
 add("GET", "/v1/tags", op("Tags carried by members in scope (rule-based and manual) with member counts", "analyst", params=SCOPE, tags=["tags"],
     desc="{as_of, tags: [{tag, members, manual}]}; manual = members carrying it as a manual tag."))
 add("POST", "/v1/members/{id}/tags", op("Add manual tags to a member", "operator", params=[pp("id", "Member number or platform:account")],

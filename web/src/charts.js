@@ -1,11 +1,11 @@
 // ECharts, tree-shaken to the charts the dashboard uses. Every chart is kept
 // in window.__qunCharts by name so tests can read what is drawn.
 import * as echarts from 'echarts/core';
-import { LineChart, BarChart, HeatmapChart, FunnelChart } from 'echarts/charts';
+import { LineChart, BarChart, HeatmapChart, FunnelChart, GaugeChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent, VisualMapComponent, DataZoomComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, BarChart, HeatmapChart, FunnelChart, GridComponent, TooltipComponent, LegendComponent,
+echarts.use([LineChart, BarChart, HeatmapChart, FunnelChart, GaugeChart, GridComponent, TooltipComponent, LegendComponent,
   VisualMapComponent, DataZoomComponent, CanvasRenderer]);
 
 window.__qunCharts = window.__qunCharts || {};

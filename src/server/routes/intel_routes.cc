@@ -8,6 +8,7 @@
 //   GET    /v1/members                    analyst  filters, sort, paging, q
 //   GET    /v1/members/overview           viewer   = qun members overview --json
 //   GET    /v1/members/{stages|pyramid|rfm|contribution}  viewer  one section
+//   GET    /v1/members/{id}/profile       analyst  = .profile of qun members show --json
 //   GET    /v1/tags                       analyst  tag names with member counts
 //   POST   /v1/members/{id}/tags          operator {"tags": [...]}
 //   DELETE /v1/members/{id}/tags/{tag}    operator
@@ -307,6 +308,19 @@ Result<ApiResponse> Overview(ServerContext& c, const ApiRequest& q, std::string_
   return ApiResponse::Json(j);
 }
 
+// One member's intelligence profile: the `profile` of `qun members show --json`.
+Result<ApiResponse> MemberProfileRoute(ServerContext& c, const ApiRequest& q) {
+  QUN_RETURN_IF_ERROR(CheckParams(q, {"as_of", "tz"}));
+  HeavySlot slot;
+  QUN_RETURN_IF_ERROR(slot.status());
+  auto lock = c.workspace->ReadLock();
+  const Engine& e = c.workspace->engine();
+  QUN_ASSIGN_OR_RETURN(uint32_t m, ResolveMember(e, q.Param("id")));
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*c.workspace, q, false));
+  QUN_ASSIGN_OR_RETURN(size_t index, FindProfile(e, intel->table, std::to_string(m)));
+  return ApiResponse::Json(MemberJson(e, intel->table, index, /*history=*/true));
+}
+
 Status CheckTagName(const std::string& t) {
   if (t.empty() || t.size() > 64) return InvalidArgument("tag '" + t + "': 1 to 64 bytes");
   if (FindInvalidUtf8(t)) return InvalidArgument("tag: invalid UTF-8");
@@ -512,6 +526,7 @@ void RegisterIntelRoutes(Router& r) {
     r.Add("GET", "/v1/members/" + std::string(section), Role::kViewer,
           [section](ServerContext& c, const ApiRequest& q) { return Overview(c, q, section); });
   }
+  r.Add("GET", "/v1/members/{id}/profile", Role::kAnalyst, MemberProfileRoute);
   r.Add("GET", "/v1/tags", Role::kAnalyst, TagList);
   r.Add("POST", "/v1/members/{id}/tags", Role::kOperator, AddTags);
   r.Add("DELETE", "/v1/members/{id}/tags/{tag}", Role::kOperator, RemoveTag);
