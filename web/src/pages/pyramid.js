@@ -69,6 +69,7 @@ export async function pyramidPage(root, state) {
     series: [{ name: t('count'), type: 'bar', data: STAGES.map((s) => ov.stages[s] || 0), label: { show: true, position: 'top' } }],
   });
   // R on the y axis (5 = most recent on top), FM on the x axis.
+  const narrow = rfmEl.clientWidth < 520;
   const cells = [];
   let max = 0;
   rfm.grid.counts.forEach((row, r) => row.forEach((n, fm) => { cells.push([fm, r, n]); max = Math.max(max, n); }));
@@ -79,8 +80,9 @@ export async function pyramidPage(root, state) {
     yAxis: { type: 'category', name: 'R', data: ['1', '2', '3', '4', '5'] },
     visualMap: { show: false, min: 0, max: max || 1, inRange: { color: ['#eff6ff', '#93c5fd', '#2563eb'] } },
     series: [{ name: 'rfm', type: 'heatmap', data: cells,
+      // Tier names fit the cells from about 520 px; narrower, the tooltip has them.
       label: { show: true, fontSize: 10, lineHeight: 13,
-        formatter: (p) => `${fmtNum(p.data[2])}\n${t('rfm_' + rfm.grid.tiers[p.data[1]][p.data[0]])}` } }],
+        formatter: (p) => (narrow ? fmtNum(p.data[2]) : `${fmtNum(p.data[2])}\n${t('rfm_' + rfm.grid.tiers[p.data[1]][p.data[0]])}`) } }],
   });
   chart(lorenzEl, 'lorenz', {
     tooltip: { trigger: 'axis', valueFormatter: (v) => fmtPct(v) },

@@ -24,10 +24,22 @@ export async function reportPage(root, state) {
   const html = await apiText('/v1/reports/weekly', { query: { ...base, week: doc.week, format: 'html' } });
   const input = h('input#report-week', { type: 'week', value: doc.week, 'aria-label': t('week_label') });
   const frame = h('iframe#report-frame', { title: t('report_title'), sandbox: 'allow-same-origin', srcdoc: html });
-  frame.addEventListener('load', () => {
+  const wrap = h('div.report-wrap', {}, frame);
+  // The report is laid out for a page (print); on a narrow screen it is
+  // drawn at REPORT_PX wide and scaled down to fit, like a PDF viewer.
+  const REPORT_PX = 820;
+  function fit() {
     const d = frame.contentDocument;
-    if (d) frame.style.height = Math.max(600, d.documentElement.scrollHeight + 24) + 'px';
-  });
+    if (!d || !d.documentElement) return;
+    const s = Math.min(1, wrap.clientWidth / REPORT_PX);
+    frame.style.width = s < 1 ? REPORT_PX + 'px' : '100%';
+    frame.style.transform = s < 1 ? `scale(${s})` : '';
+    const height = Math.max(600, d.documentElement.scrollHeight + 24);
+    frame.style.height = height + 'px';
+    wrap.style.height = Math.ceil(height * s) + 'px';
+  }
+  frame.addEventListener('load', fit);
+  window.addEventListener('resize', fit);
   const file = `qun-report-${doc.week}-${getLang()}${state.community ? '-' + state.community.replace(/[^\w.-]+/g, '_') : ''}`;
   root.replaceChildren(card(t('report_title'),
     h('form.toolbar', {
@@ -45,5 +57,5 @@ export async function reportPage(root, state) {
         await apiText('/v1/reports/weekly', { query: { ...base, week: doc.week, format: 'md' } })),
     }, t('download_md'))),
     h('p.muted#report-week-label', { 'data-week': doc.week }, t('report_week', { w: doc.week, from: doc.from, to: doc.to })),
-    frame));
+    wrap));
 }
