@@ -23,12 +23,12 @@
 // The computations are synchronous and not cancellable, so a gate bounds how
 // many run at once (kMaxHeavy, the core count); a request that cannot enter
 // within kGateWait gets 503 instead of queueing without bound.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-#include <semaphore>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <semaphore>
 
 #include "common/strings.h"
 #include "common/time.h"
@@ -64,8 +64,9 @@ class HeavySlot {
   HeavySlot& operator=(const HeavySlot&) = delete;
   Status status() const {
     if (held_) return Status::Ok();
-    return Unavailable(fmt::format("server busy: {} member-intelligence queries already running for {} s; retry",
-                                   kMaxHeavy, kGateWait.count()));
+    return Unavailable(
+        fmt::format("server busy: {} member-intelligence queries already running for {} s; retry", kMaxHeavy,
+                    kGateWait.count()));
   }
 
  private:
@@ -84,7 +85,8 @@ Status CheckParams(const ApiRequest& q, std::initializer_list<std::string_view> 
 }
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -140,7 +142,8 @@ std::vector<std::string> ListParam(const ApiRequest& q, std::string_view name) {
 
 // The filters of stage/level/rfm/tag/segment/where, ANDed; the values of one
 // parameter are ORed (as the CLI's repeated flags).
-Result<std::vector<SegmentFilter>> BuildFilters(const Workspace& ws, const ApiRequest& q, std::string segment) {
+Result<std::vector<SegmentFilter>> BuildFilters(const Workspace& ws, const ApiRequest& q,
+                                                std::string segment) {
   std::vector<SegmentFilter> out;
   auto any_of = [&](const std::string& field, bool tag) -> Status {
     std::string text;
@@ -209,13 +212,14 @@ bool ContainsFolded(std::string_view hay, std::string_view needle) {
 
 // The `qun members list --json` document, plus the API's `q` search.
 Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std::string& segment) {
-  QUN_RETURN_IF_ERROR(CheckParams(q, {"q", "community", "limit", "offset", "sort", "stage", "level", "rfm", "tag",
-                                      "segment", "where", "as_of", "tz"}));
+  QUN_RETURN_IF_ERROR(CheckParams(q, {"q", "community", "limit", "offset", "sort", "stage", "level", "rfm",
+                                      "tag", "segment", "where", "as_of", "tz"}));
   QUN_ASSIGN_OR_RETURN(uint64_t limit, ParseUintParam("limit", q.Query("limit", "50"), kMaxPage));
   QUN_ASSIGN_OR_RETURN(uint64_t offset, ParseUintParam("offset", q.Query("offset", "0"), UINT32_MAX));
   std::string sort = q.Query("sort", "events");
   if (sort != "events" && sort != "last_seen" && sort != "contribution" && sort != "id")
-    return InvalidArgument(fmt::format("parameter 'sort' '{}': expected events, last_seen, contribution or id", sort));
+    return InvalidArgument(
+        fmt::format("parameter 'sort' '{}': expected events, last_seen, contribution or id", sort));
   std::string needle = q.Query("q");
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
@@ -236,7 +240,8 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
   }
   const MemberTable& table = intel->table;
   std::vector<uint32_t> prof(e.members().size(), kNone);
-  for (size_t i = 0; i < table.profiles.size(); ++i) prof[table.profiles[i].member] = static_cast<uint32_t>(i);
+  for (size_t i = 0; i < table.profiles.size(); ++i)
+    prof[table.profiles[i].member] = static_cast<uint32_t>(i);
   auto drop = [&](const Row& r) {
     if (e.members()[r.id].merged_into != kNone || (community != kNone && r.events == 0)) return true;
     if (!needle.empty()) {
@@ -252,11 +257,15 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
     return false;
   };
   rows.erase(std::remove_if(rows.begin(), rows.end(), drop), rows.end());
-  auto contribution = [&](const Row& r) { return prof[r.id] == kNone ? -1.0 : table.profiles[prof[r.id]].contribution; };
+  auto contribution = [&](const Row& r) {
+    return prof[r.id] == kNone ? -1.0 : table.profiles[prof[r.id]].contribution;
+  };
   if (sort == "contribution")
-    std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return contribution(a) > contribution(b); });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const Row& a, const Row& b) { return contribution(a) > contribution(b); });
   else if (sort == "events")
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.events > b.events; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.events > b.events; });
   else if (sort == "last_seen")
     std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.last > b.last; });
   size_t begin = std::min<size_t>(offset, rows.size()), end = std::min<size_t>(rows.size(), begin + limit);
@@ -270,12 +279,14 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
     item["last_seen"] = r.events ? Json(FormatRfc3339(FromEngineSeconds(r.last))) : Json();
     if (uint32_t pi = prof[r.id]; pi != kNone) {
       Json pj = Json::parse(MemberJson(e, table, pi, false).dump());
-      for (const char* k : {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
+      for (const char* k :
+           {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
         item[k] = pj[k];
     }
     items.push_back(std::move(item));
   }
-  return ApiResponse::Json(Json{{"total", rows.size()}, {"as_of", FormatDate(intel->day)}, {"members", items}});
+  return ApiResponse::Json(
+      Json{{"total", rows.size()}, {"as_of", FormatDate(intel->day)}, {"members", items}});
 }
 
 // The overview, or one section of it with as_of and members.
@@ -325,7 +336,8 @@ Status CheckTagName(const std::string& t) {
   if (t.empty() || t.size() > 64) return InvalidArgument("tag '" + t + "': 1 to 64 bytes");
   if (FindInvalidUtf8(t)) return InvalidArgument("tag: invalid UTF-8");
   for (unsigned char ch : t)
-    if (ch < 0x20 || ch == '"' || ch == '\'') return InvalidArgument("tag '" + t + "': no quotes or control characters");
+    if (ch < 0x20 || ch == '"' || ch == '\'')
+      return InvalidArgument("tag '" + t + "': no quotes or control characters");
   return Status::Ok();
 }
 
@@ -347,7 +359,8 @@ Result<std::string> StringField(const Json& body, const char* name, bool require
 }
 
 // The member's account keys (manual tags are keyed by account).
-Result<std::pair<uint32_t, std::vector<std::string>>> MemberAccounts(ServerContext& c, const std::string& who) {
+Result<std::pair<uint32_t, std::vector<std::string>>> MemberAccounts(ServerContext& c,
+                                                                     const std::string& who) {
   auto lock = c.workspace->ReadLock();
   const Engine& e = c.workspace->engine();
   QUN_ASSIGN_OR_RETURN(uint32_t m, ResolveMember(e, who));
@@ -400,7 +413,8 @@ Result<ApiResponse> TagList(ServerContext& c, const ApiRequest& q) {
     for (const auto& t : p.manual_tags) ++counts[t].second;
   }
   Json arr = Json::array();
-  for (const auto& [tag, n] : counts) arr.push_back({{"tag", tag}, {"members", n.first}, {"manual", n.second}});
+  for (const auto& [tag, n] : counts)
+    arr.push_back({{"tag", tag}, {"members", n.first}, {"manual", n.second}});
   return ApiResponse::Json(Json{{"as_of", FormatDate(intel->day)}, {"tags", arr}});
 }
 
@@ -484,7 +498,8 @@ Result<ApiResponse> Health(ServerContext& c, const ApiRequest& q) {
 Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
   QUN_RETURN_IF_ERROR(CheckParams(q, {"week", "format", "lang", "community", "tz"}));
   std::string lang = q.Query("lang", "en"), format = q.Query("format", "html");
-  if (lang != "en" && lang != "zh") return InvalidArgument("parameter 'lang' '" + lang + "': expected zh or en");
+  if (lang != "en" && lang != "zh")
+    return InvalidArgument("parameter 'lang' '" + lang + "': expected zh or en");
   if (format != "html" && format != "md" && format != "json")
     return InvalidArgument("parameter 'format' '" + format + "': expected html, md or json");
   auto tz = TimeZone::Load(q.Query("tz", "UTC"));
