@@ -311,6 +311,21 @@ bad '/v1/members/rfm?color=red' color
 bad '/v1/segments?tz=Nowhere' tz
 expect_eq "$(code GET '/v1/members/overview?community=nope' "$VI")" "404" "overview unknown community"
 
+# Cached member tables and answers follow new events at once.
+code GET /v1/members/overview "$VI" >/dev/null
+m_before="$(jq .members "$WORK/body")"
+code GET /v1/health "$VI" >/dev/null
+cp "$WORK/body" "$WORK/health-before.json"
+code GET '/v1/members?q=cache-newbie' "$AN" >/dev/null
+expect_eq "$(jq .total "$WORK/body")" "0" "new member not there yet"
+echo '{"id":"cache-1","type":"message.posted","ts":"2026-03-05T10:00:00Z","platform":"telegram","community":"g1","actor":"cache-newbie","message_id":"cm1","text":"hi"}' > "$WORK/one.ndjson"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/one.ndjson")" "200" "ingest one event"
+code GET /v1/members/overview "$VI" >/dev/null
+expect_eq "$(jq .members "$WORK/body")" "$((m_before + 1))" "overview sees the new member (cache follows the store)"
+code GET '/v1/members?q=cache-newbie' "$AN" >/dev/null
+expect_eq "$(jq .total "$WORK/body")" "1" "members list sees the new member"
+api_cli "health after ingest" "/v1/health" "$VI" health
+
 # API ingests are in the imports log.
 n_api="$(sqlite3 "$DATA/qun.db" "select count(*) from imports where source like 'api:%'" 2>/dev/null || echo skip)"
 if [ "$n_api" != skip ]; then

@@ -22,13 +22,19 @@
 //
 // The computations are synchronous and not cancellable, so a gate bounds how
 // many run at once (kMaxHeavy, the core count); a request that cannot enter
-// within kGateWait gets 503 instead of queueing without bound.
-#include <fmt/format.h>
-
+// within kGateWait gets 503 instead of queueing without bound. Member tables
+// (IntelCache) and the health/report answers (ResponseCache) are kept for
+// repeated queries, keyed by the engine state, so nothing stale is served.
 #include <algorithm>
 #include <chrono>
-#include <nlohmann/json.hpp>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <semaphore>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "common/strings.h"
 #include "common/time.h"
@@ -90,25 +96,100 @@ int64_t NowMs() {
       .count();
 }
 
+struct Row {
+  uint32_t id;
+  uint64_t events = 0;
+  uint32_t first = UINT32_MAX, last = 0;
+};
+
 // The member table for the request's scope, as `qun members` builds it: the
 // evaluation day defaults to the local day of the workspace's last event;
-// manual tags from members.db applied.
+// manual tags from members.db applied. Shared read-only between requests
+// through IntelCache.
 struct Intel {
   TimeZone tz = TimeZone::Utc();
   int32_t day = 0;
   uint32_t community = kNone;
   ActivityLedger storage;
   MemberTable table;
+
+  // Per-member event counts and first/last seen in scope (the list's
+  // columns), computed on first use. Call under the workspace read lock.
+  const std::vector<Row>& Rows(const Engine& e) const {
+    std::call_once(rows_once_, [&] {
+      rows_.resize(e.members().size());
+      for (uint32_t i = 0; i < rows_.size(); ++i) rows_[i].id = i;
+      const auto& cols = e.events();
+      for (size_t i = 0; i < cols.size(); ++i) {
+        if (community != kNone && cols.community[i] != community) continue;
+        Row& r = rows_[e.member_of(cols.account[i])];
+        ++r.events;
+        r.first = std::min(r.first, cols.ts[i]);
+        r.last = std::max(r.last, cols.ts[i]);
+      }
+    });
+    return rows_;
+  }
+
+ private:
+  mutable std::once_flag rows_once_;
+  mutable std::vector<Row> rows_;
 };
 
-Result<std::unique_ptr<Intel>> LoadIntel(const Workspace& ws, const ApiRequest& q, bool scoped) {
-  auto in = std::make_unique<Intel>();
+// What the engine's identity state is: appends change last_seq, merges and
+// unmerges change the merge records.
+std::string EngineStateKey(const Workspace& ws) {
   const Engine& e = ws.engine();
+  size_t undone = 0;
+  for (const auto& m : e.merges()) undone += m.undone;
+  return fmt::format("{}|{}|{}|{}", static_cast<const void*>(&ws), e.last_seq(), e.merges().size(), undone);
+}
+
+// The last few member tables, keyed by everything they depend on (engine
+// state, scope parameters, the manual tags). Building one costs a pass over
+// the scope's activity; dashboards ask the same scope again and again.
+class IntelCache {
+ public:
+  std::shared_ptr<const Intel> Get(const std::string& key) {
+    std::lock_guard l(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first != key) continue;
+      entries_.splice(entries_.begin(), entries_, it);  // most recent first
+      return entries_.front().second;
+    }
+    return nullptr;
+  }
+  void Put(std::string key, std::shared_ptr<const Intel> v) {
+    std::lock_guard l(mu_);
+    entries_.emplace_front(std::move(key), std::move(v));
+    while (entries_.size() > kEntries) entries_.pop_back();
+  }
+
+ private:
+  static constexpr size_t kEntries = 4;
+  std::mutex mu_;
+  std::list<std::pair<std::string, std::shared_ptr<const Intel>>> entries_;
+};
+
+IntelCache g_intel_cache;
+
+// Call with the workspace read lock held.
+Result<std::shared_ptr<const Intel>> LoadIntel(const Workspace& ws, const ApiRequest& q, bool scoped) {
+  const Engine& e = ws.engine();
+  std::string community_text = scoped ? q.Query("community") : std::string();
+  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
+  QUN_ASSIGN_OR_RETURN(auto tags, db->Tags());
+  uint64_t tags_hash = tags.size();
+  for (const auto& [k, t] : tags) tags_hash = tags_hash * 1000003u ^ std::hash<std::string>()(k + '\x1f' + t);
+  std::string key = fmt::format("{}|{}|{}|{}|{}", EngineStateKey(ws), q.Query("tz", "UTC"), community_text,
+                                q.Query("as_of"), tags_hash);
+  if (auto hit = g_intel_cache.Get(key)) return hit;
+  auto in = std::make_shared<Intel>();
   auto tz = TimeZone::Load(q.Query("tz", "UTC"));
   if (!tz.ok()) return InvalidArgument("parameter 'tz': " + tz.status().message());
   in->tz = *tz;
-  if (scoped && !q.Query("community").empty()) {
-    QUN_ASSIGN_OR_RETURN(in->community, ResolveCommunity(e, q.Query("community")));
+  if (!community_text.empty()) {
+    QUN_ASSIGN_OR_RETURN(in->community, ResolveCommunity(e, community_text));
   }
   if (std::string as_of = q.Query("as_of"); !as_of.empty()) {
     auto d = ParseDate(as_of);
@@ -123,10 +204,45 @@ Result<std::unique_ptr<Intel>> LoadIntel(const Workspace& ws, const ApiRequest& 
   LedgerScope ls{.tz = in->tz, .community = in->community, .until_day = in->day};
   const ActivityLedger& ledger = LedgerFor(e, ls, &in->storage);
   in->table = BuildMemberTable(e, ledger, in->day);
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
-  QUN_ASSIGN_OR_RETURN(auto tags, db->Tags());
   ApplyManualTags(e, in->table, tags);
-  return in;
+  g_intel_cache.Put(std::move(key), in);
+  return std::shared_ptr<const Intel>(std::move(in));
+}
+
+// Answers of the engine-only routes (health, report), keyed by engine state,
+// route and parameters: they read nothing else.
+class ResponseCache {
+ public:
+  std::optional<ApiResponse> Get(const std::string& key) {
+    std::lock_guard l(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first != key) continue;
+      entries_.splice(entries_.begin(), entries_, it);
+      return entries_.front().second;
+    }
+    return std::nullopt;
+  }
+  void Put(std::string key, const ApiResponse& r) {
+    if (r.status != 200 || r.body.size() > kMaxBody) return;
+    std::lock_guard l(mu_);
+    entries_.emplace_front(std::move(key), r);
+    while (entries_.size() > kEntries) entries_.pop_back();
+  }
+
+ private:
+  static constexpr size_t kEntries = 16;
+  static constexpr size_t kMaxBody = 4 << 20;
+  std::mutex mu_;
+  std::list<std::pair<std::string, ApiResponse>> entries_;
+};
+
+ResponseCache g_response_cache;
+
+// Call with the workspace read lock held.
+std::string ResponseKey(const Workspace& ws, const ApiRequest& q) {
+  std::string key = EngineStateKey(ws) + "|" + q.path;
+  for (const auto& [k, v] : q.query) key += "|" + k + "=" + v;  // a sorted map
+  return key;
 }
 
 // Comma-separated values of `name`, empty ones dropped.
@@ -183,12 +299,6 @@ Result<std::vector<SegmentFilter>> BuildFilters(const Workspace& ws, const ApiRe
   return out;
 }
 
-struct Row {
-  uint32_t id;
-  uint64_t events = 0;
-  uint32_t first = UINT32_MAX, last = 0;
-};
-
 std::string AccountLabel(const Engine& e, uint32_t a) {
   return fmt::format("{}:{}", PlatformName(e.accounts()[a].platform), e.accounts()[a].ext_id);
 }
@@ -228,16 +338,7 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
   QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*c.workspace, q, true));
   QUN_ASSIGN_OR_RETURN(auto filters, BuildFilters(*c.workspace, q, segment));
   const uint32_t community = intel->community;
-  std::vector<Row> rows(e.members().size());
-  for (uint32_t i = 0; i < rows.size(); ++i) rows[i].id = i;
-  const auto& cols = e.events();
-  for (size_t i = 0; i < cols.size(); ++i) {
-    if (community != kNone && cols.community[i] != community) continue;
-    Row& r = rows[e.member_of(cols.account[i])];
-    ++r.events;
-    r.first = std::min(r.first, cols.ts[i]);
-    r.last = std::max(r.last, cols.ts[i]);
-  }
+  std::vector<Row> rows = intel->Rows(e);
   const MemberTable& table = intel->table;
   std::vector<uint32_t> prof(e.members().size(), kNone);
   for (size_t i = 0; i < table.profiles.size(); ++i)
@@ -491,8 +592,12 @@ Result<ApiResponse> Health(ServerContext& c, const ApiRequest& q) {
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
+  std::string key = ResponseKey(*c.workspace, q);
+  if (auto hit = g_response_cache.Get(key)) return *hit;
   QUN_ASSIGN_OR_RETURN(auto j, HealthQueryJson(c.workspace->engine(), p));
-  return ApiResponse::Json(j);
+  ApiResponse r = ApiResponse::Json(j);
+  g_response_cache.Put(std::move(key), r);
+  return r;
 }
 
 Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
@@ -513,6 +618,8 @@ Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
+  std::string key = ResponseKey(*c.workspace, q);
+  if (auto hit = g_response_cache.Get(key)) return *hit;
   const Engine& e = c.workspace->engine();
   ReportOptions opt;
   opt.tz = *tz;
@@ -525,9 +632,12 @@ Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
   if (!last) return FailedPrecondition("no events in scope: import data first (qun import)");
   opt.week_start = week ? *week : DefaultReportWeek(*last);
   auto report = BuildWeeklyReport(e, opt);
-  if (format == "json") return ApiResponse{200, RenderReportJson(report), "application/json"};
-  if (format == "md") return ApiResponse{200, RenderReportMarkdown(report), "text/markdown; charset=utf-8"};
-  return ApiResponse{200, RenderReportHtml(report), "text/html; charset=utf-8"};
+  ApiResponse r = format == "json" ? ApiResponse{200, RenderReportJson(report), "application/json"}
+                  : format == "md"
+                      ? ApiResponse{200, RenderReportMarkdown(report), "text/markdown; charset=utf-8"}
+                      : ApiResponse{200, RenderReportHtml(report), "text/html; charset=utf-8"};
+  g_response_cache.Put(std::move(key), r);
+  return r;
 }
 
 }  // namespace
