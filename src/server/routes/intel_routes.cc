@@ -115,6 +115,12 @@ struct Intel {
 
   // Per-member event counts and first/last seen in scope (the list's
   // columns), computed on first use. Call under the workspace read lock.
+  // MembersOverviewJson(table), computed on first use.
+  const nlohmann::ordered_json& Overview() const {
+    std::call_once(overview_once_, [&] { overview_ = MembersOverviewJson(table); });
+    return overview_;
+  }
+
   const std::vector<Row>& Rows(const Engine& e) const {
     std::call_once(rows_once_, [&] {
       rows_.resize(e.members().size());
@@ -132,8 +138,9 @@ struct Intel {
   }
 
  private:
-  mutable std::once_flag rows_once_;
+  mutable std::once_flag rows_once_, overview_once_;
   mutable std::vector<Row> rows_;
+  mutable nlohmann::ordered_json overview_;
 };
 
 // What the engine's identity state is: appends change last_seq, merges and
@@ -320,6 +327,34 @@ bool ContainsFolded(std::string_view hay, std::string_view needle) {
   return false;
 }
 
+// An ordered_json value as a json value, without a round trip through text.
+Json ToJson(const nlohmann::ordered_json& v) {
+  switch (v.type()) {
+    case nlohmann::ordered_json::value_t::object: {
+      Json o = Json::object();
+      for (const auto& [k, x] : v.items()) o[k] = ToJson(x);
+      return o;
+    }
+    case nlohmann::ordered_json::value_t::array: {
+      Json a = Json::array();
+      for (const auto& x : v) a.push_back(ToJson(x));
+      return a;
+    }
+    case nlohmann::ordered_json::value_t::string:
+      return v.get<std::string>();
+    case nlohmann::ordered_json::value_t::boolean:
+      return v.get<bool>();
+    case nlohmann::ordered_json::value_t::number_integer:
+      return v.get<int64_t>();
+    case nlohmann::ordered_json::value_t::number_unsigned:
+      return v.get<uint64_t>();
+    case nlohmann::ordered_json::value_t::number_float:
+      return v.get<double>();
+    default:
+      return nullptr;
+  }
+}
+
 // The `qun members list --json` document, plus the API's `q` search.
 Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std::string& segment) {
   QUN_RETURN_IF_ERROR(CheckParams(q, {"q", "community", "limit", "offset", "sort", "stage", "level", "rfm",
@@ -379,10 +414,10 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
     item["first_seen"] = r.events ? Json(FormatRfc3339(FromEngineSeconds(r.first))) : Json();
     item["last_seen"] = r.events ? Json(FormatRfc3339(FromEngineSeconds(r.last))) : Json();
     if (uint32_t pi = prof[r.id]; pi != kNone) {
-      Json pj = Json::parse(MemberJson(e, table, pi, false).dump());
+      nlohmann::ordered_json pj = MemberJson(e, table, pi, false);
       for (const char* k :
            {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
-        item[k] = pj[k];
+        item[k] = ToJson(pj[k]);
     }
     items.push_back(std::move(item));
   }
@@ -397,7 +432,7 @@ Result<ApiResponse> Overview(ServerContext& c, const ApiRequest& q, std::string_
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
   QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*c.workspace, q, true));
-  nlohmann::ordered_json all = MembersOverviewJson(intel->table);
+  const nlohmann::ordered_json& all = intel->Overview();
   if (section.empty()) return ApiResponse::Json(all);
   nlohmann::ordered_json j;
   j["as_of"] = all["as_of"];
