@@ -1,13 +1,13 @@
 // qun moderation: turn inline moderation of ingest on or off for a data
 // directory, see its state, its findings and the shared ban list
 // (docs/moderation.md#ingest-hook).
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <string>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cli/command.h"
 #include "common/time.h"
@@ -67,8 +67,10 @@ Status Enable(const ModerationArgs& a) {
   // the watermark (all of them the first time).
   auto ws = Workspace::Open(a.data_dir);
   if (!ws.ok()) {
-    if (previous.ok() && *previous) (void)store::WriteModerationConfig(a.data_dir, **previous);
-    else (void)store::RemoveModerationConfig(a.data_dir);
+    if (previous.ok() && *previous)
+      (void)store::WriteModerationConfig(a.data_dir, **previous);
+    else
+      (void)store::RemoveModerationConfig(a.data_dir);
     return ws.status();
   }
   QUN_ASSIGN_OR_RETURN(uint64_t watermark, (*ws)->moderation()->Watermark());
@@ -94,8 +96,10 @@ Status Disable(const ModerationArgs& a) {
     (void)ws;  // holds the writer lock: no server is running
   }
   QUN_RETURN_IF_ERROR(store::RemoveModerationConfig(a.data_dir));
-  if (a.json) PrintJson({{"enabled", false}});
-  else std::printf("moderation disabled for %s (findings, queue and ban list are kept)\n", a.data_dir.c_str());
+  if (a.json)
+    PrintJson({{"enabled", false}});
+  else
+    std::printf("moderation disabled for %s (findings, queue and ban list are kept)\n", a.data_dir.c_str());
   return Status::Ok();
 }
 
@@ -115,7 +119,8 @@ Status ShowStatus(const ModerationArgs& a) {
                                 {"moderated_through_seq", watermark},
                                 {"last_seq", last},
                                 {"findings", findings}};
-    if (config) j["config"] = {{"lexicons", config->lexicons}, {"allow", config->allow}, {"policy", config->policy}};
+    if (config)
+      j["config"] = {{"lexicons", config->lexicons}, {"allow", config->allow}, {"policy", config->policy}};
     PrintJson(j);
     return Status::Ok();
   }
@@ -123,10 +128,11 @@ Status ShowStatus(const ModerationArgs& a) {
   if (config) {
     for (const auto& l : config->lexicons) std::printf("  lexicon: %s\n", l.c_str());
     for (const auto& l : config->allow) std::printf("  allow:   %s\n", l.c_str());
-    std::printf("  policy:  %s\n", config->policy.empty() ? "(default: flag every lexicon match)" : config->policy.c_str());
+    std::printf("  policy:  %s\n",
+                config->policy.empty() ? "(default: flag every lexicon match)" : config->policy.c_str());
   }
-  std::printf("events moderated through seq %llu of %llu; %zu findings\n", static_cast<unsigned long long>(watermark),
-              static_cast<unsigned long long>(last), findings);
+  std::printf("events moderated through seq %llu of %llu; %zu findings\n",
+              static_cast<unsigned long long>(watermark), static_cast<unsigned long long>(last), findings);
   return Status::Ok();
 }
 
@@ -174,7 +180,10 @@ Status Bans(const ModerationArgs& a) {
   if (a.json) {
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& b : list)
-      arr.push_back({{"member", b.member}, {"reason", b.reason}, {"by", b.by}, {"created", FormatRfc3339(b.created_ms)}});
+      arr.push_back({{"member", b.member},
+                     {"reason", b.reason},
+                     {"by", b.by},
+                     {"created", FormatRfc3339(b.created_ms)}});
     PrintJson({{"bans", arr}});
     return Status::Ok();
   }
@@ -196,14 +205,17 @@ Status BanOrUnban(const ModerationArgs& a, bool ban) {
   } else {
     QUN_ASSIGN_OR_RETURN(changed, ws->moderation()->Unban(a.member));
   }
-  if (a.json) PrintJson({{"member", a.member}, {ban ? "banned" : "unbanned", changed}});
-  else std::printf("%s %s%s\n", a.member.c_str(), ban ? "banned" : "unbanned", changed ? "" : " (no change)");
+  if (a.json)
+    PrintJson({{"member", a.member}, {ban ? "banned" : "unbanned", changed}});
+  else
+    std::printf("%s %s%s\n", a.member.c_str(), ban ? "banned" : "unbanned", changed ? "" : " (no change)");
   return Status::Ok();
 }
 
 void Setup(CLI::App& root) {
   auto a = std::make_shared<ModerationArgs>();
-  CLI::App* sub = root.add_subcommand("moderation", "Inline moderation of ingest: enable, disable, status, findings, bans");
+  CLI::App* sub = root.add_subcommand("moderation",
+                                      "Inline moderation of ingest: enable, disable, status, findings, bans");
   sub->require_subcommand(1);
   sub->footer(
       "Once enabled, every message.posted / message.edited that 'qun import' or POST /v1/events stores\n"
@@ -214,31 +226,37 @@ void Setup(CLI::App& root) {
       "  qun moderation status --data-dir ./qun-data\n"
       "  qun moderation findings --data-dir ./qun-data --limit 20");
 
-  auto* en = sub->add_subcommand("enable",
-                                 "Turn on inline moderation for a data directory (stored in <data-dir>/moderation.json)\n"
-                                 "and moderate the events already stored");
+  auto* en = sub->add_subcommand(
+      "enable",
+      "Turn on inline moderation for a data directory (stored in <data-dir>/moderation.json)\n"
+      "and moderate the events already stored");
   AddDataDirOption(en, &a->data_dir);
-  en->add_option("--lexicon", a->lexicons, "Lexicon file or folder of *.txt files (docs/moderation.md#lexicons); repeatable")
+  en->add_option("--lexicon", a->lexicons,
+                 "Lexicon file or folder of *.txt files (docs/moderation.md#lexicons); repeatable")
       ->required();
   en->add_option("--allow", a->allow, "Allow-list file or folder; repeatable");
   en->add_option("--policy", a->policy, "Policy JSON file (default: flag every lexicon match)");
   en->add_flag("--json", a->json, "One JSON object: enabled, moderated_through_seq, findings");
-  en->footer("Paths are stored as absolute paths and loaded at every open for writing ('qun import', 'qun serve').\n"
-             "Run it again to change lexicons or policy. Needs the writer lock: stop 'qun serve' first.");
+  en->footer(
+      "Paths are stored as absolute paths and loaded at every open for writing ('qun import', 'qun serve').\n"
+      "Run it again to change lexicons or policy. Needs the writer lock: stop 'qun serve' first.");
   SetRun(en, [a] { return Enable(*a); });
 
-  auto* dis = sub->add_subcommand("disable", "Turn inline moderation off (findings, queue and bans are kept)");
+  auto* dis =
+      sub->add_subcommand("disable", "Turn inline moderation off (findings, queue and bans are kept)");
   AddDataDirOption(dis, &a->data_dir);
   dis->add_flag("--json", a->json, "One JSON object");
   dis->footer("Enabling again later moderates the events ingested in between.");
   SetRun(dis, [a] { return Disable(*a); });
 
-  auto* st = sub->add_subcommand("status", "Whether moderation is on, its files, and how far ingest is moderated");
+  auto* st =
+      sub->add_subcommand("status", "Whether moderation is on, its files, and how far ingest is moderated");
   AddDataDirOption(st, &a->data_dir);
   st->add_flag("--json", a->json, "One JSON object");
   SetRun(st, [a] { return ShowStatus(*a); });
 
-  auto* fi = sub->add_subcommand("findings", "Stored findings, newest first: seq, time, community, member, action, rules, masked text");
+  auto* fi = sub->add_subcommand(
+      "findings", "Stored findings, newest first: seq, time, community, member, action, rules, masked text");
   AddDataDirOption(fi, &a->data_dir);
   fi->add_option("--community", a->community, "Only this community id");
   fi->add_option("--rule", a->rule, "Only findings of this rule id");
@@ -252,7 +270,8 @@ void Setup(CLI::App& root) {
   bl->add_flag("--json", a->json, "One JSON object {\"bans\":[…]}");
   SetRun(bl, [a] { return Bans(*a); });
 
-  auto* ban = sub->add_subcommand("ban", "Put a member on the ban list (every message of theirs is then 'remove')");
+  auto* ban =
+      sub->add_subcommand("ban", "Put a member on the ban list (every message of theirs is then 'remove')");
   AddDataDirOption(ban, &a->data_dir);
   ban->add_option("MEMBER", a->member, "platform:actor")->required();
   ban->add_option("--reason", a->reason, "Why (kept with the ban)");

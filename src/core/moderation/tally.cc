@@ -2,8 +2,8 @@
 
 namespace qun::moderation {
 
-uint64_t ModerationTally::Count(const Engine& engine, uint32_t community, const TimeZone& tz, int32_t from_day,
-                                int32_t to_day) const {
+uint64_t ModerationTally::Count(const Engine& engine, uint32_t community, const TimeZone& tz,
+                                int32_t from_day, int32_t to_day) const {
   const EventColumns& cols = engine.events();
   uint64_t n = 0;
   for (uint32_t row : rows_) {

@@ -3,14 +3,15 @@
 //   GET    /v1/review                      operator  ?status=&rule=&community=&limit=&offset=
 //   GET    /v1/review/stats                analyst   false-positive rate per rule (no message text)
 //   GET    /v1/review/{id}                 operator  item, context and audit
-//   POST   /v1/review/{id}/decision        operator  {"decision": confirm|overturn, "note": …}; reviewer = token name
-//   GET    /v1/moderation/findings         operator  ?community=&rule=&member=&since=&before_seq=&limit=
-//   GET    /v1/moderation/bans             operator
-//   POST   /v1/moderation/bans             admin     {"member": "platform:actor", "reason": …}
-//   DELETE /v1/moderation/bans/{member}    admin
+//   POST   /v1/review/{id}/decision        operator  {"decision": confirm|overturn, "note": …}; reviewer =
+//   token name GET    /v1/moderation/findings         operator
+//   ?community=&rule=&member=&since=&before_seq=&limit= GET    /v1/moderation/bans             operator POST
+//   /v1/moderation/bans             admin     {"member": "platform:actor", "reason": …} DELETE
+//   /v1/moderation/bans/{member}    admin
 // Message text (queue items, findings' masked text) needs operator; analysts
 // see only the per-rule statistics; viewers nothing.
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/strings.h"
@@ -100,7 +101,8 @@ Result<ApiResponse> Moderate(ServerContext& c, const ApiRequest& q) {
   auto ruleset = m->ruleset();
   if (!ruleset)
     return FailedPrecondition(
-        "moderation is not enabled for this data directory (qun moderation enable --lexicon PATH, then restart)");
+        "moderation is not enabled for this data directory (qun moderation enable --lexicon PATH, then "
+        "restart)");
   // A fresh engine per request: stateful detectors see only this request's
   // events, as with one `qun moderate` run; ingest's history is untouched.
   moderation::ModerationEngine engine(ruleset);
@@ -124,9 +126,9 @@ Result<ApiResponse> Moderate(ServerContext& c, const ApiRequest& q) {
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
     if (raw.empty() && lines > 0) continue;
     if (++lines > c.max_events_per_request)
-      return ApiResponse::Error(
-          ResourceExhausted(fmt::format("more than {} lines in one request; split it", c.max_events_per_request)),
-          {{"limit", "lines"}, {"max_lines", c.max_events_per_request}}, "lines");
+      return ApiResponse::Error(ResourceExhausted(fmt::format("more than {} lines in one request; split it",
+                                                              c.max_events_per_request)),
+                                {{"limit", "lines"}, {"max_lines", c.max_events_per_request}}, "lines");
     std::string_view t = TrimWhitespace(raw);
     moderation::ModerationResult r;
     bool done = false;
@@ -156,70 +158,75 @@ Result<ApiResponse> Moderate(ServerContext& c, const ApiRequest& q) {
 void RegisterModerationRoutes(Router& r) {
   r.Add("POST", "/v1/moderate", Role::kOperator, Moderate);
 
-  r.Add("GET", "/v1/review", Role::kOperator, [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
-    QUN_RETURN_IF_ERROR(CheckKnown(q, {"status", "rule", "community", "limit", "offset"}));
-    QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
-    moderation::ReviewFilter f;
-    std::string status = q.Query("status", "pending");
-    if (status != "all") {
-      f.status = moderation::ParseReviewStatus(status);
-      if (!f.status)
-        return InvalidArgument("parameter 'status': expected pending, confirmed, overturned or all");
-    }
-    f.rule = q.Query("rule");
-    f.community = q.Query("community");
-    QUN_ASSIGN_OR_RETURN(uint64_t limit, Limit(q));
-    QUN_ASSIGN_OR_RETURN(uint64_t offset, ParseUintParam("offset", q.Query("offset", "0"), INT64_MAX));
-    f.limit = static_cast<int64_t>(limit);
-    f.offset = static_cast<int64_t>(offset);
-    int64_t total = 0;
-    QUN_ASSIGN_OR_RETURN(auto items, m->ListReview(f, &total));
-    Json arr = Json::array();
-    for (const auto& it : items) arr.push_back(ItemJson(it));
-    uint64_t next = offset + items.size();
-    return ApiResponse::Json(Json{{"items", arr},
-                                  {"total", total},
-                                  {"next_offset", static_cast<int64_t>(next) < total ? Json(next) : Json(nullptr)}});
-  });
+  r.Add("GET", "/v1/review", Role::kOperator,
+        [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
+          QUN_RETURN_IF_ERROR(CheckKnown(q, {"status", "rule", "community", "limit", "offset"}));
+          QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
+          moderation::ReviewFilter f;
+          std::string status = q.Query("status", "pending");
+          if (status != "all") {
+            f.status = moderation::ParseReviewStatus(status);
+            if (!f.status)
+              return InvalidArgument("parameter 'status': expected pending, confirmed, overturned or all");
+          }
+          f.rule = q.Query("rule");
+          f.community = q.Query("community");
+          QUN_ASSIGN_OR_RETURN(uint64_t limit, Limit(q));
+          QUN_ASSIGN_OR_RETURN(uint64_t offset, ParseUintParam("offset", q.Query("offset", "0"), INT64_MAX));
+          f.limit = static_cast<int64_t>(limit);
+          f.offset = static_cast<int64_t>(offset);
+          int64_t total = 0;
+          QUN_ASSIGN_OR_RETURN(auto items, m->ListReview(f, &total));
+          Json arr = Json::array();
+          for (const auto& it : items) arr.push_back(ItemJson(it));
+          uint64_t next = offset + items.size();
+          return ApiResponse::Json(
+              Json{{"items", arr},
+                   {"total", total},
+                   {"next_offset", static_cast<int64_t>(next) < total ? Json(next) : Json(nullptr)}});
+        });
 
-  r.Add("GET", "/v1/review/stats", Role::kAnalyst, [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
-    QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
-    QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
-    QUN_ASSIGN_OR_RETURN(auto outcomes, m->RuleOutcomes());
-    Json arr = Json::array();
-    for (const auto& o : outcomes)
-      arr.push_back({{"rule", o.rule},
-                     {"pending", o.pending},
-                     {"confirmed", o.confirmed},
-                     {"overturned", o.overturned},
-                     {"false_positive_rate", o.false_positive_rate ? Json(*o.false_positive_rate) : Json(nullptr)}});
-    return ApiResponse::Json(Json{{"rules", arr}});
-  });
+  r.Add("GET", "/v1/review/stats", Role::kAnalyst,
+        [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
+          QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
+          QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
+          QUN_ASSIGN_OR_RETURN(auto outcomes, m->RuleOutcomes());
+          Json arr = Json::array();
+          for (const auto& o : outcomes)
+            arr.push_back({{"rule", o.rule},
+                           {"pending", o.pending},
+                           {"confirmed", o.confirmed},
+                           {"overturned", o.overturned},
+                           {"false_positive_rate",
+                            o.false_positive_rate ? Json(*o.false_positive_rate) : Json(nullptr)}});
+          return ApiResponse::Json(Json{{"rules", arr}});
+        });
 
-  r.Add("GET", "/v1/review/{id}", Role::kOperator, [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
-    QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
-    QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
-    QUN_ASSIGN_OR_RETURN(int64_t id, ItemId(q));
-    QUN_ASSIGN_OR_RETURN(auto item, m->GetReview(id));
-    QUN_ASSIGN_OR_RETURN(auto audit, m->Audit(id));
-    Json j = ItemJson(item);
-    Json ctx = ParseOr(item.context_json, Json::array());
-    for (auto& e : ctx)
-      if (e.contains("ts_ms") && e["ts_ms"].is_number_integer()) {
-        e["ts"] = FormatRfc3339(e["ts_ms"].get<int64_t>());
-        e.erase("ts_ms");
-      }
-    j["context"] = ctx;
-    Json decisions = Json::array();
-    for (const auto& d : audit)
-      decisions.push_back({{"id", d.id},
-                           {"decision", moderation::DecisionName(d.decision)},
-                           {"reviewer", d.reviewer},
-                           {"note", d.note},
-                           {"decided", FormatRfc3339(d.decided_ms)}});
-    j["decisions"] = decisions;
-    return ApiResponse::Json(j);
-  });
+  r.Add("GET", "/v1/review/{id}", Role::kOperator,
+        [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
+          QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
+          QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
+          QUN_ASSIGN_OR_RETURN(int64_t id, ItemId(q));
+          QUN_ASSIGN_OR_RETURN(auto item, m->GetReview(id));
+          QUN_ASSIGN_OR_RETURN(auto audit, m->Audit(id));
+          Json j = ItemJson(item);
+          Json ctx = ParseOr(item.context_json, Json::array());
+          for (auto& e : ctx)
+            if (e.contains("ts_ms") && e["ts_ms"].is_number_integer()) {
+              e["ts"] = FormatRfc3339(e["ts_ms"].get<int64_t>());
+              e.erase("ts_ms");
+            }
+          j["context"] = ctx;
+          Json decisions = Json::array();
+          for (const auto& d : audit)
+            decisions.push_back({{"id", d.id},
+                                 {"decision", moderation::DecisionName(d.decision)},
+                                 {"reviewer", d.reviewer},
+                                 {"note", d.note},
+                                 {"decided", FormatRfc3339(d.decided_ms)}});
+          j["decisions"] = decisions;
+          return ApiResponse::Json(j);
+        });
 
   r.Add("POST", "/v1/review/{id}/decision", Role::kOperator,
         [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
@@ -227,7 +234,8 @@ void RegisterModerationRoutes(Router& r) {
           QUN_ASSIGN_OR_RETURN(int64_t id, ItemId(q));
           Json body = Json::parse(q.body, nullptr, false);
           if (!body.is_object() || !body.contains("decision") || !body["decision"].is_string())
-            return InvalidArgument("body must be a JSON object {\"decision\": \"confirm\"|\"overturn\", \"note\": string}");
+            return InvalidArgument(
+                "body must be a JSON object {\"decision\": \"confirm\"|\"overturn\", \"note\": string}");
           auto d = moderation::ParseDecision(body["decision"].get<std::string>());
           if (!d) return InvalidArgument("decision: expected confirm or overturn");
           std::string note;
@@ -245,7 +253,8 @@ void RegisterModerationRoutes(Router& r) {
 
   r.Add("GET", "/v1/moderation/findings", Role::kOperator,
         [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
-          QUN_RETURN_IF_ERROR(CheckKnown(q, {"community", "rule", "member", "action", "since", "before_seq", "limit"}));
+          QUN_RETURN_IF_ERROR(
+              CheckKnown(q, {"community", "rule", "member", "action", "since", "before_seq", "limit"}));
           QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
           moderation::FindingFilter f;
           f.community = q.Query("community");
@@ -254,7 +263,8 @@ void RegisterModerationRoutes(Router& r) {
           if (std::string a = q.Query("action"); !a.empty()) {
             auto act = moderation::ParseAction(a);
             if (!act || *act == moderation::Action::kAllow)
-              return InvalidArgument("parameter 'action': expected flag, mask, recall, mute or remove (the minimum)");
+              return InvalidArgument(
+                  "parameter 'action': expected flag, mask, recall, mute or remove (the minimum)");
             f.min_action = *act;
           }
           if (std::string s = q.Query("since"); !s.empty()) {
@@ -262,7 +272,8 @@ void RegisterModerationRoutes(Router& r) {
             if (!ms.ok()) return InvalidArgument("parameter 'since': " + ms.status().message());
             f.since_ms = *ms;
           }
-          QUN_ASSIGN_OR_RETURN(f.before_seq, ParseUintParam("before_seq", q.Query("before_seq", "0"), UINT64_MAX));
+          QUN_ASSIGN_OR_RETURN(f.before_seq,
+                               ParseUintParam("before_seq", q.Query("before_seq", "0"), UINT64_MAX));
           QUN_ASSIGN_OR_RETURN(uint64_t limit, Limit(q));
           f.limit = static_cast<int64_t>(limit);
           QUN_ASSIGN_OR_RETURN(auto list, m->Findings(f));
@@ -272,32 +283,39 @@ void RegisterModerationRoutes(Router& r) {
           return ApiResponse::Json(Json{{"findings", arr}, {"next_before_seq", next}});
         });
 
-  r.Add("GET", "/v1/moderation/bans", Role::kOperator, [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
-    QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
-    QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
-    QUN_ASSIGN_OR_RETURN(auto bans, m->Bans());
-    Json arr = Json::array();
-    for (const auto& b : bans)
-      arr.push_back({{"member", b.member}, {"reason", b.reason}, {"by", b.by}, {"created", FormatRfc3339(b.created_ms)}});
-    return ApiResponse::Json(Json{{"bans", arr}});
-  });
+  r.Add("GET", "/v1/moderation/bans", Role::kOperator,
+        [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
+          QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
+          QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
+          QUN_ASSIGN_OR_RETURN(auto bans, m->Bans());
+          Json arr = Json::array();
+          for (const auto& b : bans)
+            arr.push_back({{"member", b.member},
+                           {"reason", b.reason},
+                           {"by", b.by},
+                           {"created", FormatRfc3339(b.created_ms)}});
+          return ApiResponse::Json(Json{{"bans", arr}});
+        });
 
-  r.Add("POST", "/v1/moderation/bans", Role::kAdmin, [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
-    QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
-    Json body = Json::parse(q.body, nullptr, false);
-    if (!body.is_object() || !body.contains("member") || !body["member"].is_string())
-      return InvalidArgument("body must be a JSON object {\"member\": \"platform:actor\", \"reason\": string}");
-    std::string member = body["member"].get<std::string>();
-    if (member.find(':') == std::string::npos || member.size() > 512)
-      return InvalidArgument("member: expected platform:actor, e.g. telegram:12345");
-    std::string reason;
-    if (body.contains("reason")) {
-      if (!body["reason"].is_string()) return InvalidArgument("reason: must be a string");
-      reason = body["reason"].get<std::string>();
-    }
-    QUN_ASSIGN_OR_RETURN(bool added, m->Ban({member, reason, q.principal.name, 0}));
-    return ApiResponse::Json(Json{{"member", member}, {"banned", true}, {"added", added}}, added ? 201 : 200);
-  });
+  r.Add("POST", "/v1/moderation/bans", Role::kAdmin,
+        [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
+          QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
+          Json body = Json::parse(q.body, nullptr, false);
+          if (!body.is_object() || !body.contains("member") || !body["member"].is_string())
+            return InvalidArgument(
+                "body must be a JSON object {\"member\": \"platform:actor\", \"reason\": string}");
+          std::string member = body["member"].get<std::string>();
+          if (member.find(':') == std::string::npos || member.size() > 512)
+            return InvalidArgument("member: expected platform:actor, e.g. telegram:12345");
+          std::string reason;
+          if (body.contains("reason")) {
+            if (!body["reason"].is_string()) return InvalidArgument("reason: must be a string");
+            reason = body["reason"].get<std::string>();
+          }
+          QUN_ASSIGN_OR_RETURN(bool added, m->Ban({member, reason, q.principal.name, 0}));
+          return ApiResponse::Json(Json{{"member", member}, {"banned", true}, {"added", added}},
+                                   added ? 201 : 200);
+        });
 
   r.Add("DELETE", "/v1/moderation/bans/{member}", Role::kAdmin,
         [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {

@@ -1,13 +1,12 @@
 #include "store/moderation/inline_moderation.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/strings.h"
 #include "store/moderation/assets.h"
@@ -15,9 +14,9 @@
 namespace qun::store {
 namespace {
 
-constexpr size_t kContextMessages = 3;            // messages before a finding kept as its context
-constexpr size_t kMaxContextText = 1000;          // bytes of each context message
-constexpr size_t kMaxContextCommunities = 100000; // bound on the per-community rings
+constexpr size_t kContextMessages = 3;             // messages before a finding kept as its context
+constexpr size_t kMaxContextText = 1000;           // bytes of each context message
+constexpr size_t kMaxContextCommunities = 100000;  // bound on the per-community rings
 
 // At most `max` bytes of `s`, cut at a UTF-8 character boundary.
 std::string Prefix(const std::string& s, size_t max) {
@@ -27,7 +26,8 @@ std::string Prefix(const std::string& s, size_t max) {
   return s.substr(0, n);
 }
 
-Result<std::vector<std::string>> StringArray(const nlohmann::json& j, const char* key, const std::string& path) {
+Result<std::vector<std::string>> StringArray(const nlohmann::json& j, const char* key,
+                                             const std::string& path) {
   std::vector<std::string> out;
   auto it = j.find(key);
   if (it == j.end()) return out;
@@ -56,7 +56,8 @@ Result<std::optional<ModerationConfig>> ReadModerationConfig(const std::string& 
   std::stringstream ss;
   ss << in.rdbuf();
   auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (!j.is_object()) return InvalidArgument(path + ": not a JSON object (written by 'qun moderation enable')");
+  if (!j.is_object())
+    return InvalidArgument(path + ": not a JSON object (written by 'qun moderation enable')");
   for (const auto& [k, v] : j.items())
     if (k != "version" && k != "lexicons" && k != "allow" && k != "policy")
       return InvalidArgument(fmt::format("{}: unknown key '{}' (version, lexicons, allow, policy)", path, k));
@@ -95,12 +96,13 @@ Status WriteModerationConfig(const std::string& data_dir, const ModerationConfig
 Status RemoveModerationConfig(const std::string& data_dir) {
   std::error_code ec;
   std::filesystem::remove(ModerationConfigPath(data_dir), ec);
-  if (ec) return Unavailable(fmt::format("{}: cannot remove: {}", ModerationConfigPath(data_dir), ec.message()));
+  if (ec)
+    return Unavailable(fmt::format("{}: cannot remove: {}", ModerationConfigPath(data_dir), ec.message()));
   return Status::Ok();
 }
 
-Result<std::unique_ptr<InlineModeration>> InlineModeration::Open(const std::string& data_dir, bool build_engine,
-                                                                  bool create) {
+Result<std::unique_ptr<InlineModeration>> InlineModeration::Open(const std::string& data_dir,
+                                                                 bool build_engine, bool create) {
   std::unique_ptr<InlineModeration> m(new InlineModeration());
   std::error_code ec;
   if (!create && !std::filesystem::exists(std::filesystem::path(data_dir) / "moderation.db", ec))
@@ -111,10 +113,11 @@ Result<std::unique_ptr<InlineModeration>> InlineModeration::Open(const std::stri
   if (!config) return m;
   auto ruleset = LoadRuleset(config->policy, config->lexicons, config->allow);
   if (!ruleset.ok())
-    return Status(ruleset.status().code(),
-                  fmt::format("moderation is enabled for {} but its ruleset does not load: {} (fix the files or "
-                              "run 'qun moderation disable')",
-                              data_dir, ruleset.status().message()));
+    return Status(
+        ruleset.status().code(),
+        fmt::format("moderation is enabled for {} but its ruleset does not load: {} (fix the files or "
+                    "run 'qun moderation disable')",
+                    data_dir, ruleset.status().message()));
   m->engine_ = std::make_unique<moderation::ModerationEngine>(*ruleset);
   QUN_ASSIGN_OR_RETURN(auto bans, m->store_->Bans());
   for (auto& b : bans) m->engine_->Ban(std::move(b.member));
@@ -161,8 +164,8 @@ Result<std::vector<uint64_t>> InlineModeration::ModerateAndStore(const std::vect
         context_json = "[";
         for (const Recent& m : ring) {
           if (context_json.size() > 1) context_json += ',';
-          context_json += "{\"seq\":" + std::to_string(m.seq) + ",\"ts_ms\":" + std::to_string(m.ts_ms) +
-                          ",\"member\":";
+          context_json +=
+              "{\"seq\":" + std::to_string(m.seq) + ",\"ts_ms\":" + std::to_string(m.ts_ms) + ",\"member\":";
           AppendJsonString(context_json, m.member);
           context_json += ",\"text\":";
           AppendJsonString(context_json, m.text);
@@ -242,7 +245,8 @@ Result<std::vector<moderation::RuleOutcome>> InlineModeration::RuleOutcomes() {
   return store_->RuleOutcomes();
 }
 
-Result<std::vector<moderation::FindingRecord>> InlineModeration::Findings(const moderation::FindingFilter& f) {
+Result<std::vector<moderation::FindingRecord>> InlineModeration::Findings(
+    const moderation::FindingFilter& f) {
   std::lock_guard l(mu_);
   return store_->Findings(f);
 }

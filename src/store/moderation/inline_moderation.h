@@ -17,11 +17,11 @@
 
 #include <cstdint>
 #include <deque>
-#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/moderation/engine.h"
@@ -63,7 +63,8 @@ class InlineModeration {
   // `build_engine` is set, loads the lexicons and policy (errors name the
   // file) and puts the persisted ban list into the engine. When !create and
   // moderation.db does not exist, returns nullptr (nothing to read).
-  static Result<std::unique_ptr<InlineModeration>> Open(const std::string& data_dir, bool build_engine, bool create);
+  static Result<std::unique_ptr<InlineModeration>> Open(const std::string& data_dir, bool build_engine,
+                                                        bool create);
 
   // Moderation is enabled for this data directory and the engine is built.
   bool enabled() const { return engine_ != nullptr; }
@@ -78,7 +79,8 @@ class InlineModeration {
   // ladder step imposed, and raises the watermark to `watermark` — all in
   // one transaction. Returns the seqs of the new findings.
   // FailedPrecondition when moderation is disabled.
-  Result<std::vector<uint64_t>> ModerateAndStore(const std::vector<ModerationInput>& events, uint64_t watermark);
+  Result<std::vector<uint64_t>> ModerateAndStore(const std::vector<ModerationInput>& events,
+                                                 uint64_t watermark);
   // The events after `seq` were discarded from the store: forget their
   // findings and lower the watermark.
   Status DiscardAfter(uint64_t seq);
@@ -89,7 +91,8 @@ class InlineModeration {
   Result<std::vector<moderation::ReviewItem>> ListReview(const moderation::ReviewFilter& f, int64_t* total);
   Result<moderation::ReviewItem> GetReview(int64_t id);
   Result<std::vector<moderation::ReviewDecision>> Audit(int64_t item_id);
-  Status Decide(int64_t item_id, moderation::Decision d, const std::string& reviewer, const std::string& note);
+  Status Decide(int64_t item_id, moderation::Decision d, const std::string& reviewer,
+                const std::string& note);
   Result<std::vector<moderation::RuleOutcome>> RuleOutcomes();
   Result<std::vector<moderation::FindingRecord>> Findings(const moderation::FindingFilter& f);
 

@@ -84,7 +84,8 @@ TEST_F(InlineModerationTest, IngestStoresFindingsOnceWithReviewContext) {
   EXPECT_EQ(findings[0].seq, 4u);
   EXPECT_EQ(findings[0].member, "telegram:c");
   EXPECT_EQ(findings[0].rules, std::vector<std::string>{"lexicon:ads"});
-  EXPECT_NE(findings[0].findings_json.find("\"start\":3,\"end\":9"), std::string::npos) << findings[0].findings_json;
+  EXPECT_NE(findings[0].findings_json.find("\"start\":3,\"end\":9"), std::string::npos)
+      << findings[0].findings_json;
   EXPECT_EQ(findings[0].masked, "来**吧");
   EXPECT_EQ(findings[1].seq, 2u);
   EXPECT_EQ(findings[1].action, moderation::Action::kFlag);
@@ -130,7 +131,8 @@ TEST_F(InlineModerationTest, CatchUpAfterEnableAndAfterALostWatermark) {
   // replay must not duplicate findings or review items.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ + "/moderation.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE moderation_state SET value = 1 WHERE key = 'watermark'", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE moderation_state SET value = 1 WHERE key = 'watermark'", nullptr,
+                         nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   {
