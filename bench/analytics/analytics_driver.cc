@@ -576,7 +576,13 @@ int main(int argc, char** argv) {
   int mismatches = 0, misses = 0;
   std::vector<Spec> specs = MakeSpecs(first_day, last_day, Dialect{false});
   std::vector<std::string> pg_sql;  // by spec: the same twins in PostgreSQL's dialect
-  for (const Spec& sp : MakeSpecs(first_day, last_day, Dialect{true})) pg_sql.push_back(sp.sql);
+  for (const Spec& sp : MakeSpecs(first_day, last_day, Dialect{true})) {
+    // PostgreSQL evaluates day * 86400000 in int4 (both literals fit it) and
+    // overflows: widen the constant.
+    std::string q = sp.sql;
+    for (size_t at = 0; (at = q.find("*86400000", at)) != std::string::npos; at += 17) q.insert(at + 9, "::bigint");
+    pg_sql.push_back(std::move(q));
+  }
   // Member intelligence (docs/members.md): the profile table as of the last
   // day and the overview (stages, pyramid, 80/20, RFM), timed, no SQL twin.
   const qun::MemberLedgerModule* ledger = engine.module<qun::MemberLedgerModule>();

@@ -9,6 +9,7 @@
 #
 # Environment: QUN_BENCH_MEMBERS / QUN_BENCH_DAYS override the size,
 # QUN_BENCH_REPS / QUN_BENCH_SQL_REPS the repetitions of qun / SQL queries;
+# QUN_BENCH_SQLITE=0 skips timing the SQLite twins (the table is still built);
 # QUN_BENCH_DIR (default /tmp/qun-analytics-bench) holds the generated file, the
 # data directory and the SQLite file (kept between runs; delete to start over);
 # QUN_BUILD_DIR (default build/release) is a Release build, configured and
@@ -179,7 +180,9 @@ fi
 
 echo "== load average before queries: $(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
-"$driver" --data-dir "$data" --sqlite "$db" "${pg_args[@]}" --reps "$reps" --sql-reps "$sql_reps" \
+sqlite_args=(--sqlite "$db")
+[[ "${QUN_BENCH_SQLITE:-1}" == 1 ]] || sqlite_args=()
+"$driver" --data-dir "$data" "${sqlite_args[@]}" "${pg_args[@]}" --reps "$reps" --sql-reps "$sql_reps" \
   --json "$work/result.json" || status=$?
 echo "== load average after queries: $(cut -d' ' -f1-3 /proc/loadavg); JSON: $work/result.json"
 exit $status

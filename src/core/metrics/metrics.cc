@@ -246,6 +246,7 @@ struct ZoneView {
     return *comm_cache[community];
   }
   size_t Bytes() const {
+    std::lock_guard lock(cache_mu);
     size_t b = sizeof(*this) + ws_cache.Bytes();
     for (const auto& c : comm_cache)
       if (c) b += c->Bytes();

@@ -165,7 +165,9 @@ TEST_P(CacheInvalidation, InterleavedMergesUnmergesAndBatchesMatchColdEngine) {
         auto got = MetricsJson(live, name, params);
         auto want = MetricsJson(cold, name, params);
         ASSERT_EQ(got.ok(), want.ok());
-        if (got.ok()) EXPECT_EQ(got->dump(), want->dump()) << "params " << nlohmann::json(params).dump();
+        if (got.ok()) {
+          EXPECT_EQ(got->dump(), want->dump()) << "params " << nlohmann::json(params).dump();
+        }
       }
     }
     // And the activity series against a naive scan (workspace scope).
