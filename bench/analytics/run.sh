@@ -131,24 +131,38 @@ elif [[ ! -x "$pgbin/initdb" || ! -x "$pgbin/pg_ctl" ]] || ! command -v psql >/d
 else
   pgdir="$work/pg-$members-$days"
   asuser=()
+  pg_skip=""
   if [[ $(id -u) == 0 ]]; then
     asuser=(runuser -u postgres --)  # initdb and postgres refuse to run as root
+    id postgres >/dev/null 2>&1 || pg_skip="running as root and there is no postgres user to run the cluster"
   fi
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   fresh=0
-  if [[ ! -f "$pgdir/.complete" ]]; then
+  if [[ -z $pg_skip && ! -f "$pgdir/.complete" ]]; then
     rm -rf "$pgdir"
     mkdir -p "$pgdir"
     if [[ ${#asuser[@]} -gt 0 ]]; then chown postgres "$pgdir"; chmod o+x "$work"; fi
-    "${asuser[@]}" "$pgbin/initdb" -D "$pgdir/data" -U qun --auth=trust -E UTF8 --locale=C >"$work/pg-initdb.log"
+    if ! "${asuser[@]}" test -w "$pgdir"; then
+      pg_skip="the cluster's user cannot write $pgdir (a parent directory is not searchable)"
+    elif ! "${asuser[@]}" "$pgbin/initdb" -D "$pgdir/data" -U qun --auth=trust -E UTF8 --locale=C \
+      >"$work/pg-initdb.log" 2>&1; then
+      pg_skip="initdb failed (see $work/pg-initdb.log)"
+    fi
     fresh=1
   fi
   pgstop() { "${asuser[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true; }
-  trap pgstop EXIT
   # Loopback only; settings of a dedicated analytics box of this size.
-  "${asuser[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -o "-c listen_addresses=127.0.0.1 \
-    -p $port -k $pgdir -c shared_buffers=2GB -c work_mem=256MB -c effective_cache_size=8GB -c fsync=off \
-    -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  if [[ -z $pg_skip ]]; then
+    trap pgstop EXIT
+    "${asuser[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -o "-c listen_addresses=127.0.0.1 \
+      -p $port -k $pgdir -c shared_buffers=2GB -c work_mem=256MB -c effective_cache_size=8GB -c fsync=off \
+      -c synchronous_commit=off -c full_page_writes=off" start >/dev/null ||
+      pg_skip="pg_ctl start failed (see $pgdir/server.log)"
+  fi
+fi
+if [[ -n "${pg_skip:-}" ]]; then
+  echo "== PostgreSQL comparison skipped: $pg_skip"
+elif [[ -n "${pgdir:-}" ]]; then
   psql_=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U qun -d postgres)
   if [[ $fresh == 1 ]]; then
     t=$(now)
