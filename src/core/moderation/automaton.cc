@@ -7,12 +7,13 @@
 namespace qun::moderation {
 namespace {
 
-// States at most this many bytes from the root get a dense row, as long as
-// the rows fit in kMaxDenseBytes (then the shallowest states win). Depth 2
-// covers every ASCII bigram and every UTF-8 lead + second byte that starts a
-// key; measured on the real lexicon (docs/moderation.md#matcher).
-int g_dense_depth = 2;
-constexpr size_t kMaxDenseBytes = size_t{4} << 20;
+// States at most kDenseDepth bytes from the root get a dense row, as long as
+// the rows fit in kMaxDenseBytes (then the shallowest states win). Measured
+// on the real lexicon (docs/moderation.md#matcher): depth 2 leaves a third
+// of the steps of real text in the double array, depth 4 about 5%; rows
+// beyond 8 MB gained nothing measurable.
+constexpr int kDenseDepth = 4;
+constexpr size_t kMaxDenseBytes = size_t{8} << 20;
 
 // Appends the UTF-8 bytes of a key; false if it holds a non-scalar value.
 bool EncodeKey(const std::u32string& key, std::string* out) {
@@ -38,13 +39,11 @@ int32_t Child(const std::vector<TrieNode>& trie, int32_t node, uint8_t c) {
 
 }  // namespace
 
-// Tuning hook for bench/moderation (not part of the interface).
-void SetAutomatonDenseDepthForBenchmark(int depth) { g_dense_depth = depth; }
-
 Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   Automaton a;
   std::vector<std::string> bytes(keys.size());
   std::vector<bool> valid(keys.size());
+  size_t max_key = 0;
   std::array<uint64_t, 256> freq{};
   for (size_t i = 0; i < keys.size(); ++i) {
     valid[i] = EncodeKey(keys[i], &bytes[i]) && !bytes[i].empty();
@@ -56,11 +55,16 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   std::vector<std::pair<uint64_t, int>> order;
   for (int b = 0; b < 256; ++b)
     if (freq[b] > 0) order.emplace_back(freq[b], b);
-  std::sort(order.begin(), order.end(),
-            [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+  // ASCII bytes first: ASCII text then touches only the front of each dense
+  // row (fewer cache lines), UTF-8 text mostly the back.
+  std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
+    bool xa = x.second < 0x80, ya = y.second < 0x80;
+    if (xa != ya) return xa;
+    return x.first != y.first ? x.first > y.first : x.second < y.second;
+  });
   for (size_t i = 0; i < order.size(); ++i) a.class_[order[i].second] = static_cast<uint8_t>(i + 1);
   a.classes_ = order.size();
-  a.row_width_ = static_cast<uint32_t>(a.classes_ + 1);
+  a.row_width_ = static_cast<uint32_t>(a.classes_ + 2);  // class 0, classes 1..K, report index
 
   // Trie over classes.
   std::vector<TrieNode> built(1);
@@ -103,13 +107,12 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
 
   // Failure links and report chains (breadth first).
   std::vector<int32_t> fail(trie.size(), 0);
-  a.report_.assign(trie.size(), -1);
-  a.next_report_.assign(trie.size(), -1);
-  a.out_.assign(trie.size(), 0);
+  std::vector<int32_t> report(trie.size(), -1), next_report(trie.size(), -1);
+  std::vector<uint32_t> out(trie.size(), 0);
   for (int32_t n = 0; n < nodes; ++n) {
     if (trie[n].pattern >= 0) {
-      a.out_[n] = static_cast<uint32_t>(trie[n].pattern);
-      a.report_[n] = n;
+      out[n] = static_cast<uint32_t>(trie[n].pattern);
+      report[n] = n;
     }
   }
   for (int32_t n = 0; n < nodes; ++n) {
@@ -126,25 +129,29 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
         }
       }
       fail[child] = f;
-      if (a.report_[child] == child) a.next_report_[child] = a.report_[f];
-      else a.report_[child] = a.report_[f];
+      if (report[child] == child) next_report[child] = report[f];
+      else report[child] = report[f];
     }
   }
+
+  for (const auto& b : bytes) max_key = std::max(max_key, b.size());
+  a.max_key_bytes_ = max_key;
 
   // Dense states: the shallowest ones (a prefix of the breadth-first order,
   // so every dense state's failure target is dense too).
   int32_t dense = 1;
   const size_t row_bytes = a.row_width_ * sizeof(uint32_t);
-  while (dense < nodes && trie[dense].depth <= g_dense_depth &&
+  while (dense < nodes && trie[dense].depth <= kDenseDepth &&
          static_cast<size_t>(dense + 1) * row_bytes <= kMaxDenseBytes)
     ++dense;
   a.dense_rows_ = static_cast<size_t>(dense);
   if (static_cast<uint64_t>(dense) * a.row_width_ >= kDense)
     return ResourceExhausted("lexicon too large: the dense rows would exceed 2^30 entries");
 
-  // Double array for the sparse states. Free slots form a doubly linked list
-  // so placement skips occupied cells; slots that keep failing are dropped
-  // from the list head.
+  // Double array. Slots 0..K are reserved (check -3): the base of every
+  // state without goto entries of its own; the root is slot 0. Free slots
+  // form a doubly linked list so placement skips occupied cells; slots that
+  // keep failing are dropped from the list head.
   const auto width = static_cast<int32_t>(a.row_width_);
   std::vector<Cell>& cells = a.cells_;
   std::vector<int32_t> next_free, prev_free;
@@ -155,7 +162,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     cells.resize(size);
     next_free.resize(size, -1);
     prev_free.resize(size, -1);
-    for (size_t p = old; p < size; ++p) {
+    for (size_t p = std::max<size_t>(old, static_cast<size_t>(width)); p < size; ++p) {
       auto q = static_cast<int32_t>(p);
       prev_free[q] = free_tail;
       if (free_tail >= 0) next_free[free_tail] = q;
@@ -172,11 +179,12 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     }
     next_free[p] = prev_free[p] = -1;
   };
-  grow(static_cast<size_t>(width) * 2 + 16);
+  grow(static_cast<size_t>(width) * 3 + 16);
+  for (int32_t p = 0; p < width; ++p) cells[p].check = -3;
   std::vector<int32_t> slot(trie.size(), -1);
   std::vector<uint8_t> head_misses;
   for (int32_t n = dense; n < nodes; ++n) {
-    if (slot[n] < 0) {  // entered only from a dense row: any free slot will do
+    if (slot[n] < 0) {  // entered only from a dense row or a failure link: any free slot
       if (free_head < 0) grow(cells.size() + cells.size() / 2 + 16);
       int32_t p = free_head;
       take(p);
@@ -184,8 +192,8 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
       slot[n] = p;
     }
     const auto& ch = trie[n].children;
+    if (ch.empty()) continue;  // base 0: the reserved slots
     int32_t s = slot[n];
-    if (ch.empty()) continue;  // base 0: no slot has check == s
     int32_t first = ch.front().first;
     int32_t base = -1;
     int32_t p = free_head;
@@ -197,7 +205,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
         continue;
       }
       int32_t b = p - first;
-      if (b >= 0) {
+      if (b >= width) {
         size_t need = static_cast<size_t>(b) + ch.back().first + 1;
         if (need > cells.size()) grow(need + need / 2);
         bool fits = true;
@@ -235,37 +243,63 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   int32_t max_base = 0;
   for (const auto& c : cells) max_base = std::max(max_base, c.base);
   grow(static_cast<size_t>(max_base) + static_cast<size_t>(width) + 1);
-  if (cells.size() >= kDense) return ResourceExhausted("lexicon too large: the automaton would exceed 2^30 cells");
+  if (cells.size() >= kDeepFail) return ResourceExhausted("lexicon too large: the automaton would exceed 2^30 cells");
 
-  // State values, dense rows, failure links of the sparse states.
-  auto value = [&](int32_t n) -> uint32_t {
-    uint32_t v = n < dense ? kDense | (static_cast<uint32_t>(n) * a.row_width_) : static_cast<uint32_t>(slot[n]);
-    return a.report_[n] >= 0 ? v | kReports : v;
-  };
+  // State values, report lists, dense rows (missing transitions are those
+  // of the failure state, which is dense and already filled), miss rows.
+  std::vector<uint32_t> val(trie.size());
+  for (int32_t n = 0; n < nodes; ++n) {
+    val[n] = n < dense ? kDense | (static_cast<uint32_t>(n) * a.row_width_) : static_cast<uint32_t>(slot[n]);
+    if (report[n] >= 0) val[n] |= kReports;
+  }
+  std::vector<uint32_t> report_index(trie.size(), 0);
+  for (int32_t n = 0; n < nodes; ++n) {
+    if (report[n] < 0) continue;
+    if (a.reports_.size() >= kIndexMask) return ResourceExhausted("lexicon too large: too many report entries");
+    report_index[n] = static_cast<uint32_t>(a.reports_.size());
+    for (int32_t r = report[n]; r >= 0; r = next_report[r]) a.reports_.push_back(out[r]);
+    a.reports_.back() |= kLastReport;
+  }
   a.dense_.assign(static_cast<size_t>(dense) * a.row_width_, kDense);
   for (int32_t n = 0; n < dense; ++n) {
     uint32_t* row = &a.dense_[static_cast<size_t>(n) * a.row_width_];
-    if (n != 0) {  // missing transitions: those of the failure state (dense, already filled)
+    if (n != 0) {
       const uint32_t* frow = &a.dense_[static_cast<size_t>(fail[n]) * a.row_width_];
       std::copy(frow, frow + a.row_width_, row);
     }
     row[0] = kDense;
-    for (const auto& [c, child] : trie[n].children) row[c] = value(child);
+    for (const auto& [c, child] : trie[n].children) row[c] = val[child];
+    row[a.row_width_ - 1] = report_index[n];
   }
+  std::vector<uint32_t> miss_row(trie.size(), 0);
   a.fail_.assign(cells.size(), kDense);
-  a.node_of_slot_.assign(cells.size(), 0);
-  for (int32_t n = dense; n < nodes; ++n) {
-    a.fail_[slot[n]] = value(fail[n]);
-    a.node_of_slot_[slot[n]] = static_cast<uint32_t>(n);
-    if (a.report_[n] >= 0) cells[slot[n]].base |= static_cast<int32_t>(kReports);
+  for (int32_t n = 0; n < nodes; ++n) {
+    if (n < dense) {
+      miss_row[n] = static_cast<uint32_t>(n) * a.row_width_;
+      continue;
+    }
+    Cell& cell = cells[slot[n]];
+    miss_row[n] = miss_row[fail[n]];  // fail[n] is shallower: already set
+    cell.row = miss_row[n];
+    if (fail[n] >= dense) cell.flags |= kDeepFail;
+    if (report[n] >= 0) cell.flags |= kReports | report_index[n];
+    a.fail_[slot[n]] = val[fail[n]];
   }
   return a;
 }
 
+uint32_t Automaton::StepSlow(uint32_t s, uint32_t c) const {
+  for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
+    if (f & kDense) return dense_[(f & kIndexMask) + c];
+    const Cell& cell = cells_[f & kIndexMask];
+    uint32_t t = static_cast<uint32_t>(cell.base) + c;
+    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask)) return t | (cells_[t].flags & kReports);
+    if (!(cell.flags & kDeepFail)) return dense_[cell.row + c];
+  }
+}
+
 size_t Automaton::MemoryBytes() const {
-  return dense_.size() * sizeof(uint32_t) + cells_.size() * sizeof(Cell) +
-         (fail_.size() + node_of_slot_.size()) * sizeof(uint32_t) +
-         (report_.size() + next_report_.size()) * sizeof(int32_t) + out_.size() * sizeof(uint32_t);
+  return cells_.size() * sizeof(Cell) + (dense_.size() + fail_.size() + reports_.size()) * sizeof(uint32_t);
 }
 
 }  // namespace qun::moderation

@@ -2,30 +2,36 @@
 // (docs/moderation.md#matcher).
 //
 // Keys are sequences of code points, matched as their UTF-8 bytes. Because
-// UTF-8 is self-synchronizing, a byte-level match of a key in valid UTF-8
-// text is exactly a code-point match, so raw UTF-8 text is scanned without
-// decoding; code-point text (Scan) is encoded on the fly.
+// UTF-8 is self-synchronizing, a byte-level match of a key in UTF-8 text is
+// exactly a code-point match, so raw text is scanned without decoding;
+// code-point text (Scan) is encoded on the fly.
 //
-// Layout (hot to cold):
-//   class_[256]  byte -> dense class 1..K (descending frequency in the keys);
-//                0 = a byte in no key, which resets to the root.
-//   dense_       full DFA rows (failure links already resolved) for the
-//                states nearest the root, one uint32 per class: most text
-//                costs one lookup per byte.
-//   cells_       a double-array trie for the deeper states: the child of
-//                slot s on class c is t = base[s] + c when check[t] == s;
-//                on a miss the failure link fail_[s] is followed (it ends in
-//                a dense state after a few hops at most).
-//   report data  per-trie-node output lists, only touched on a match.
-// A scan state is a 32-bit value: kDense + row offset, or a double-array
-// slot; kReports marks states that end at least one key.
+// Layout:
+//   class_[256]  byte -> class 1..K (ASCII bytes first, each group by
+//                descending frequency in the keys); 0 = a byte in no key,
+//                which leads back to the root.
+//   dense_       full transition rows (failure links resolved) of the
+//                shallow states (depth <= 4 bytes, at most 8 MB of rows):
+//                one uint32 state value per class plus the state's report
+//                index. About 95% of the steps on real text stay in these
+//                states, where a step is one lookup.
+//   cells_       a 16-byte cell per deeper state, in a double-array trie:
+//                the child of s on class c is t = base[s] + c when
+//                check[t] == s; else the step takes the dense row `row[s]`
+//                of the nearest dense state on s's failure chain (branch
+//                free). Only states whose failure link is itself deep
+//                (kDeepFail) walk further on a miss.
+// A state value is kDense + a row offset, or a cell index; kReports marks
+// states that end a key, whose pattern ids are a precomputed list.
 //
 // Immutable once built; every const method is thread-safe. Movable.
 #ifndef QUN_CORE_MODERATION_AUTOMATON_H_
 #define QUN_CORE_MODERATION_AUTOMATON_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/moderation/normalizer.h"  // DecodeUtf8/AppendUtf8, for callers that relied on it
@@ -83,19 +89,46 @@ class Automaton {
   // The same over raw UTF-8 bytes (no normalization, no decoding); `end` is
   // a byte offset. Reports exactly what decoding the text (an invalid byte
   // being a character in no key) and scanning the code points would.
+  // Long texts are cut into kLanes pieces scanned in lockstep (each starting
+  // max-key-length bytes early so that its state is exact where its piece
+  // begins): the steps of different lanes are independent, so their memory
+  // latencies overlap. Matches are still reported in order of their end.
   template <typename F>
   void ScanUtf8(std::string_view text, F&& on_match) const {
     if (dense_.empty()) return;
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
-    const uint8_t* cls = class_;
+    if (n < kLaneMinBytes || n / kLanes <= max_key_bytes_) {
+      ScanBytes(p, 0, 0, n, kDense, on_match);
+      return;
+    }
+    size_t begin[kLanes], pos[kLanes], stop[kLanes];
+    uint32_t state[kLanes];
+    std::vector<std::pair<size_t, uint32_t>> pending[kLanes];  // (end, state) of lanes 1..
+    for (size_t k = 0; k < kLanes; ++k) {
+      begin[k] = n / kLanes * k;
+      pos[k] = k == 0 ? 0 : begin[k] - max_key_bytes_;
+      stop[k] = k + 1 == kLanes ? n : n / kLanes * (k + 1);
+      state[k] = kDense;
+    }
+    size_t steps = stop[0] - pos[0];
+    for (size_t k = 1; k < kLanes; ++k) steps = std::min(steps, stop[k] - pos[k]);
     const uint32_t* dense = dense_.data();
-    uint32_t v = kDense;
-    for (size_t i = 0; i < n; ++i) {
-      uint32_t c = cls[p[i]];
-      // The dense region (near the root) is where text spends most bytes.
-      v = (v & kDense) ? dense[(v & kValueMask) + c] : StepSparse(v, c);
-      if (v & kReports) Report(v, i + 1, on_match);
+    for (size_t i = 0; i < steps; ++i) {
+#pragma GCC unroll 8
+      for (size_t k = 0; k < kLanes; ++k) {
+        uint32_t v = state[k];
+        const uint32_t c = class_[p[pos[k] + i]];
+        v = (v & kDense) ? dense[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
+        if (v & kReports) [[unlikely]]
+          pending[k].emplace_back(pos[k] + i + 1, v);
+        state[k] = v;
+      }
+    }
+    for (size_t k = 0; k < kLanes; ++k) {
+      for (const auto& [end, v] : pending[k])
+        if (end > begin[k]) Report(v, end, on_match);
+      ScanBytes(p, begin[k], pos[k] + steps, stop[k], state[k], on_match);
     }
   }
 
@@ -110,49 +143,69 @@ class Automaton {
 
  private:
   struct Cell {
-    int32_t base = 0;    // double-array base; bit 31 (kCellReports) set when the state reports
-    int32_t check = -1;  // parent slot; -1 free, -2 a state entered only from a dense row
+    int32_t base = 0;    // double-array base of the children
+    int32_t check = -1;  // parent cell; -1 free, -2 entered only from a dense row or a failure
+                         // link, -3 reserved (cells 0..K: the base of childless states)
+    uint32_t row = 0;    // offset in dense_ of the row a goto miss uses
+    uint32_t flags = 0;  // kReports | kDeepFail | first index in reports_
   };
   static constexpr uint32_t kReports = 1u << 31;
   static constexpr uint32_t kDense = 1u << 30;
-  static constexpr uint32_t kValueMask = kDense - 1;
-  static constexpr uint32_t kCellBaseMask = 0x7FFFFFFF;
+  static constexpr uint32_t kDeepFail = 1u << 30;  // in Cell::flags
+  static constexpr uint32_t kIndexMask = kDense - 1;
+  static constexpr uint32_t kLastReport = 1u << 31;  // in reports_: the last id of a list
 
-  uint32_t Step(uint32_t v, uint32_t c) const {
-    return (v & kDense) ? dense_[(v & kValueMask) + c] : StepSparse(v, c);
-  }
+  static constexpr size_t kLanes = 4;
+  static constexpr size_t kLaneMinBytes = 16384;
 
-  // Goto/failure walk from a double-array state; ends in a dense row.
-  uint32_t StepSparse(uint32_t v, uint32_t c) const {
-    if (c == 0) return kDense;
-    for (;;) {
-      int32_t s = static_cast<int32_t>(v & kValueMask);
-      int32_t t = (cells_[s].base & static_cast<int32_t>(kCellBaseMask)) + static_cast<int32_t>(c);
-      Cell ct = cells_[t];
-      if (ct.check == s) return static_cast<uint32_t>(t) | (static_cast<uint32_t>(ct.base) & kReports);
-      v = fail_[s];
-      if (v & kDense) return dense_[(v & kValueMask) + c];
+  template <typename F>
+  void ScanBytes(const unsigned char* p, size_t report_after, size_t from, size_t to, uint32_t v,
+                 F& on_match) const {
+    for (size_t i = from; i < to; ++i) {
+      v = Step(v, class_[p[i]]);
+      if ((v & kReports) && i >= report_after) [[unlikely]]
+        Report(v, i + 1, on_match);
     }
   }
 
-  uint32_t NodeOf(uint32_t v) const {
-    return (v & kDense) ? (v & kValueMask) / row_width_ : node_of_slot_[v & kValueMask];
+  uint32_t Step(uint32_t v, uint32_t c) const {
+    return (v & kDense) ? dense_[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
   }
+
+  // A step from a deep state: goto hit or the dense miss row, chosen
+  // without a branch (which way it goes is data-dependent).
+  uint32_t StepCell(uint32_t s, uint32_t c) const {
+    const Cell& cell = cells_[s];
+    uint32_t t = static_cast<uint32_t>(cell.base) + c;
+    const Cell& child = cells_[t];
+    uint32_t miss = dense_[cell.row + c];
+    uint32_t hit = static_cast<uint32_t>(child.check == static_cast<int32_t>(s));
+    uint32_t mask = 0u - hit;
+    uint32_t next = ((t | (child.flags & kReports)) & mask) | (miss & ~mask);
+    if ((cell.flags >> 30) & (hit ^ 1u) & 1u) [[unlikely]]  // kDeepFail and a miss
+      next = StepSlow(s, c);
+    return next;
+  }
+  // The goto/failure walk for states whose failure link is deep too.
+  uint32_t StepSlow(uint32_t s, uint32_t c) const;
 
   template <typename F>
   void Report(uint32_t v, size_t end, F& on_match) const {
-    for (int32_t r = report_[NodeOf(v)]; r >= 0; r = next_report_[r]) on_match(end, out_[r]);
+    uint32_t r = (v & kDense) ? dense_[(v & kIndexMask) + row_width_ - 1] : cells_[v & kIndexMask].flags;
+    for (r &= kIndexMask;; ++r) {
+      uint32_t id = reports_[r];
+      on_match(end, id & ~kLastReport);
+      if (id & kLastReport) break;
+    }
   }
 
   uint8_t class_[256] = {};
-  std::vector<uint32_t> dense_;          // dense_rows_ rows of row_width_ next-state values
-  std::vector<Cell> cells_;              // double array of the sparse states
-  std::vector<uint32_t> fail_;           // per slot: failure link (a state value)
-  std::vector<uint32_t> node_of_slot_;   // per slot: trie node (for reporting)
-  std::vector<int32_t> report_;          // per node: nearest node on its failure chain (itself included) ending a key
-  std::vector<int32_t> next_report_;     // per node ending a key: the next one on its failure chain
-  std::vector<uint32_t> out_;            // per node ending a key: its pattern id
+  std::vector<uint32_t> dense_;      // dense_rows_ rows of row_width_ values (the last: report index)
+  std::vector<Cell> cells_;          // the deep states (double array)
+  std::vector<uint32_t> fail_;       // per cell: failure link (a state value), for kDeepFail walks
+  std::vector<uint32_t> reports_;    // pattern-id lists of the reporting states
   uint32_t row_width_ = 0;
+  size_t max_key_bytes_ = 0;
   size_t dense_rows_ = 0;
   size_t states_ = 0;
   size_t classes_ = 0;
