@@ -44,7 +44,7 @@ class Automaton {
   // Builds from keys; key i gets pattern id i. Empty keys, and keys holding
   // a value that is not a Unicode scalar value (a surrogate, > U+10FFFF),
   // never match. Duplicate keys: the state reports the lowest id. Fails with
-  // kResourceExhausted when the tables would exceed 2^29 entries.
+  // kResourceExhausted when a table would exceed 2^30 entries.
   static Result<Automaton> Build(const std::vector<std::u32string>& keys);
 
   Automaton() = default;
