@@ -104,7 +104,7 @@ class Automaton {
     }
     size_t begin[kLanes], pos[kLanes], stop[kLanes];
     uint32_t state[kLanes];
-    std::vector<std::pair<size_t, uint32_t>> pending[kLanes];  // (end, state) of lanes 1..
+    std::vector<std::pair<size_t, uint32_t>> pending[kLanes];  // (end, state) per lane
     for (size_t k = 0; k < kLanes; ++k) {
       begin[k] = n / kLanes * k;
       pos[k] = k == 0 ? 0 : begin[k] - max_key_bytes_;
@@ -113,18 +113,18 @@ class Automaton {
     }
     size_t steps = stop[0] - pos[0];
     for (size_t k = 1; k < kLanes; ++k) steps = std::min(steps, stop[k] - pos[k]);
-    const uint32_t* dense = dense_.data();
+    // Lane states are plain locals (kept in registers: a spilled state would
+    // add a store-to-load delay to every step of its chain).
+    static_assert(kLanes == 4);
+    uint32_t v0 = kDense, v1 = kDense, v2 = kDense, v3 = kDense;
+    const unsigned char *q0 = p + pos[0], *q1 = p + pos[1], *q2 = p + pos[2], *q3 = p + pos[3];
     for (size_t i = 0; i < steps; ++i) {
-#pragma GCC unroll 8
-      for (size_t k = 0; k < kLanes; ++k) {
-        uint32_t v = state[k];
-        const uint32_t c = class_[p[pos[k] + i]];
-        v = (v & kDense) ? dense[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
-        if (v & kReports) [[unlikely]]
-          pending[k].emplace_back(pos[k] + i + 1, v);
-        state[k] = v;
-      }
+      LaneStep(v0, q0[i], pos[0] + i, pending[0]);
+      LaneStep(v1, q1[i], pos[1] + i, pending[1]);
+      LaneStep(v2, q2[i], pos[2] + i, pending[2]);
+      LaneStep(v3, q3[i], pos[3] + i, pending[3]);
     }
+    state[0] = v0, state[1] = v1, state[2] = v2, state[3] = v3;
     for (size_t k = 0; k < kLanes; ++k) {
       for (const auto& [end, v] : pending[k])
         if (end > begin[k]) Report(v, end, on_match);
@@ -157,6 +157,14 @@ class Automaton {
 
   static constexpr size_t kLanes = 4;
   static constexpr size_t kLaneMinBytes = 16384;
+
+  [[gnu::always_inline]] void LaneStep(uint32_t& v, unsigned char byte, size_t at,
+                                      std::vector<std::pair<size_t, uint32_t>>& pending) const {
+    const uint32_t c = class_[byte];
+    v = (v & kDense) ? dense_[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
+    if (v & kReports) [[unlikely]]
+      pending.emplace_back(at + 1, v);
+  }
 
   template <typename F>
   void ScanBytes(const unsigned char* p, size_t report_after, size_t from, size_t to, uint32_t v,
