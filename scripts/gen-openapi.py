@@ -100,11 +100,67 @@ add("POST", "/v1/events", op("Ingest canonical events (NDJSON)", "operator",
          "Re-sending events is a no-op: ids are idempotency keys (counted as duplicates).", tags=["ingest"]))
 add("GET", "/v1/stats", op("What the store holds (as `qun stats --json`)", "viewer", tags=["workspace"]))
 add("GET", "/v1/communities", op("Communities with event counts and first/last event", "viewer", tags=["workspace"]))
-add("GET", "/v1/members", op("List and search members", "analyst", params=[
-    qp("q", "Substring of a name or account (platform:id), or a member number"),
-    qp("community", PARAM_DOC["community"]),
+SCOPE = [qp("community", PARAM_DOC["community"]),
+         qp("as_of", "Evaluation day YYYY-MM-DD for stage, level and RFM (default: the local day of the workspace's last event)"),
+         qp("tz", PARAM_DOC["tz"])]
+LIST_PARAMS = [
+    qp("q", "Substring of a name or account (platform:id), or a member number (API only; applied before paging)"),
+    qp("stage", "newcomer|active|silent|churn-risk|churned|resurrected; comma-separated = any of"),
+    qp("level", "L1..L5, 'L4+' = L4 or higher; comma-separated = any of"),
+    qp("rfm", "RFM tier slug (champions, loyal, at_risk, …); comma-separated = any of"),
+    qp("tag", "Tag name, manual or rule-based; comma-separated = any of"),
+    qp("segment", "Only members of this saved segment"),
+    qp("where", "Filter in the segment language (docs/members.md §8), e.g. stage=active and level>=L4"),
+    qp("sort", "events (default) | last_seen | contribution | id"),
     qp("limit", "Page size, 0..1000 (default 50)", {"type": "integer"}),
-    qp("offset", "Rows to skip (default 0)", {"type": "integer"})], tags=["members"]))
+    qp("offset", "Rows to skip (default 0)", {"type": "integer"})] + SCOPE
+add("GET", "/v1/members", op("List members with stage, level, RFM, tags; filter, sort, page", "analyst", params=LIST_PARAMS, tags=["members"],
+    desc="The same JSON as `qun members list --json` with the same filters: {total, as_of, members[]}. "
+         "The filters are ANDed; comma-separated values of one parameter are ORed (as the CLI's repeated flags)."))
+add("GET", "/v1/members/overview", op("Population overview: stages, pyramid with transitions, 80/20, RFM tiers", "viewer", params=SCOPE, tags=["members"],
+    desc="The same JSON as `qun members overview --json` (docs/members.md §9)."))
+for section, summary in [("stages", "Member stage counts"), ("pyramid", "Pyramid levels, shares and the 7-day level transition (层级跃迁率)"),
+                         ("rfm", "RFM tier counts and the R × FM grid"), ("contribution", "Contribution 80/20 view: top-20% share, Gini, Lorenz curve")]:
+    add("GET", "/v1/members/" + section, op(summary, "viewer", params=SCOPE, tags=["members"],
+        desc=f"{{as_of, members, {section}}}: the `{section}` section of /v1/members/overview" +
+             (" plus grid {counts[r-1][fm-1], tiers[r-1][fm-1]}." if section == "rfm" else ".")))
+add("GET", "/v1/members/{id}/profile", op("A member's stage, level, RFM, contribution, tags and level history", "analyst",
+    params=[pp("id", "Member number or platform:account"), SCOPE[1], SCOPE[2]], tags=["members"],
+    desc="The `profile` object of `qun members show --json` (docs/members.md §9); 404 when the member has no events."))
+add("GET", "/v1/tags", op("Tags carried by members in scope (rule-based and manual) with member counts", "analyst", params=SCOPE, tags=["tags"],
+    desc="{as_of, tags: [{tag, members, manual}]}; manual = members carrying it as a manual tag."))
+add("POST", "/v1/members/{id}/tags", op("Add manual tags to a member", "operator", params=[pp("id", "Member number or platform:account")],
+    body={"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["tags"], "properties": {
+        "tags": {"type": "array", "items": {"type": "string"}, "description": "1–64 bytes each, no quotes or control characters"}}}}}},
+    tags=["tags"], desc="As `qun members tag --json`: {member, tagged, changed}. Tags are kept per account in members.db."))
+add("DELETE", "/v1/members/{id}/tags/{tag}", op("Remove a manual tag from a member", "operator",
+    params=[pp("id", "Member number or platform:account"), pp("tag", "Tag name (URL-encoded)")], tags=["tags"],
+    desc="As `qun members untag --json`: {member, untagged, changed}; changed 0 when the member did not carry it manually."))
+add("GET", "/v1/segments", op("Saved segments with their current member counts", "analyst",
+    params=[SCOPE[1], SCOPE[2]], tags=["segments"], desc="The same JSON as `qun members segments list --json`."))
+SEG_BODY = lambda req: {"required": True, "content": {"application/json": {"schema": {"type": "object", "required": req, "properties": {
+    "name": {"type": "string"}, "filter": {"type": "string", "description": "docs/members.md §8"},
+    "replace": {"type": "boolean", "description": "Overwrite a segment of that name (default false: 409)"}}}}}}
+add("POST", "/v1/segments", op("Save a segment (a named filter)", "operator",
+    {"201": {"description": "created", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERR, "409": ERR},
+    body=SEG_BODY(["name", "filter"]), tags=["segments"], desc="Answers {name, filter} with the filter in canonical form."))
+add("PUT", "/v1/segments/{name}", op("Change a saved segment's filter", "operator", params=[pp("name", "Segment name")],
+    responses={**plain_ok("updated"), "400": ERR, "404": ERR}, body=SEG_BODY(["filter"]), tags=["segments"]))
+add("DELETE", "/v1/segments/{name}", op("Delete a saved segment", "operator", params=[pp("name", "Segment name")], tags=["segments"]))
+add("GET", "/v1/segments/{name}/members", op("Members of a saved segment", "analyst", params=[pp("name", "Segment name")] + LIST_PARAMS, tags=["segments"],
+    desc="As GET /v1/members?segment={name} (= `qun members list --segment NAME --json`)."))
+add("GET", "/v1/health", op("Community health score: 10 indicators, grade, suggestions", "viewer", params=[
+    qp("community", PARAM_DOC["community"]),
+    qp("as_of", "Evaluation day YYYY-MM-DD (default: the local day of the last event in scope)"),
+    qp("tz", PARAM_DOC["tz"]), qp("lang", "zh | en (default en): names and suggestions")], tags=["health"],
+    desc="The same JSON as `qun health --json` (docs/health.md §4). 409 when the scope has no events."))
+add("GET", "/v1/reports/weekly", op("Weekly community health report (HTML, Markdown or JSON)", "analyst",
+    {"200": {"description": "the report", "content": {"text/html": {"schema": {"type": "string"}}, "text/markdown": {"schema": {"type": "string"}},
+                                                      "application/json": {"schema": {"type": "object"}}}}, "400": ERR, "409": ERR},
+    params=[qp("week", "ISO week YYYY-Www (default: the last complete ISO week in the data)"),
+            qp("format", "html (default, text/html) | md (text/markdown) | json"),
+            qp("lang", "zh | en (default en)"), qp("community", PARAM_DOC["community"]), qp("tz", PARAM_DOC["tz"])], tags=["health"],
+    desc="Byte for byte what `qun report` prints for the same options (docs/health.md §5). Analyst: it names top contributors."))
 add("GET", "/v1/members/{id}", op("Member profile: accounts, attributes, merges", "analyst", params=[pp("id", "Member number or platform:account")], tags=["members"]))
 add("GET", "/v1/members/{id}/timeline", op("A member's events, newest first", "analyst", params=[
     pp("id", "Member number or platform:account"),

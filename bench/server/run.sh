@@ -3,7 +3,8 @@
 #   * ingest: POST /v1/events, BATCH fresh events per request; baseline:
 #     `qun import` of a file of the same size in the same run;
 #   * dashboard queries: GET stats, metrics (active, retention, lifecycle,
-#     peak-hours), members page; baseline: the equivalent DAU query in SQL over
+#     peak-hours), members page, member intelligence (filtered list, pyramid,
+#     RFM, health, weekly report); baseline: the equivalent DAU query in SQL over
 #     the same SQLite store (sqlite3), timed in the same run.
 # Prints throughput and p50/p99 per endpoint. QUN_BENCH_QUICK=1: small data,
 # short runs (smoke test). Env: QUN (binary, default build/release/qun).
@@ -59,6 +60,11 @@ run "GET /v1/metrics/retention (week)" -H "$H" "$BASE/v1/metrics/retention?granu
 run "GET /v1/metrics/lifecycle (week)" -H "$H" "$BASE/v1/metrics/lifecycle?granularity=week"
 run "GET /v1/metrics/peak-hours" -H "$H" "$BASE/v1/metrics/peak-hours"
 run "GET /v1/members?limit=50" -H "$H" "$BASE/v1/members?limit=50"
+run "GET /v1/members (stage+level filter)" -H "$H" "$BASE/v1/members?stage=active&level=L3%2B&sort=contribution&limit=50"
+run "GET /v1/members/pyramid" -H "$H" "$BASE/v1/members/pyramid"
+run "GET /v1/members/rfm" -H "$H" "$BASE/v1/members/rfm"
+run "GET /v1/health" -H "$H" "$BASE/v1/health"
+run "GET /v1/reports/weekly (json)" -H "$H" "$BASE/v1/reports/weekly?format=json"
 run "POST /v1/events ($BATCH events/req)" -s "$ROOT/bench/server/ingest.lua" "$BASE"
 ingest_eps=$(python3 -c "print(round(float('${RPS:-0}') * $BATCH))")
 

@@ -102,6 +102,7 @@ void RegisterAllRoutes(Router& r) {
   RegisterStatsRoutes(r);
   RegisterMemberRoutes(r);
   RegisterMetricsRoutes(r);
+  RegisterIntelRoutes(r);
 }
 
 }  // namespace qun::server

@@ -97,6 +97,8 @@ void RegisterIngestRoutes(Router& r);    // routes/ingest_routes.cc
 void RegisterStatsRoutes(Router& r);     // routes/stats_routes.cc (stats, communities)
 void RegisterMemberRoutes(Router& r);    // routes/member_routes.cc
 void RegisterMetricsRoutes(Router& r);   // routes/metrics_routes.cc
+void RegisterIntelRoutes(Router& r);     // routes/intel_routes.cc (members list, pyramid, RFM, tags,
+                                         // segments, health, weekly report)
 // All of the above, in order.
 void RegisterAllRoutes(Router& r);
 

@@ -94,13 +94,19 @@ while read -r method path min; do
   n_ops=$((n_ops + 1))
   M="$(echo "$method" | tr a-z A-Z)"
   p="${path//\{id\}/0}"
-  case "$path" in /v1/tokens/*) p="/v1/tokens/no-such-token";; /v1/merges/*) p="/v1/merges/999999/unmerge";; esac
+  p="${p//\{tag\}/no-such-tag}"
+  p="${p//\{name\}/no-such-segment}"
+  case "$path" in
+    /v1/tokens/*) p="/v1/tokens/no-such-token";;
+    /v1/merges/*) p="/v1/merges/999999/unmerge";;
+    /v1/reports/weekly) p="/v1/reports/weekly?format=json";;
+  esac
   body=()
   case "$path" in
     /v1/events) body=(--data-binary '');;
     /v1/tokens) body=(--data-binary '{"name":"x","role":"nope"}');;
     /v1/members/\{id\}/merge) body=(--data-binary '{"from":"0"}');;
-    *) [ "$M" = POST ] && body=(--data-binary '{}');;
+    *) case "$M" in POST|PUT) body=(--data-binary '{}');; esac;;
   esac
   if [ "$min" = public ]; then
     expect_eq "$(code "$M" "$p" '' "${body[@]}")" "200" "$M $path public"
@@ -193,6 +199,139 @@ expect_eq "$(code POST "/v1/merges/$mid/unmerge" "$OP" --data-binary '{}')" "200
 code GET "/v1/members/telegram:u6" "$AN" >/dev/null
 u5="$(jq -r .id <(curl -s -H "Authorization: Bearer $AN" "$BASE/v1/members/telegram:u5"))"
 [ "$(jq -r .id "$WORK/body")" != "$u5" ] && ok || fail "unmerged accounts are two members again"
+
+# Member intelligence: the API answers what the CLI prints with --json.
+# api_cli NAME PATH TOKEN CLI-ARGS… compares GET PATH with `qun CLI-ARGS --json`.
+api_cli() {
+  local name="$1" path="$2" tok="$3"
+  shift 3
+  expect_eq "$(code GET "$path" "$tok")" "200" "$name: API"
+  "$QUN" "$@" --data-dir "$DATA" --json > "$WORK/cli.json" 2>"$WORK/cli.err" || fail "$name: CLI failed: $(cat "$WORK/cli.err")"
+  if [ "$(jq -cS . "$WORK/body")" == "$(jq -cS . "$WORK/cli.json")" ]; then ok; else
+    fail "$name: API and CLI differ"; diff <(jq -S . "$WORK/body") <(jq -S . "$WORK/cli.json") | head -10; fi
+}
+VI="${TOK[viewer]}"
+api_cli "health" "/v1/health" "$VI" health
+api_cli "health zh, community, tz" "/v1/health?lang=zh&community=g1&tz=Asia/Shanghai" "$VI" health --lang zh --community g1 --tz Asia/Shanghai
+api_cli "health as_of" "/v1/health?as_of=2026-02-01" "$VI" health --as-of 2026-02-01
+expect_eq "$(jq '.indicators | length' "$WORK/body")" "10" "health has ten indicators"
+api_cli "members overview" "/v1/members/overview" "$VI" members overview
+api_cli "members overview g1" "/v1/members/overview?community=g1&as_of=2026-02-15" "$VI" members overview --community g1 --as-of 2026-02-15
+for section in stages pyramid rfm contribution; do
+  expect_eq "$(code GET "/v1/members/$section?community=g1" "$VI")" "200" "$section section"
+  cp "$WORK/body" "$WORK/section.json"
+  "$QUN" members overview --community g1 --data-dir "$DATA" --json > "$WORK/cli.json"
+  expect_eq "$(jq -cS "{as_of, members, $section}" "$WORK/section.json")" "$(jq -cS "{as_of, members, $section}" "$WORK/cli.json")" \
+    "$section equals the CLI overview's section"
+done
+code GET "/v1/members/rfm?community=g1" "$VI" >/dev/null
+expect_eq "$(jq '[.grid.counts[][]] | add' "$WORK/body")" "$(jq '[.rfm.tiers[]] | add' "$WORK/body")" "RFM grid cells add up to the tier counts"
+expect_eq "$(jq '.pyramid.levels | length' <(curl -s -H "Authorization: Bearer $VI" "$BASE/v1/members/pyramid"))" "5" "pyramid has five levels"
+api_cli "members filter" "/v1/members?stage=active,silent&level=L3%2B&sort=contribution&limit=20&offset=3" "$AN" \
+  members list --stage active --stage silent --level L3+ --sort contribution --limit 20 --offset 3
+[ "$(jq '.members | length' "$WORK/body")" -gt 0 ] && ok || fail "members filter finds members"
+expect_eq "$(jq '[.members[] | select(.stage != "active" and .stage != "silent")] | length' "$WORK/body")" "0" "stage filter holds"
+expect_eq "$(jq '[.members[] | select(.level < 3)] | length' "$WORK/body")" "0" "level filter holds"
+api_cli "members where" "/v1/members?where=$(jq -rn --arg w 'active_days>=5 and stage!=churned' '$w|@uri')&community=g2&tz=Asia/Tokyo" "$AN" \
+  members list --where 'active_days>=5 and stage!=churned' --community g2 --tz Asia/Tokyo
+api_cli "members rfm" "/v1/members?rfm=champions,at_risk&sort=id&limit=1000" "$AN" members list --rfm champions --rfm at_risk --sort id --limit 1000
+expect_eq "$(code GET '/v1/members?q=telegram:u7&limit=50' "$AN")" "200" "search still works"
+u7="$(jq -r '.members[] | select(.accounts | index("telegram:u7")) | .id' "$WORK/body")"
+[ -n "$u7" ] && ok || fail "search finds telegram:u7"
+expect_eq "$(jq '[.members[] | select(any(.accounts[]; contains("telegram:u7")) | not)] | length' "$WORK/body")" "0" "search matches only what it was asked"
+
+# Tags: add, filter by, list, remove (operator writes, analyst reads).
+expect_eq "$(code POST /v1/members/telegram:u7/tags "$AN" --data-binary '{"tags":["vip"]}')" "403" "tagging needs operator"
+expect_eq "$(code POST /v1/members/telegram:u7/tags "$OP" --data-binary '{"tags":["vip","种子用户"]}')" "200" "add tags"
+expect_eq "$(jq -c '[.member, .changed]' "$WORK/body")" "[$u7,2]" "add tags answer"
+expect_eq "$(code GET /v1/members/telegram:u7/profile "$AN")" "200" "member profile"
+"$QUN" members show telegram:u7 --data-dir "$DATA" --json > "$WORK/cli.json"
+expect_eq "$(jq -cS . "$WORK/body")" "$(jq -cS .profile "$WORK/cli.json")" "profile equals the CLI's show .profile"
+expect_eq "$(jq -c .manual_tags "$WORK/body")" '["vip","种子用户"]' "profile lists manual tags"
+expect_eq "$(code POST /v1/members/telegram:u7/tags "$OP" --data-binary '{"tags":"vip"}')" "400" "tags must be an array"
+expect_eq "$(code POST /v1/members/telegram:u7/tags "$OP" --data-binary '{"tags":["a\"b"]}')" "400" "tag with a quote"
+expect_eq "$(code POST /v1/members/telegram:nobody/tags "$OP" --data-binary '{"tags":["x"]}')" "404" "tag an unknown member"
+api_cli "members tag filter" "/v1/members?tag=vip" "$AN" members list --tag vip
+expect_eq "$(jq -c '[.total, .members[0].id, (.members[0].tags | index("vip") != null)]' "$WORK/body")" "[1,$u7,true]" "tag filter"
+expect_eq "$(code GET /v1/tags "$AN")" "200" "tag list"
+expect_eq "$(jq -c '.tags[] | select(.tag == "种子用户") | [.members, .manual]' "$WORK/body")" "[1,1]" "tag list counts"
+expect_eq "$(code DELETE "/v1/members/$u7/tags/%E7%A7%8D%E5%AD%90%E7%94%A8%E6%88%B7" "$OP")" "200" "remove a tag (URL-encoded)"
+expect_eq "$(jq -c '[.untagged[0], .changed]' "$WORK/body")" '["种子用户",1]' "remove tag answer"
+code GET /v1/tags "$AN" >/dev/null
+expect_eq "$(jq '[.tags[] | select(.tag == "种子用户")] | length' "$WORK/body")" "0" "removed tag is gone"
+
+# Segments: create, list (= CLI), members (= CLI --segment), update, delete.
+expect_eq "$(code POST /v1/segments "$OP" --data-binary '{"name":"core","filter":"level>=L3 and stage=active"}')" "201" "create segment"
+expect_eq "$(jq -r .filter "$WORK/body")" "$("$QUN" members segments list --data-dir "$DATA" --json | jq -r '.segments[] | select(.name=="core") | .filter')" "segment stored in canonical form"
+expect_eq "$(code POST /v1/segments "$OP" --data-binary '{"name":"core","filter":"stage=active"}')" "409" "duplicate segment"
+expect_eq "$(code POST /v1/segments "$OP" --data-binary '{"name":"bad","filter":"stage=="}')" "400" "bad segment filter"
+jq -r .error.message "$WORK/body" | grep -q "filter" && ok || fail "bad filter message names the field"
+expect_eq "$(code POST /v1/segments "$AN" --data-binary '{"name":"x","filter":""}')" "403" "segment writes need operator"
+expect_eq "$(code POST /v1/segments "$OP" --data-binary '{"name":"vips","filter":"tag:vip"}')" "201" "create tag segment"
+api_cli "segments list" "/v1/segments" "$AN" members segments list
+expect_eq "$(jq -c '[.segments[] | select(.name=="vips") | .members]' "$WORK/body")" "[1]" "segment count is live"
+api_cli "segment members" "/v1/segments/core/members?limit=1000" "$AN" members list --segment core --limit 1000
+expect_eq "$(code PUT /v1/segments/core "$OP" --data-binary '{"filter":"level>=L4"}')" "200" "update segment"
+code GET /v1/segments/core/members "$AN" >/dev/null
+expect_eq "$(jq '[.members[] | select(.level < 4)] | length' "$WORK/body")" "0" "updated segment applies"
+expect_eq "$(code PUT /v1/segments/nope "$OP" --data-binary '{"filter":"level>=L4"}')" "404" "update unknown segment"
+expect_eq "$(code GET /v1/segments/nope/members "$AN")" "404" "members of unknown segment"
+expect_eq "$(code DELETE /v1/segments/core "$OP")" "200" "delete segment"
+expect_eq "$(code DELETE /v1/segments/core "$OP")" "404" "delete again"
+code DELETE "/v1/members/$u7/tags/vip" "$OP" >/dev/null
+
+# Weekly report: the CLI's bytes in each format, with the right content type.
+for fmt in html md json; do
+  ct="$(curl -s -o "$WORK/report.$fmt" -w '%{content_type}' -H "Authorization: Bearer $AN" "$BASE/v1/reports/weekly?week=2026-W06&format=$fmt&lang=zh&community=g1")"
+  case "$fmt" in html) want="text/html; charset=utf-8";; md) want="text/markdown; charset=utf-8";; json) want="application/json";; esac
+  expect_eq "$ct" "$want" "report $fmt content type"
+  "$QUN" report --data-dir "$DATA" --week 2026-W06 --format $fmt --lang zh --community g1 > "$WORK/report-cli.$fmt"
+  cmp -s "$WORK/report.$fmt" "$WORK/report-cli.$fmt" && ok || fail "report $fmt differs from the CLI's"
+done
+expect_eq "$(jq -r .week "$WORK/report.json")" "2026-W06" "report week"
+expect_eq "$(code GET /v1/reports/weekly "$VI")" "403" "report needs analyst (names contributors)"
+
+# Bad parameters: 400 with a structured error naming the parameter.
+bad() {
+  expect_eq "$(code GET "$1" "$AN")" "400" "bad param: $1"
+  expect_eq "$(jq -r .error.code "$WORK/body")" "invalid_argument" "bad param code: $1"
+  jq -r .error.message "$WORK/body" | grep -q "$2" && ok || fail "bad param message for $1 names '$2': $(cat "$WORK/body")"
+}
+bad '/v1/health?lang=fr' lang
+bad '/v1/health?as_of=2026-02-30' as_of
+bad '/v1/health?tz=Mars/Olympus' tz
+bad '/v1/reports/weekly?week=2026-W99' week
+bad '/v1/reports/weekly?format=pdf' format
+bad '/v1/members?sort=nope' sort
+bad '/v1/members?stage=sleeping' stage
+bad '/v1/members?where=stage%3D%3D' where
+bad '/v1/members?limit=5000' limit
+bad '/v1/members/pyramid?as_of=yesterday' as_of
+bad '/v1/members/rfm?color=red' color
+bad '/v1/segments?tz=Nowhere' tz
+expect_eq "$(code GET '/v1/members/overview?community=nope' "$VI")" "404" "overview unknown community"
+
+# Cached member tables and answers follow new events at once.
+code GET /v1/members/overview "$VI" >/dev/null
+m_before="$(jq .members "$WORK/body")"
+code GET /v1/health "$VI" >/dev/null
+cp "$WORK/body" "$WORK/health-before.json"
+code GET '/v1/members?q=cache-newbie' "$AN" >/dev/null
+expect_eq "$(jq .total "$WORK/body")" "0" "new member not there yet"
+echo '{"id":"cache-1","type":"message.posted","ts":"2026-03-05T10:00:00Z","platform":"telegram","community":"g1","actor":"cache-newbie","message_id":"cm1","text":"hi"}' > "$WORK/one.ndjson"
+expect_eq "$(code POST /v1/events "$OP" --data-binary @"$WORK/one.ndjson")" "200" "ingest one event"
+code GET /v1/members/overview "$VI" >/dev/null
+expect_eq "$(jq .members "$WORK/body")" "$((m_before + 1))" "overview sees the new member (cache follows the store)"
+code GET '/v1/members?q=cache-newbie' "$AN" >/dev/null
+expect_eq "$(jq .total "$WORK/body")" "1" "members list sees the new member"
+api_cli "health after ingest" "/v1/health" "$VI" health
+
+# API ingests are in the imports log.
+n_api="$(sqlite3 "$DATA/qun.db" "select count(*) from imports where source like 'api:%'" 2>/dev/null || echo skip)"
+if [ "$n_api" != skip ]; then
+  [ "$n_api" -ge 2 ] && ok || fail "API ingests recorded in the imports log ($n_api rows)"
+  expect_eq "$(sqlite3 "$DATA/qun.db" "select source from imports where source like 'api:%' limit 1")" "api:POST /v1/events token=t-operator" "imports log source"
+fi
 
 # Concurrent ingest and queries: every request succeeds; counts add up.
 code GET /v1/stats "$OP" >/dev/null

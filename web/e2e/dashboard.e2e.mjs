@@ -1,7 +1,8 @@
 // End-to-end check of the dashboard in Debian's Chromium (playwright-core):
 // sign in, open every page, compare what the charts and tables show with
-// what the API answers, save screenshots. Env: BASE (server URL), TOKEN
-// (an analyst-or-higher token), OUT (screenshot directory).
+// what the API answers, edit tags and segments, save screenshots at 1280 px
+// and on a phone. Env: BASE (server URL), TOKEN (an operator-or-higher
+// token), VIEWER (optional viewer token), OUT (screenshot directory).
 import { chromium } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +14,17 @@ const TOKEN = process.env.TOKEN;
 const OUT = process.env.OUT || 'e2e-screenshots';
 mkdirSync(OUT, { recursive: true });
 
-async function api(path) {
-  const r = await fetch(BASE + path, { headers: { Authorization: 'Bearer ' + TOKEN } });
+async function api(path, token = TOKEN) {
+  const r = await fetch(BASE + path, { headers: { Authorization: 'Bearer ' + token } });
   assert.equal(r.status, 200, `${path}: HTTP ${r.status}`);
   return r.json();
 }
+async function apiText(path) {
+  const r = await fetch(BASE + path, { headers: { Authorization: 'Bearer ' + TOKEN } });
+  assert.equal(r.status, 200, `${path}: HTTP ${r.status}`);
+  return r.text();
+}
+const pct = (x) => (x * 100).toFixed(1) + '%';
 
 const profile = mkdtempSync(join(tmpdir(), 'qun-e2e-'));
 // A persistent context is how Playwright takes a fresh --user-data-dir.
@@ -144,6 +151,130 @@ try {
     assert.equal(await page.locator('#communities-table tbody tr').count(), comms.length);
   });
 
+
+  await step('pyramid & RFM page matches the API', async () => {
+    await page.goto(BASE + '/#/pyramid');
+    await ready('#/pyramid');
+    const ov = await api('/v1/members/overview');
+    const rfm = await api('/v1/members/rfm');
+    const levels = [...ov.pyramid.levels].reverse();
+    assert.deepEqual((await chartData('pyramid'))[0], levels.map((l) => l.count));
+    for (const l of ov.pyramid.levels) {
+      const cells = await page.locator(`#pyramid-table tr[data-level="${l.level}"] td`).allTextContents();
+      assert.equal(cells[2], pct(l.share), `level ${l.level} share`);
+    }
+    assert.equal(await page.textContent('[data-kpi=transition] .kpi-value'), pct(ov.pyramid.transition.transition_rate));
+    assert.equal(await page.textContent('[data-kpi=top20] .kpi-value'), pct(ov.contribution.top20_share));
+    assert.equal(await page.textContent('[data-kpi=gini] .kpi-value'), ov.contribution.gini.toFixed(3));
+    const stages = ['newcomer', 'active', 'silent', 'churn-risk', 'churned', 'resurrected'];
+    assert.deepEqual((await chartData('stages'))[0], stages.map((x) => ov.stages[x] || 0));
+    const cells = (await chartData('rfm'))[0];
+    for (const [fm, r, n] of cells) assert.equal(n, rfm.grid.counts[r][fm], `RFM cell R${r + 1} FM${fm + 1}`);
+    assert.equal(cells.reduce((a, c) => a + c[2], 0), Object.values(rfm.rfm.tiers).reduce((a, b) => a + b, 0));
+    for (const [slug, n] of Object.entries(rfm.rfm.tiers)) {
+      const row = await page.locator(`#rfm-table tr[data-tier="${slug}"] td`).allTextContents();
+      assert.equal(row[1].replace(/[^0-9]/g, ''), String(n), `tier ${slug}`);
+    }
+    assert.deepEqual((await chartData('lorenz'))[0], ov.contribution.lorenz);
+    await page.screenshot({ path: join(OUT, '10-pyramid.png'), fullPage: true });
+  });
+
+  await step('health page matches the API (en and zh)', async () => {
+    await page.goto(BASE + '/#/health');
+    await ready('#/health');
+    const hs = await api('/v1/health?lang=en');
+    assert.equal((await chartData('health'))[0][0].value, hs.score);
+    assert.equal(await page.getAttribute('#health-grade', 'data-grade'), hs.grade);
+    assert.equal(await page.locator('#indicators tbody tr').count(), 10);
+    for (const i of hs.indicators) {
+      const row = page.locator(`#indicators tr[data-id="${i.id}"]`);
+      assert.equal(await row.locator('td').nth(0).textContent(), i.name);
+      assert.equal(await row.locator('td[data-score]').getAttribute('data-score'), String(i.score));
+      assert.equal(await row.locator('td').nth(3).textContent(), i.value_text);
+    }
+    const weak = hs.indicators.filter((i) => i.weak);
+    assert.equal(await page.locator('#suggestions li').count(), weak.length);
+    if (weak.length) assert.equal(await page.textContent(`#suggestions li[data-id="${weak[0].id}"] p`), weak[0].suggestion);
+    await page.screenshot({ path: join(OUT, '11-health.png'), fullPage: true });
+    await page.click('header .tools button.link:not(#signout)');
+    await ready('#/health');
+    const zh = await api('/v1/health?lang=zh');
+    assert.equal(await page.textContent(`#indicators tr[data-id="${zh.indicators[0].id}"] td`), zh.indicators[0].name);
+    const wz = zh.indicators.filter((i) => i.weak);
+    if (wz.length) assert.equal(await page.textContent(`#suggestions li[data-id="${wz[0].id}"] p`), wz[0].suggestion);
+    await page.screenshot({ path: join(OUT, '12-health-zh.png'), fullPage: true });
+    await page.click('header .tools button.link:not(#signout)');
+    await ready('#/health');
+  });
+
+  await step('weekly report: shown, week picker, downloads equal the API', async () => {
+    await page.goto(BASE + '/#/report');
+    await ready('#/report');
+    const doc = await api('/v1/reports/weekly?format=json&lang=en');
+    assert.equal(await page.getAttribute('#report-week-label', 'data-week'), doc.week);
+    const frame = page.frameLocator('#report-frame');
+    await frame.locator('body').waitFor();
+    const html = await apiText('/v1/reports/weekly?format=html&lang=en&week=' + doc.week);
+    assert.equal(await page.evaluate(() => document.querySelector('#report-frame').srcdoc), html);
+    assert.ok((await frame.locator('body').textContent()).includes(doc.week), 'the frame shows the report');
+    await page.screenshot({ path: join(OUT, '13-report.png'), fullPage: true });
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#download-md')]);
+    const md = await apiText('/v1/reports/weekly?format=md&lang=en&week=' + doc.week);
+    const { readFileSync } = await import('node:fs');
+    assert.equal(readFileSync(await dl.path(), 'utf8'), md);
+    const [y, w] = doc.week.split('-W').map(Number);
+    if (w > 1) {
+      const prev = `${y}-W${String(w - 1).padStart(2, '0')}`;
+      await page.fill('#report-week', prev);
+      await page.click('form.toolbar button[type=submit]');
+      await ready('#/report?week=' + prev);
+      assert.equal(await page.getAttribute('#report-week-label', 'data-week'), prev);
+    }
+  });
+
+  await step('members filters, saved segments and the API agree', async () => {
+    await page.goto(BASE + '/#/members');
+    await ready('#/members');
+    await page.selectOption('#f-stage', 'active');
+    await page.selectOption('#f-level', 'L3+');
+    await page.click('#apply-filters');
+    const want = await api('/v1/members?stage=active&level=L3%2B&limit=25');
+    await page.waitForFunction((n) => document.querySelector('#members-total')?.dataset.total === String(n), want.total);
+    const ids = await page.locator('#members-table tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.id)));
+    assert.deepEqual(ids, want.members.map((m) => m.id));
+    await page.screenshot({ path: join(OUT, '14-members-filtered.png'), fullPage: true });
+    await page.fill('#segment-name', 'e2e-core');
+    await page.click('#segment-save button[type=submit]');
+    await ready('#/members?segment=e2e-core');
+    const seg = await api('/v1/segments/e2e-core/members?limit=25');
+    assert.equal(seg.total, want.total, 'the saved segment holds the filtered members');
+    assert.equal(await page.getAttribute('#members-total', 'data-total'), String(seg.total));
+    const listed = (await api('/v1/segments')).segments.find((x) => x.name === 'e2e-core');
+    const row = await page.locator('#segments-table tr[data-segment="e2e-core"] td').allTextContents();
+    assert.equal(row[2].replace(/[^0-9]/g, ''), String(listed.members));
+    page.once('dialog', (d) => d.accept());
+    await page.click('#segments-table tr[data-segment="e2e-core"] button');
+    await page.waitForFunction(() => !document.querySelector('#segments-table tr[data-segment="e2e-core"]'));
+    assert.equal((await api('/v1/segments')).segments.some((x) => x.name === 'e2e-core'), false);
+  });
+
+  await step('member profile: intelligence and tag editing', async () => {
+    const m = (await api('/v1/members?limit=1&sort=contribution')).members[0];
+    await page.goto(BASE + '/#/members/' + m.id);
+    await ready('#/members/' + m.id);
+    const p = await api(`/v1/members/${m.id}/profile`);
+    assert.equal(await page.getAttribute('#member-profile td[data-level]', 'data-level'), String(p.level));
+    assert.equal(await page.getAttribute('#member-profile td[data-stage]', 'data-stage'), p.stage || '');
+    await page.fill('#tag-input', '种子用户');
+    await page.click('#tag-form button[type=submit]');
+    await page.waitForSelector('#member-tags .chip.manual[data-tag="种子用户"]');
+    assert.ok((await api(`/v1/members/${m.id}/profile`)).manual_tags.includes('种子用户'));
+    await page.screenshot({ path: join(OUT, '15-member-tags.png'), fullPage: true });
+    await page.click('#member-tags .chip[data-tag="种子用户"] button');
+    await page.waitForFunction(() => !document.querySelector('#member-tags .chip[data-tag="种子用户"]'));
+    assert.ok(!(await api(`/v1/members/${m.id}/profile`)).manual_tags.includes('种子用户'));
+  });
+
   await step('Chinese UI', async () => {
     await page.goto(BASE + '/#/overview');
     await ready('#/overview');
@@ -164,11 +295,36 @@ try {
     const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone`);
     await p.screenshot({ path: join(OUT, '07-phone-overview.png'), fullPage: true });
-    await p.goto(BASE + '/#/members');
-    await p.waitForFunction(() => document.body.dataset.ready === '#/members');
-    await p.screenshot({ path: join(OUT, '08-phone-members.png'), fullPage: true });
+    const shots = [['#/members', '08-phone-members'], ['#/pyramid', '16-phone-pyramid'], ['#/health', '17-phone-health'],
+      ['#/report', '18-phone-report']];
+    for (const [hash, name] of shots) {
+      await p.goto(BASE + '/' + hash);
+      await p.waitForFunction((hh) => document.body.dataset.ready === hh, hash, { timeout: 20000 });
+      await p.waitForTimeout(300);
+      const wide = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(wide <= 1, `${hash} is ${wide}px wider than the phone`);
+      assert.equal(await p.locator('main .error').count(), 0, `${hash} shows an error`);
+      await p.screenshot({ path: join(OUT, name + '.png'), fullPage: true });
+    }
     await p.close();
   });
+
+  if (process.env.VIEWER) {
+    await step('a viewer sees pyramid and health but not members or the report', async () => {
+      const v = await ctx.newPage();
+      await v.goto(BASE + '/');
+      await v.evaluate((tok) => localStorage.setItem('qun.token', tok), process.env.VIEWER);
+      await v.goto(BASE + '/#/health');
+      await v.reload();  // a hash-only goto keeps the document (and the signed-in state)
+      await v.waitForFunction(() => document.body.dataset.ready === '#/health', null, { timeout: 20000 });
+      assert.equal((await v.textContent('header .who')).trim(), 'e2e-viewer · viewer');
+      const links = await v.locator('header nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(links.includes('#/pyramid') && links.includes('#/health'));
+      assert.ok(!links.includes('#/members') && !links.includes('#/report'));
+      await v.evaluate(() => localStorage.removeItem('qun.token'));
+      await v.close();
+    });
+  }
 
   await step('no console errors', async () => {
     assert.deepEqual(consoleErrors.filter((e) => !e.includes('401')), []);

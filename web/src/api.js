@@ -33,3 +33,19 @@ export async function api(path, { method = 'GET', query, body, token } = {}) {
   }
   return data;
 }
+
+// A non-JSON answer (the weekly report's HTML or Markdown) as text.
+export async function apiText(path, { query } = {}) {
+  const url = new URL(base + path, window.location.origin);
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
+  }
+  const res = await fetch(url, { headers: { Authorization: 'Bearer ' + getToken() } });
+  const text = await res.text();
+  if (!res.ok) {
+    let e = {};
+    try { e = JSON.parse(text).error || {}; } catch { e = {}; }
+    throw new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText, e.details);
+  }
+  return text;
+}

@@ -1,5 +1,6 @@
 // The qun dashboard: a single page app over the /v1 API. Hash routes:
-//   #/overview  #/members  #/members/<id>  #/retention  #/funnels  #/communities
+//   #/overview  #/members  #/members/<id>  #/pyramid  #/health  #/report?week=
+//   #/retention  #/funnels  #/communities
 import './style.css';
 import { api, getToken, setToken, clearToken, ApiError } from './api.js';
 import { t, getLang, setLang } from './i18n.js';
@@ -10,6 +11,9 @@ import { membersPage, memberPage } from './pages/members.js';
 import { retentionPage } from './pages/retention.js';
 import { funnelsPage } from './pages/funnels.js';
 import { communitiesPage } from './pages/communities.js';
+import { pyramidPage } from './pages/pyramid.js';
+import { healthPage } from './pages/health.js';
+import { reportPage } from './pages/report.js';
 
 const app = document.getElementById('app');
 const state = { me: null, community: localStorage.getItem('qun.community') || '', communities: [] };
@@ -17,6 +21,9 @@ const state = { me: null, community: localStorage.getItem('qun.community') || ''
 const PAGES = [
   { path: 'overview', label: 'nav_overview', render: overviewPage },
   { path: 'members', label: 'nav_members', render: membersPage, role: 'analyst' },
+  { path: 'pyramid', label: 'nav_pyramid', render: pyramidPage },
+  { path: 'health', label: 'nav_health', render: healthPage },
+  { path: 'report', label: 'nav_report', render: reportPage, role: 'analyst' },
   { path: 'retention', label: 'nav_retention', render: retentionPage },
   { path: 'funnels', label: 'nav_funnels', render: funnelsPage },
   { path: 'communities', label: 'nav_communities', render: communitiesPage },
@@ -76,7 +83,7 @@ async function route() {
     return app.replaceChildren(errorBox(e));
   }
   if (state.community && !state.communities.some((c) => c.key === state.community)) state.community = '';
-  const parts = (location.hash.replace(/^#\/?/, '') || 'overview').split('/');
+  const parts = (location.hash.replace(/^#\/?/, '').split('?')[0] || 'overview').split('/');
   const content = h('div.page', {}, h('p.loading', {}, t('loading')));
   if (parts[0] === 'members' && parts[1]) {
     shell('members', content);

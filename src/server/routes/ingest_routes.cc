@@ -1,5 +1,6 @@
 // POST /v1/events: canonical NDJSON in, the `qun import --json` summary out,
-// answered only after the batch's transaction committed.
+// answered only after the batch's transaction committed; recorded in the
+// imports log like `qun import`.
 #include <nlohmann/json.hpp>
 
 #include "server/ndjson_body.h"
@@ -33,6 +34,11 @@ void RegisterIngestRoutes(Router& r) {
     }
     sum.rejected = body.rejected;
     c.metrics->AddIngest(sum.imported, sum.duplicates, sum.rejected);
+    // The imports log gets one row per request that changed something (a
+    // retry of an acknowledged batch is all duplicates and adds no row).
+    if (sum.imported > 0 || sum.rejected > 0) {
+      QUN_RETURN_IF_ERROR(c.workspace->RecordImport("api:POST /v1/events token=" + q.principal.name, sum));
+    }
     nlohmann::json j = {{"imported", sum.imported}, {"duplicates", sum.duplicates}, {"rejected", sum.rejected}};
     if (skip_invalid) {
       nlohmann::json rejects = nlohmann::json::array();

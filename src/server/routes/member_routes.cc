@@ -1,6 +1,5 @@
-// Members from the engine's identity tables: list/search, profile, timeline,
-// manual merge and unmerge, and the merge history.
-//   GET  /v1/members                 analyst  ?q=&community=&limit=&offset=
+// Members from the engine's identity tables: profile, timeline, manual merge
+// and unmerge, and the merge history (the filtered list: intel_routes.cc).
 //   GET  /v1/members/{id}            analyst  id = member number or platform:account
 //   GET  /v1/members/{id}/timeline   analyst  ?limit=&offset=
 //   POST /v1/members/{id}/merge      operator {"from": "<member>", "reason": "..."}
@@ -87,58 +86,10 @@ nlohmann::json Summary(const Engine& e, const MemberActivity& a, uint32_t id) {
           {"last_seen", events ? nlohmann::json(FormatRfc3339(FromEngineSeconds(last))) : nlohmann::json()}};
 }
 
-bool ContainsFolded(std::string_view hay, std::string_view needle) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-  if (needle.empty()) return true;
-  if (hay.size() < needle.size()) return false;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    size_t k = 0;
-    while (k < needle.size() && lower(hay[i + k]) == lower(needle[k])) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
-}
-
 nlohmann::json MergeJson(const MergeRecord& m) {
   return {{"id", m.id},           {"into", m.into},     {"from", m.from},     {"accounts", m.accounts.size()},
           {"reason", m.reason},   {"manual", m.manual}, {"undone", m.undone}, {"after_seq", m.after_seq},
           {"ts", FormatRfc3339(m.ts_ms)}};
-}
-
-Result<ApiResponse> List(ServerContext& c, const ApiRequest& q) {
-  QUN_ASSIGN_OR_RETURN(uint64_t limit, ParseUintParam("limit", q.Query("limit", "50"), kMaxPage));
-  QUN_ASSIGN_OR_RETURN(uint64_t offset, ParseUintParam("offset", q.Query("offset", "0"), UINT32_MAX));
-  std::string needle = q.Query("q");
-  std::string community = q.Query("community");
-  auto lock = c.workspace->ReadLock();
-  const Engine& e = c.workspace->engine();
-  std::vector<uint8_t> in_community;
-  if (!community.empty()) {
-    QUN_ASSIGN_OR_RETURN(uint32_t cid, ResolveCommunity(e, community));
-    in_community.assign(e.accounts().size(), 0);
-    const auto& cols = e.events();
-    for (size_t i = 0; i < cols.size(); ++i)
-      if (cols.community[i] == cid) in_community[cols.account[i]] = 1;
-  }
-  std::unique_lock<std::mutex> hold;
-  const MemberActivity& a = Activity(*c.workspace, hold);
-  nlohmann::json items = nlohmann::json::array();
-  uint64_t total = 0;
-  for (uint32_t id = 0; id < e.members().size(); ++id) {
-    const MemberInfo& m = e.members()[id];
-    if (m.merged_into != kNone || m.accounts.empty()) continue;
-    if (!in_community.empty() &&
-        std::none_of(m.accounts.begin(), m.accounts.end(), [&](uint32_t acc) { return in_community[acc] != 0; }))
-      continue;
-    if (!needle.empty()) {
-      bool hit = std::to_string(id) == needle || ContainsFolded(DisplayName(e, m), needle);
-      for (uint32_t acc : m.accounts) hit = hit || ContainsFolded(AccountKey(e, acc), needle);
-      if (!hit) continue;
-    }
-    if (total >= offset && items.size() < limit) items.push_back(Summary(e, a, id));
-    ++total;
-  }
-  return ApiResponse::Json(nlohmann::json{{"total", total}, {"offset", offset}, {"limit", limit}, {"members", items}});
 }
 
 Result<ApiResponse> Profile(ServerContext& c, const ApiRequest& q) {
@@ -246,7 +197,6 @@ Result<ApiResponse> Unmerge(ServerContext& c, const ApiRequest& q) {
 }  // namespace
 
 void RegisterMemberRoutes(Router& r) {
-  r.Add("GET", "/v1/members", Role::kAnalyst, List);
   r.Add("GET", "/v1/members/{id}", Role::kAnalyst, Profile);
   r.Add("GET", "/v1/members/{id}/timeline", Role::kAnalyst, Timeline);
   r.Add("POST", "/v1/members/{id}/merge", Role::kOperator, Merge);
