@@ -214,6 +214,11 @@ add("POST", "/v1/moderation/bans", op("Ban a member in every community and platf
      "200": {"description": "was already banned", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERR},
     body={"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["member"], "properties": {
         "member": {"type": "string", "description": "platform:actor"}, "reason": {"type": "string"}}}}}}, tags=["moderation"]))
+add("POST", "/v1/moderation/reload", op("Reload the moderation rules", "admin", tags=["moderation"],
+    desc="Re-reads the data directory's moderation.json (lexicons, allow-lists, policy), builds the new ruleset "
+         "and swaps it in without pausing ingest (the same as SIGHUP to `qun serve`). Answers "
+         "`{\"reloaded\": true, \"lexicon_entries\": N}`; on an error the running rules stay in force. "
+         "failed_precondition when moderation was not enabled when the server started (enabling needs a restart)."))
 add("DELETE", "/v1/moderation/bans/{member}", op("Lift a ban", "admin", params=[pp("member", "platform:actor")], tags=["moderation"]))
 for name, summary in METRICS.items():
     params = [qp(p, PARAM_DOC[p]) for p in ["community", "from", "to", "tz"] + METRIC_EXTRA.get(name, [])]

@@ -317,6 +317,14 @@ void RegisterModerationRoutes(Router& r) {
                                    added ? 201 : 200);
         });
 
+  r.Add("POST", "/v1/moderation/reload", Role::kAdmin,
+        [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
+          QUN_RETURN_IF_ERROR(CheckKnown(q, {}));
+          QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));
+          QUN_ASSIGN_OR_RETURN(size_t entries, m->Reload(c.workspace->data_dir()));
+          return ApiResponse::Json(Json{{"reloaded", true}, {"lexicon_entries", entries}});
+        });
+
   r.Add("DELETE", "/v1/moderation/bans/{member}", Role::kAdmin,
         [](ServerContext& c, const ApiRequest& q) -> Result<ApiResponse> {
           QUN_ASSIGN_OR_RETURN(store::InlineModeration * m, Moderation(c));

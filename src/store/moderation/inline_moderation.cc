@@ -128,6 +128,21 @@ std::shared_ptr<const moderation::Ruleset> InlineModeration::ruleset() const {
   return engine_ ? engine_->ruleset() : nullptr;
 }
 
+Result<size_t> InlineModeration::Reload(const std::string& data_dir) {
+  if (!engine_)
+    return FailedPrecondition(fmt::format(
+        "moderation was not enabled for {} when it was opened; after 'qun moderation enable', restart", data_dir));
+  QUN_ASSIGN_OR_RETURN(auto config, ReadModerationConfig(data_dir));
+  if (!config)
+    return FailedPrecondition(fmt::format(
+        "moderation has been disabled for {} ({} is gone); restart to stop moderating, or enable it again",
+        data_dir, ModerationConfigPath(data_dir)));
+  QUN_ASSIGN_OR_RETURN(auto ruleset, LoadRuleset(config->policy, config->lexicons, config->allow));
+  size_t entries = ruleset->matcher ? ruleset->matcher->entries().size() : 0;
+  engine_->Reload(std::move(ruleset));
+  return entries;
+}
+
 Result<uint64_t> InlineModeration::Watermark() {
   std::lock_guard l(mu_);
   if (!watermark_) {

@@ -71,6 +71,16 @@ class InlineModeration {
   // The current ruleset (nullptr when disabled), e.g. for POST /v1/moderate.
   std::shared_ptr<const moderation::Ruleset> ruleset() const;
 
+  // Hot reload (SIGHUP to `qun serve`, POST /v1/moderation/reload): re-reads
+  // <data_dir>/moderation.json, builds the new ruleset off the hot path and
+  // swaps it in; messages being moderated finish on the old one, nothing
+  // pauses. The ban list and detector history are kept. On any error the
+  // running ruleset stays in place and the error names the file.
+  // FailedPrecondition when moderation was not enabled at open (or has been
+  // disabled since): enabling or disabling needs a restart.
+  // Returns the number of lexicon entries now in force.
+  Result<size_t> Reload(const std::string& data_dir);
+
   // Every seq up to here has been moderated (cached after the first read).
   Result<uint64_t> Watermark();
   // Moderates `events` (new events in seq order; only message.posted,
