@@ -131,7 +131,8 @@ std::shared_ptr<const moderation::Ruleset> InlineModeration::ruleset() const {
 Result<size_t> InlineModeration::Reload(const std::string& data_dir) {
   if (!engine_)
     return FailedPrecondition(fmt::format(
-        "moderation was not enabled for {} when it was opened; after 'qun moderation enable', restart", data_dir));
+        "moderation was not enabled for {} when it was opened; after 'qun moderation enable', restart",
+        data_dir));
   QUN_ASSIGN_OR_RETURN(auto config, ReadModerationConfig(data_dir));
   if (!config)
     return FailedPrecondition(fmt::format(
