@@ -2,7 +2,8 @@
 // sign in, open every page, compare what the charts and tables show with
 // what the API answers, edit tags and segments, save screenshots at 1280 px
 // and on a phone. Env: BASE (server URL), TOKEN (an operator-or-higher
-// token), VIEWER (optional viewer token), OUT (screenshot directory).
+// token), VIEWER (optional viewer token), ANALYST (optional analyst token),
+// OUT (screenshot directory).
 import { chromium } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -275,6 +276,53 @@ try {
     assert.ok(!(await api(`/v1/members/${m.id}/profile`)).manual_tags.includes('种子用户'));
   });
 
+  await step('moderation: queue total, highlighted spans and a decision agree with the API', async () => {
+    await page.goto(BASE + '/#/moderation');
+    await ready('#/moderation');
+    const q = await api('/v1/review?limit=25');
+    assert.ok(q.total > 0, 'the e2e data directory has moderation on, so the queue has items');
+    assert.equal(await page.getAttribute('#review-total', 'data-total'), String(q.total));
+    assert.equal(await page.locator('#review-table tbody tr').count(), q.items.length);
+    // Masked by default: no original word shown; "Show original" marks exactly the findings' byte spans.
+    const it = q.items.find((x) => /[^\x00-\x7f]/.test(x.text)) || q.items[0];
+    const want = it.findings.map((f) => Buffer.from(it.text, 'utf8').subarray(f.start, f.end).toString('utf8'));
+    assert.equal(await page.locator(`#review-table tr[data-id="${it.id}"] mark`).count(), 0);
+    assert.ok(await page.locator(`#review-table tr[data-id="${it.id}"] .masked`).count() > 0);
+    await page.check('#r-original');
+    await page.waitForSelector(`#review-table tr[data-id="${it.id}"] mark`);
+    assert.deepEqual(await page.locator(`#review-table tr[data-id="${it.id}"] mark`).allTextContents(), want);
+    await page.screenshot({ path: join(OUT, '19-moderation.png'), fullPage: true });
+    await page.click(`#review-table tr[data-id="${it.id}"]`);
+    await page.waitForSelector('#review-confirm');
+    assert.deepEqual(await page.locator('#review-text mark').allTextContents(), want);
+    await page.fill('#review-note', 'e2e: 确认');
+    await page.click('#review-confirm');
+    await page.waitForSelector('#review-audit tr[data-decision="confirm"]');
+    const d = await api('/v1/review/' + it.id);
+    assert.equal(d.status, 'confirmed');
+    const last = d.decisions[d.decisions.length - 1];
+    assert.equal(last.decision, 'confirm');
+    assert.equal(last.note, 'e2e: 确认');
+    assert.equal(last.reviewer, 'e2e');
+    const after = await api('/v1/review?limit=25');
+    assert.equal(after.total, q.total - 1);
+    await page.waitForFunction((n) => document.querySelector('#review-total')?.dataset.total === String(n), after.total);
+    const stats = (await api('/v1/review/stats')).rules;
+    for (const r of stats) {
+      const cells = await page.locator(`#review-stats tr[data-rule="${r.rule}"] td`).allTextContents();
+      assert.deepEqual(cells.slice(1, 4).map((c) => Number(c.replace(/[^0-9]/g, ''))), [r.pending, r.confirmed, r.overturned], r.rule);
+      assert.equal(cells[4], r.false_positive_rate === null ? '–' : pct(r.false_positive_rate));
+    }
+    assert.ok(stats.some((r) => r.confirmed > 0));
+    await page.screenshot({ path: join(OUT, '20-moderation-decided.png'), fullPage: true });
+    // Filter by rule: the total shown follows the API.
+    const rule = stats[0].rule;
+    await page.selectOption('#r-rule', rule);
+    await page.click('#r-apply');
+    const byRule = await api('/v1/review?limit=25&rule=' + encodeURIComponent(rule));
+    await page.waitForFunction((n) => document.querySelector('#review-total')?.dataset.total === String(n), byRule.total);
+  });
+
   await step('Chinese UI', async () => {
     await page.goto(BASE + '/#/overview');
     await ready('#/overview');
@@ -296,7 +344,7 @@ try {
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone`);
     await p.screenshot({ path: join(OUT, '07-phone-overview.png'), fullPage: true });
     const shots = [['#/members', '08-phone-members'], ['#/pyramid', '16-phone-pyramid'], ['#/health', '17-phone-health'],
-      ['#/report', '18-phone-report']];
+      ['#/report', '18-phone-report'], ['#/moderation', '21-phone-moderation']];
     for (const [hash, name] of shots) {
       await p.goto(BASE + '/' + hash);
       await p.waitForFunction((hh) => document.body.dataset.ready === hh, hash, { timeout: 20000 });
@@ -320,7 +368,26 @@ try {
       assert.equal((await v.textContent('header .who')).trim(), 'e2e-viewer · viewer');
       const links = await v.locator('header nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       assert.ok(links.includes('#/pyramid') && links.includes('#/health'));
-      assert.ok(!links.includes('#/members') && !links.includes('#/report'));
+      assert.ok(!links.includes('#/members') && !links.includes('#/report') && !links.includes('#/moderation'));
+      await v.evaluate(() => localStorage.removeItem('qun.token'));
+      await v.close();
+    });
+  }
+
+  if (process.env.ANALYST) {
+    await step('an analyst sees the moderation statistics but not the queue or bans', async () => {
+      const v = await ctx.newPage();
+      await v.goto(BASE + '/');
+      await v.evaluate((tok) => localStorage.setItem('qun.token', tok), process.env.ANALYST);
+      await v.goto(BASE + '/#/moderation');
+      await v.reload();
+      await v.waitForFunction(() => document.body.dataset.ready === '#/moderation', null, { timeout: 20000 });
+      const links = await v.locator('header nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(links.includes('#/moderation'));
+      const stats = (await api('/v1/review/stats', process.env.ANALYST)).rules;
+      assert.equal(await v.locator('#review-stats tbody tr').count(), stats.length);
+      assert.equal(await v.locator('#review-table, #bans-table, #review-filters').count(), 0);
+      assert.equal(await v.locator('main .error').count(), 0);
       await v.evaluate(() => localStorage.removeItem('qun.token'));
       await v.close();
     });

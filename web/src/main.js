@@ -1,6 +1,6 @@
 // The qun dashboard: a single page app over the /v1 API. Hash routes:
 //   #/overview  #/members  #/members/<id>  #/pyramid  #/health  #/report?week=
-//   #/retention  #/funnels  #/communities
+//   #/retention  #/funnels  #/communities  #/moderation
 import './style.css';
 import { api, getToken, setToken, clearToken, ApiError } from './api.js';
 import { t, getLang, setLang } from './i18n.js';
@@ -14,6 +14,7 @@ import { communitiesPage } from './pages/communities.js';
 import { pyramidPage } from './pages/pyramid.js';
 import { healthPage } from './pages/health.js';
 import { reportPage } from './pages/report.js';
+import { moderationPage } from './pages/moderation.js';
 
 const app = document.getElementById('app');
 const state = { me: null, community: localStorage.getItem('qun.community') || '', communities: [] };
@@ -27,6 +28,8 @@ const PAGES = [
   { path: 'retention', label: 'nav_retention', render: retentionPage },
   { path: 'funnels', label: 'nav_funnels', render: funnelsPage },
   { path: 'communities', label: 'nav_communities', render: communitiesPage },
+  // Analysts see only the per-rule statistics; the queue and bans need operator.
+  { path: 'moderation', label: 'nav_moderation', render: moderationPage, role: 'analyst' },
 ];
 const RANK = { viewer: 1, analyst: 2, operator: 3, admin: 4 };
 
