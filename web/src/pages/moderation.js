@@ -131,6 +131,7 @@ export async function moderationPage(root, state) {
       return;
     }
     queueStatus.replaceChildren();
+    const all = f.status === 'all';  // otherwise every row has the filtered status
     const rows = data.items.map((it) => h('tr', {
       'data-id': it.id, class: it.id === selected ? 'selected' : '', tabindex: 0,
       onclick: () => select(it.id),
@@ -141,12 +142,12 @@ export async function moderationPage(root, state) {
     h('td', {}, h('code', {}, it.member || '–')),
     h('td', {}, ruleChips(it.rules)),
     h('td.msg', {}, renderText(it.text || '', it.findings, original)),
-    h('td', {}, h('span', { class: 'badge st-' + it.status }, t('status_' + it.status)))));
+    all ? h('td', {}, h('span', { class: 'badge st-' + it.status }, t('status_' + it.status))) : null));
     queueBody.replaceChildren(
       h('p.muted#review-total', { 'data-total': data.total }, t('review_total', { n: fmtNum(data.total) })),
       data.items.length
         ? h('div.scroll', {}, h('table.table#review-table', {},
-          h('thead', {}, h('tr', {}, [t('when'), t('community'), t('member'), t('rules'), t('message'), t('status')].map((x) => h('th', {}, x)))),
+          h('thead', {}, h('tr', {}, [t('when'), t('community'), t('member'), t('rules'), t('message'), all ? t('status') : null].filter(Boolean).map((x) => h('th', {}, x)))),
           h('tbody', {}, rows)))
         : h('p.muted', {}, t('queue_empty')),
       h('div.pager', {},
