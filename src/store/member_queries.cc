@@ -40,17 +40,29 @@ bool ContainsFolded(std::string_view hay, std::string_view needle) {
   return false;
 }
 
-// Follows the member given by id or platform:account to its account keys
-// (manual tags are keyed by account). Takes the read lock.
-Result<std::pair<uint32_t, std::vector<std::string>>> MemberAccountKeys(const Workspace& ws,
-                                                                        std::string_view who) {
-  auto lock = ws.ReadLock();
-  const Engine& e = ws.engine();
-  QUN_ASSIGN_OR_RETURN(uint32_t m, ResolveMember(e, who));
+// What a tag write needs: the member given by id or platform:account, its
+// account keys (manual tags are keyed by account) and members.db open for
+// writing. Checks every tag name first, so a bad one writes nothing. Takes
+// the read lock while it resolves the member.
+struct TagWrite {
+  uint32_t member = kNone;
   std::vector<std::string> keys;
-  for (uint32_t a : e.members()[m].accounts) keys.push_back(AccountKey(e, a));
-  if (keys.empty()) return FailedPrecondition("member " + std::string(who) + " has no accounts");
-  return std::make_pair(m, std::move(keys));
+  std::unique_ptr<MembersDb> db;
+};
+
+Result<TagWrite> PrepareTagWrite(const Workspace& ws, std::string_view who,
+                                 const std::vector<std::string>& tags) {
+  for (const auto& t : tags) QUN_RETURN_IF_ERROR(CheckTagName(t));
+  TagWrite w;
+  {
+    auto lock = ws.ReadLock();
+    const Engine& e = ws.engine();
+    QUN_ASSIGN_OR_RETURN(w.member, ResolveMember(e, who));
+    for (uint32_t a : e.members()[w.member].accounts) w.keys.push_back(AccountKey(e, a));
+  }
+  if (w.keys.empty()) return FailedPrecondition("member " + std::string(who) + " has no accounts");
+  QUN_ASSIGN_OR_RETURN(w.db, MembersDb::Open(ws.data_dir(), /*read_only=*/false));
+  return w;
 }
 
 }  // namespace
@@ -299,12 +311,10 @@ Status CheckTagName(std::string_view tag) {
 
 Result<TagChange> AddMemberTags(const Workspace& ws, std::string_view who,
                                 const std::vector<std::string>& tags) {
-  for (const auto& t : tags) QUN_RETURN_IF_ERROR(CheckTagName(t));
-  QUN_ASSIGN_OR_RETURN(auto member, MemberAccountKeys(ws, who));
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/false));
-  TagChange out{.member = member.first};
+  QUN_ASSIGN_OR_RETURN(TagWrite w, PrepareTagWrite(ws, who, tags));
+  TagChange out{.member = w.member};
   for (const auto& t : tags) {
-    QUN_RETURN_IF_ERROR(db->AddTag(member.second.front(), t, NowMs()));
+    QUN_RETURN_IF_ERROR(w.db->AddTag(w.keys.front(), t, NowMs()));
     ++out.changed;
   }
   return out;
@@ -312,12 +322,10 @@ Result<TagChange> AddMemberTags(const Workspace& ws, std::string_view who,
 
 Result<TagChange> RemoveMemberTags(const Workspace& ws, std::string_view who,
                                    const std::vector<std::string>& tags) {
-  for (const auto& t : tags) QUN_RETURN_IF_ERROR(CheckTagName(t));
-  QUN_ASSIGN_OR_RETURN(auto member, MemberAccountKeys(ws, who));
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/false));
-  TagChange out{.member = member.first};
+  QUN_ASSIGN_OR_RETURN(TagWrite w, PrepareTagWrite(ws, who, tags));
+  TagChange out{.member = w.member};
   for (const auto& t : tags) {
-    QUN_ASSIGN_OR_RETURN(int n, db->RemoveTag(member.second, t));
+    QUN_ASSIGN_OR_RETURN(int n, w.db->RemoveTag(w.keys, t));
     out.changed += n;
   }
   return out;
