@@ -40,8 +40,8 @@ struct MembersFlags {
   bool replace = false;
 };
 
-MemberScope ScopeOf(const MembersFlags& f, bool with_community) {
-  return MemberScope{.community = with_community ? f.community : "", .as_of = f.as_of, .tz = f.tz};
+ScopeText ScopeOf(const MembersFlags& f, bool with_community) {
+  return ScopeText{.community = with_community ? f.community : "", .as_of = f.as_of, .tz = f.tz};
 }
 
 Status RunList(const MembersFlags& f) {

@@ -15,14 +15,6 @@
 namespace qun {
 namespace {
 
-// The field as the caller's surface names it.
-std::string Label(ParamStyle style, std::string_view field) {
-  if (style == ParamStyle::kApi) return fmt::format("parameter '{}'", field);
-  std::string flag = "--" + std::string(field);
-  std::replace(flag.begin(), flag.end(), '_', '-');
-  return flag;
-}
-
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -111,7 +103,7 @@ std::string EngineStateKey(const Workspace& ws) {
   return fmt::format("{}|{}|{}|{}", static_cast<const void*>(&ws), e.last_seq(), e.merges().size(), undone);
 }
 
-Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, const MemberScope& scope,
+Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, const ScopeText& scope,
                                                            ParamStyle style, MemberIntelCache* cache) {
   const Engine& e = ws.engine();
   QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
@@ -125,25 +117,11 @@ Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, 
         fmt::format("{}|{}|{}|{}|{}", EngineStateKey(ws), scope.tz, scope.community, scope.as_of, tags_hash);
     if (auto hit = cache->Get(key)) return hit;
   }
+  QUN_ASSIGN_OR_RETURN(ResolvedScope rs, ResolveScope(e, scope, style, DefaultDay::kLastEventAnywhere));
   auto in = std::make_shared<MemberIntel>();
-  auto tz = TimeZone::Load(scope.tz);
-  if (!tz.ok()) return InvalidArgument(Label(style, "tz") + ": " + tz.status().message());
-  in->tz = *tz;
-  if (!scope.community.empty()) {
-    QUN_ASSIGN_OR_RETURN(in->community, ResolveCommunity(e, scope.community));
-  }
-  if (!scope.as_of.empty()) {
-    auto d = ParseDate(scope.as_of);
-    if (!d.ok()) return InvalidArgument(Label(style, "as_of") + ": " + d.status().message());
-    in->day = *d;
-  } else {
-    // The workspace's last event, in every scope, so that one community's
-    // table is comparable with the whole's.
-    const EventColumns& c = e.events();
-    uint32_t last = 0;
-    for (size_t i = 0; i < c.size(); ++i) last = std::max(last, c.ts[i]);
-    in->day = c.size() ? in->tz.LocalDay(FromEngineSeconds(last)) : 0;
-  }
+  in->community = rs.community;
+  in->tz = rs.tz;
+  in->day = rs.day;
   LedgerScope ls{.tz = in->tz, .community = in->community, .until_day = in->day};
   const ActivityLedger& ledger = LedgerFor(e, ls, &in->storage);
   in->table = BuildMemberTable(e, ledger, in->day);
@@ -169,7 +147,7 @@ Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const
       text += tag ? "tag:" + quoted : std::string(field) + op + (field == "level" ? val : quoted);
     }
     auto r = SegmentFilter::Parse(text);
-    if (!r.ok()) return InvalidArgument(Label(style, field) + ": " + r.status().message());
+    if (!r.ok()) return InvalidArgument(FieldLabel(style, field) + ": " + r.status().message());
     out.push_back(*r);
     return Status::Ok();
   };
@@ -186,7 +164,7 @@ Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const
   }
   if (!spec.where.empty()) {
     auto r = SegmentFilter::Parse(spec.where);
-    if (!r.ok()) return InvalidArgument(Label(style, "where") + ": " + r.status().message());
+    if (!r.ok()) return InvalidArgument(FieldLabel(style, "where") + ": " + r.status().message());
     out.push_back(*r);
   }
   return out;
@@ -195,8 +173,8 @@ Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const
 Result<MemberListPage> ListMembers(const Workspace& ws, const MemberListQuery& q, ParamStyle style,
                                    MemberIntelCache* cache) {
   if (q.sort != "events" && q.sort != "last_seen" && q.sort != "contribution" && q.sort != "id")
-    return InvalidArgument(
-        fmt::format("{} '{}': expected events, last_seen, contribution or id", Label(style, "sort"), q.sort));
+    return InvalidArgument(fmt::format("{} '{}': expected events, last_seen, contribution or id",
+                                       FieldLabel(style, "sort"), q.sort));
   const Engine& e = ws.engine();
   MemberListPage page;
   QUN_ASSIGN_OR_RETURN(page.intel, LoadMemberIntel(ws, q.scope, style, cache));
@@ -249,7 +227,7 @@ nlohmann::json MemberListJson(const Engine& engine, const MemberListPage& page) 
       {"total", page.total}, {"as_of", FormatDate(page.intel->day)}, {"members", std::move(items)}};
 }
 
-Result<nlohmann::json> SegmentListJson(const Workspace& ws, const MemberScope& scope, ParamStyle style,
+Result<nlohmann::json> SegmentListJson(const Workspace& ws, const ScopeText& scope, ParamStyle style,
                                        MemberIntelCache* cache) {
   const Engine& e = ws.engine();
   QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "core/engine/scope.h"
 #include "core/members/activity_ledger.h"
 #include "core/members/members_json.h"
 #include "core/members/profile.h"
@@ -41,19 +42,6 @@ namespace qun {
 
 class SegmentFilter;
 class Workspace;
-
-// How errors name a field: as a CLI flag ("--as-of"), or as an API query
-// parameter ("parameter 'as_of'") / body field ("body field 'filter'").
-enum class ParamStyle { kCliFlag, kApi };
-
-// Which members and which day: the community ("" = the whole workspace, else
-// an id or platform:id), the evaluation day YYYY-MM-DD ("" = the local day of
-// the workspace's last event) and the IANA zone of day boundaries.
-struct MemberScope {
-  std::string community;
-  std::string as_of;
-  std::string tz = "UTC";
-};
 
 // The member table of one scope. Immutable after LoadMemberIntel; the
 // activity columns and the overview are computed on first use.
@@ -98,10 +86,12 @@ class MemberIntelCache {
 // last_seq, merges and unmerges the merge records. Call under the read lock.
 std::string EngineStateKey(const Workspace& ws);
 
-// The member table of `scope`, from `cache` when given and current.
+// The member table of `scope` (ResolveScope with DefaultDay::kLastEventAnywhere:
+// the default day is the local day of the workspace's last event), from
+// `cache` when given and current.
 // InvalidArgument for a bad zone or date, NotFound for an unknown community,
 // DataLoss / FailedPrecondition from members.db.
-Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, const MemberScope& scope,
+Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, const ScopeText& scope,
                                                            ParamStyle style,
                                                            MemberIntelCache* cache = nullptr);
 
@@ -122,7 +112,7 @@ Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const
 
 // One page of the member list.
 struct MemberListQuery {
-  MemberScope scope;
+  ScopeText scope;
   MemberFilterSpec filters;
   std::string search;           // "" or: id equal, or name / account containing it (ASCII case-folded)
   std::string sort = "events";  // events | last_seen | contribution | id (stable, descending)
@@ -148,7 +138,7 @@ nlohmann::json MemberListJson(const Engine& engine, const MemberListPage& page);
 // {"as_of", "segments": [{name, filter, created, members} …]}: every saved
 // segment with its member count in `scope`'s table (members null and an
 // "error" when a stored filter no longer parses).
-Result<nlohmann::json> SegmentListJson(const Workspace& ws, const MemberScope& scope, ParamStyle style,
+Result<nlohmann::json> SegmentListJson(const Workspace& ws, const ScopeText& scope, ParamStyle style,
                                        MemberIntelCache* cache = nullptr);
 
 enum class SegmentWrite {

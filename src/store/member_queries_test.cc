@@ -220,7 +220,7 @@ TEST_F(MemberQueriesTest, TagsFilterTheListAndTheCacheFollowsThem) {
   MemberIntelCache cache;
   auto load = [&] {
     auto lock = ws_->ReadLock();
-    auto r = LoadMemberIntel(*ws_, MemberScope{}, ParamStyle::kApi, &cache);
+    auto r = LoadMemberIntel(*ws_, ScopeText{}, ParamStyle::kApi, &cache);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return *r;
   };
@@ -277,7 +277,7 @@ TEST_F(MemberQueriesTest, SegmentsValidateCountAndReportStoredFiltersThatNoLonge
     ASSERT_TRUE((*db)->SaveSegment(SavedSegment{"old", "stage=sleepy", 0}, false).ok());
   }
   auto lock = ws_->ReadLock();
-  MemberScope scope;
+  ScopeText scope;
   scope.as_of = "2026-01-06";
   auto list = SegmentListJson(*ws_, scope, ParamStyle::kApi);
   ASSERT_TRUE(list.ok()) << list.status().message();

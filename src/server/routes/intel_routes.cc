@@ -41,6 +41,7 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "core/engine/lookup.h"
+#include "core/engine/scope.h"
 #include "core/health/health_json.h"
 #include "core/members/activity_ledger.h"
 #include "core/members/members_json.h"
@@ -95,8 +96,8 @@ Status CheckParams(const ApiRequest& q, std::initializer_list<std::string_view> 
 MemberIntelCache g_intel_cache;
 
 // The scope of `q` (community only when the route takes one).
-MemberScope ScopeOf(const ApiRequest& q, bool scoped) {
-  return MemberScope{.community = scoped ? q.Query("community") : std::string(),
+ScopeText ScopeOf(const ApiRequest& q, bool scoped) {
+  return ScopeText{.community = scoped ? q.Query("community") : std::string(),
                      .as_of = q.Query("as_of"),
                      .tz = q.Query("tz", "UTC")};
 }
@@ -333,8 +334,6 @@ Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
     return InvalidArgument("parameter 'lang' '" + lang + "': expected zh or en");
   if (format != "html" && format != "md" && format != "json")
     return InvalidArgument("parameter 'format' '" + format + "': expected html, md or json");
-  auto tz = TimeZone::Load(q.Query("tz", "UTC"));
-  if (!tz.ok()) return InvalidArgument("parameter 'tz': " + tz.status().message());
   std::optional<int32_t> week;
   if (std::string w = q.Query("week"); !w.empty()) {
     auto parsed = ParseIsoWeek(w);
@@ -347,16 +346,16 @@ Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
   std::string key = ResponseKey(*c.workspace, q);
   if (auto hit = g_response_cache.Get(key)) return *hit;
   const Engine& e = c.workspace->engine();
+  ScopeText text{.community = q.Query("community"), .as_of = "", .tz = q.Query("tz", "UTC")};
+  QUN_ASSIGN_OR_RETURN(ResolvedScope scope,
+                       ResolveScope(e, text, ParamStyle::kApi, DefaultDay::kLastEventInScope));
+  if (scope.empty) return FailedPrecondition("no events in scope: import data first (qun import)");
   ReportOptions opt;
-  opt.tz = *tz;
+  opt.tz = scope.tz;
   opt.lang = lang;
-  opt.community_label = q.Query("community");
-  if (!opt.community_label.empty()) {
-    QUN_ASSIGN_OR_RETURN(opt.community, ResolveCommunity(e, opt.community_label));
-  }
-  auto last = LastEventDay(e, opt.community, opt.tz);
-  if (!last) return FailedPrecondition("no events in scope: import data first (qun import)");
-  opt.week_start = week ? *week : DefaultReportWeek(*last);
+  opt.community_label = text.community;
+  opt.community = scope.community;
+  opt.week_start = week ? *week : DefaultReportWeek(scope.last_day);
   auto report = BuildWeeklyReport(e, opt);
   ApiResponse r = format == "json" ? ApiResponse{200, RenderReportJson(report), "application/json"}
                   : format == "md"
