@@ -15,4 +15,5 @@ pkg_check_modules(OPENCC REQUIRED IMPORTED_TARGET opencc)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
 pkg_check_modules(HS IMPORTED_TARGET libhs)
+pkg_check_modules(PQ IMPORTED_TARGET libpq)  # optional: the analytics benchmark's PostgreSQL twin
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)

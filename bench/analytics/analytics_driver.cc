@@ -24,6 +24,9 @@
 
 #include <sqlite3.h>
 #include <time.h>
+#ifdef QUN_HAVE_PQ
+#include <libpq-fe.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +42,10 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.h"
+#include "core/members/activity_ledger.h"
+#include "core/members/member_table_cache.h"
+#include "core/members/members_json.h"
+#include "core/members/profile.h"
 #include "core/metrics/metrics.h"
 #include "core/metrics/metrics_json.h"
 #include "store/workspace.h"
@@ -77,21 +84,46 @@ Timing Summarize(std::vector<double> v) {
   return t;
 }
 
+// SQL dialect of a twin: SQLite, or PostgreSQL 15 (same table and indexes).
+struct Dialect {
+  bool pg = false;
+  // 'YYYY-MM-DD' of day number `d` (days since 1970-01-01).
+  std::string Date(const std::string& d) const {
+    return pg ? fmt::format("to_char(DATE '1970-01-01' + ({})::int, 'YYYY-MM-DD')", d)
+              : fmt::format("date(({})*86400,'unixepoch')", d);
+  }
+  // Number of rows where boolean `cond` holds.
+  std::string SumIf(const std::string& cond) const {
+    return pg ? fmt::format("SUM(({})::int)", cond) : fmt::format("SUM({})", cond);
+  }
+  std::string Greatest(const std::string& a, const std::string& b) const {
+    return fmt::format("{}({}, {})", pg ? "GREATEST" : "MAX", a, b);
+  }
+  std::string Instr(const std::string& text, const std::string& needle) const {
+    return fmt::format("{}({},'{}')", pg ? "strpos" : "instr", text, needle);
+  }
+  std::string Chr(int c) const { return fmt::format("{}({})", pg ? "chr" : "char", c); }
+  // True when the one-character string `x` is an ASCII letter.
+  std::string IsAlpha(const std::string& x) const {
+    return pg ? fmt::format("({} ~ '^[A-Za-z]$')", x) : fmt::format("({} GLOB '[A-Za-z]')", x);
+  }
+};
+
 // Events that make a person active (docs/metrics.md#common-terms).
 const char* const kActive =
     "type IN ('message.posted','reaction.added','checkin','content.clicked','activity.joined','survey.answered',"
     "'order.paid')";
 
 // IsQuestionText (src/core/metrics/metrics.cc) in SQL over column `text`.
-std::string QuestionSql() {
+std::string QuestionSql(const Dialect& dl) {
   std::string s = "(";
   for (const char* k : {"?", "？", "吗", "怎么", "如何", "为什么", "请问", "有没有", "能不能"})
-    s += fmt::format("instr(text,'{}')>0 OR ", k);
-  const std::string lt = "lower(ltrim(text,' '||char(9)||char(10)))";
+    s += dl.Instr("text", k) + ">0 OR ";
+  const std::string lt = fmt::format("lower(ltrim(text,' '||{}||{}))", dl.Chr(9), dl.Chr(10));
   bool first = true;
   for (std::string w : {"how", "what", "why", "where", "when", "who", "which", "anyone"}) {
-    s += fmt::format("{}(substr({},1,{})='{}' AND NOT (substr({},{},1) GLOB '[A-Za-z]'))", first ? "" : " OR ", lt,
-                     w.size(), w, lt, w.size() + 1);
+    s += fmt::format("{}(substr({},1,{})='{}' AND NOT {})", first ? "" : " OR ", lt, w.size(), w,
+                     dl.IsAlpha(fmt::format("substr({},{},1)", lt, w.size() + 1)));
     first = false;
   }
   return s + ")";
@@ -99,16 +131,16 @@ std::string QuestionSql() {
 
 // Members at the end of the range, per docs/metrics.md#common-terms ("member
 // at the end of day D"), as CTEs `ms` and `mem` (distinct accounts).
-std::string MembersCte() {
+std::string MembersCte(const Dialect& dl, int64_t end_ms) {
   return fmt::format(
       "ms AS (SELECT community, account, MIN(person) AS person,"
       " MIN(CASE WHEN type='member.joined' OR {0} THEN ts/1000 END) AS fs,"
       " MAX(CASE WHEN type='member.joined' THEN ts/1000 END) AS mj,"
       " MAX(CASE WHEN type='member.left' THEN ts/1000 END) AS ml"
-      " FROM ev WHERE ts < {{endms}} GROUP BY community, account),"
+      " FROM ev WHERE ts < {1} GROUP BY community, account),"
       " mem AS (SELECT DISTINCT person FROM ms WHERE fs IS NOT NULL AND"
-      " (ml IS NULL OR MAX(fs, COALESCE(mj, fs)) > ml))",
-      kActive);
+      " (ml IS NULL OR {2} > ml))",
+      kActive, end_ms, dl.Greatest("fs", "COALESCE(mj, fs)"));
 }
 
 struct Spec {
@@ -155,6 +187,36 @@ bool RunSql(sqlite3* db, const std::string& sql, Rows* out, std::string* err) {
   }
   return true;
 }
+
+#ifdef QUN_HAVE_PQ
+// Runs `sql` on PostgreSQL; numbers (int2/4/8, float4/8, numeric) as double,
+// everything else as text.
+bool RunPg(PGconn* conn, const std::string& sql, Rows* out, std::string* err) {
+  PGresult* r = PQexec(conn, sql.c_str());
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+    *err = PQresultErrorMessage(r);
+    PQclear(r);
+    return false;
+  }
+  out->clear();
+  for (int i = 0; i < PQntuples(r); ++i) {
+    std::vector<Cell> row;
+    for (int k = 0; k < PQnfields(r); ++k) {
+      if (PQgetisnull(r, i, k)) {
+        row.emplace_back(std::nan(""));
+        continue;
+      }
+      const Oid t = PQftype(r, k);
+      const char* v = PQgetvalue(r, i, k);
+      if (t == 20 || t == 21 || t == 23 || t == 700 || t == 701 || t == 1700) row.emplace_back(std::strtod(v, nullptr));
+      else row.emplace_back(std::string(v));
+    }
+    out->push_back(std::move(row));
+  }
+  PQclear(r);
+  return true;
+}
+#endif
 
 bool SameCell(const Cell& a, const Cell& b) {
   if (a.index() != b.index()) return false;
@@ -203,7 +265,7 @@ std::string Diff(Rows a, Rows b) {
   return "";
 }
 
-std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
+std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day, const Dialect& dl) {
   const std::string from = qun::FormatDate(first_day), to = qun::FormatDate(last_day);
   const int32_t a_from = std::max(first_day, last_day - 89);
   const std::string act = kActive;
@@ -218,12 +280,12 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
                fmt::format("WITH RECURSIVE days(d) AS (SELECT {0} UNION ALL SELECT d+1 FROM days WHERE d<{1}),"
                            " act(d, person) AS MATERIALIZED (SELECT DISTINCT ts/86400000, person FROM ev"
                            " WHERE {2} AND ts >= ({0}-29)*86400000 AND ts < ({1}+1)*86400000)"
-                           " SELECT date(days.d*86400,'unixepoch'),"
+                           " SELECT {3},"
                            " COUNT(DISTINCT CASE WHEN act.d = days.d THEN act.person END),"
                            " COUNT(DISTINCT CASE WHEN act.d > days.d-7 THEN act.person END),"
                            " COUNT(DISTINCT act.person)"
                            " FROM days JOIN act ON act.d BETWEEN days.d-29 AND days.d GROUP BY days.d",
-                           a_from, last_day, act),
+                           a_from, last_day, act, dl.Date("days.d")),
                [](const json& j) {
                  Rows r;
                  for (const auto& p : j["series"]) r.push_back({S(p["date"]), N(p["dau"]), N(p["wau"]), N(p["mau"])});
@@ -242,11 +304,11 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
                            " co AS (SELECT person, d-(d+3)%7 AS c FROM fs WHERE d-(d+3)%7 >= {1}),"
                            " aw AS (SELECT DISTINCT person, {2} AS w FROM ev WHERE {3} AND ts >= {1}*86400000"
                            " AND ts < ({4}+1)*86400000)"
-                           " SELECT date(c*86400,'unixepoch'), -1, COUNT(*) FROM co GROUP BY c"
+                           " SELECT {5}, -1, COUNT(*) FROM co GROUP BY c"
                            " UNION ALL"
-                           " SELECT date(co.c*86400,'unixepoch'), (aw.w-co.c)/7, COUNT(*) FROM co JOIN aw"
+                           " SELECT {6}, (aw.w-co.c)/7, COUNT(*) FROM co JOIN aw"
                            " ON aw.person=co.person AND aw.w >= co.c GROUP BY co.c, aw.w",
-                           first_seen, wfrom, wk, act, last_day),
+                           first_seen, wfrom, wk, act, last_day, dl.Date("c"), dl.Date("co.c")),
                [](const json& j) {
                  Rows r;
                  for (const auto& c : j["cohorts"]) {
@@ -266,12 +328,13 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
                            " cur AS MATERIALIZED (SELECT aw.w AS p, aw.person, fs.d-(fs.d+3)%7 AS fw,"
                            " EXISTS(SELECT 1 FROM aw a2 WHERE a2.person=aw.person AND a2.w=aw.w-7) AS prev"
                            " FROM aw JOIN fs ON fs.person=aw.person WHERE aw.w >= {1})"
-                           " SELECT date(per.p*86400,'unixepoch'), COUNT(cur.person), COALESCE(SUM(cur.fw >= per.p),0),"
-                           " COALESCE(SUM(cur.fw < per.p AND cur.prev),0), COALESCE(SUM(cur.fw < per.p AND NOT cur.prev),0),"
+                           " SELECT {6}, COUNT(cur.person), COALESCE({7},0),"
+                           " COALESCE({8},0), COALESCE({9},0),"
                            " (SELECT COUNT(*) FROM aw a1 WHERE a1.w = per.p-7 AND NOT EXISTS"
                            " (SELECT 1 FROM aw a2 WHERE a2.person=a1.person AND a2.w=per.p))"
                            " FROM per LEFT JOIN cur ON cur.p = per.p GROUP BY per.p",
-                           first_seen, wfrom, wto, wk, act, last_day),
+                           first_seen, wfrom, wto, wk, act, last_day, dl.Date("per.p"), dl.SumIf("cur.fw >= per.p"),
+                           dl.SumIf("cur.fw < per.p AND cur.prev"), dl.SumIf("cur.fw < per.p AND NOT cur.prev")),
                [](const json& j) {
                  Rows r;
                  for (const auto& p : j["series"])
@@ -303,11 +366,13 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
                            " ans AS MATERIALIZED (SELECT rt - t AS dt FROM r WHERE rt IS NOT NULL),"
                            " mx AS (SELECT MAX(ts)/1000 AS m FROM ev)"
                            " SELECT (SELECT COUNT(*) FROM r), (SELECT COUNT(*) FROM ans),"
-                           " (SELECT AVG(dt) FROM (SELECT dt FROM ans ORDER BY dt LIMIT 2-(SELECT COUNT(*) FROM ans)%2"
-                           " OFFSET ((SELECT COUNT(*) FROM ans)-1)/2)),"
+                           " {2},"
                            " (SELECT COUNT(*) FROM r, mx WHERE r.t + 86400 <= mx.m),"
                            " (SELECT COUNT(*) FROM r, mx WHERE r.t + 86400 <= mx.m AND (rt IS NULL OR rt - t > 86400))",
-                           in_range, QuestionSql()),
+                           in_range, QuestionSql(dl),
+                           dl.pg ? "(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY dt) FROM ans)"
+                                 : "(SELECT AVG(dt) FROM (SELECT dt FROM ans ORDER BY dt LIMIT 2-(SELECT COUNT(*) FROM ans)%2"
+                                   " OFFSET ((SELECT COUNT(*) FROM ans)-1)/2))"),
                [](const json& j) {
                  return Rows{{N(j["questions"]), N(j["answered"]), N(j["median_first_reply_s"]), N(j["due"]),
                               N(j["unanswered_24h"])}};
@@ -323,7 +388,7 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
                  return r;
                }});
 
-  const std::string members = fmt::format(fmt::runtime(MembersCte()), fmt::arg("endms", (int64_t(last_day) + 1) * 86400000));
+  const std::string members = MembersCte(dl, (int64_t(last_day) + 1) * 86400000);
   auto distinct = [&](const char* type) {
     return fmt::format("(SELECT COUNT(DISTINCT person) FROM ev WHERE type='{}' AND {})", type, in_range);
   };
@@ -364,11 +429,11 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day) {
                            " b AS MATERIALIZED (SELECT currency, person, COUNT(*) AS n FROM o WHERE type='order.paid'"
                            " GROUP BY currency, person)"
                            " SELECT o.currency, SUM(CASE WHEN type='order.paid' THEN amount_minor ELSE -amount_minor END),"
-                           " SUM(type='order.paid'), SUM(type='order.refunded'),"
+                           " {2}, {3},"
                            " (SELECT COUNT(*) FROM b WHERE b.currency=o.currency),"
                            " (SELECT COUNT(*) FROM b WHERE b.currency=o.currency AND n >= 2), (SELECT COUNT(*) FROM mem)"
                            " FROM o GROUP BY o.currency",
-                           members, in_range),
+                           members, in_range, dl.SumIf("type='order.paid'"), dl.SumIf("type='order.refunded'")),
                [](const json& j) {
                  Rows r;
                  for (const auto& c : j["currencies"])
@@ -421,7 +486,7 @@ int ExportPersons(const qun::Engine& engine, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data_dir, sqlite_path, json_out, export_persons;
+  std::string data_dir, sqlite_path, json_out, export_persons, pg_conninfo;
   int reps = 200, sql_reps = 3;
   double max_s = 5, sql_max_s = 120;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -434,6 +499,7 @@ int main(int argc, char** argv) {
     else if (k == "--sql-max-seconds") sql_max_s = std::atof(val.c_str());
     else if (k == "--json") json_out = val;
     else if (k == "--export-persons") export_persons = val;
+    else if (k == "--pg") pg_conninfo = val;
     else {
       std::fprintf(stderr, "analytics_driver: unknown option %s\n", k.c_str());
       return 2;
@@ -441,7 +507,7 @@ int main(int argc, char** argv) {
   }
   if (data_dir.empty()) {
     std::fprintf(stderr,
-                 "usage: analytics_driver --data-dir DIR [--sqlite FILE] [--reps N] [--max-seconds S]"
+                 "usage: analytics_driver --data-dir DIR [--sqlite FILE] [--pg CONNINFO] [--reps N] [--max-seconds S]"
                  " [--sql-reps N] [--sql-max-seconds S] [--json OUT]\n");
     return 2;
   }
@@ -475,18 +541,66 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+#ifdef QUN_HAVE_PQ
+  PGconn* pg = nullptr;
+  if (!pg_conninfo.empty()) {
+    pg = PQconnectdb(pg_conninfo.c_str());
+    if (PQstatus(pg) != CONNECTION_OK) {
+      std::fprintf(stderr, "analytics_driver: PostgreSQL: %s\n", PQerrorMessage(pg));
+      return 1;
+    }
+  }
+#else
+  if (!pg_conninfo.empty()) {
+    std::fprintf(stderr, "analytics_driver: built without libpq; --pg is not available\n");
+    return 2;
+  }
+#endif
+
+  const auto* metrics_module = engine.module<qun::metrics::MetricsModule>();
+  const auto* ledger_module = engine.module<qun::MemberLedgerModule>();
+  const double metrics_bpe = metrics_module ? static_cast<double>(metrics_module->MemoryBytes()) / cols.size() : 0;
+  const double ledger_bpe = ledger_module ? static_cast<double>(ledger_module->MemoryBytes()) / cols.size() : 0;
   std::printf("events %zu, days %s .. %s, workspace open (store read + engine rebuild) %.0f ms wall, %.0f ms CPU,"
-              " engine %.1f bytes/event\n",
-              cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), open_ms, open_cpu, bpe);
+              " engine %.1f bytes/event (metrics module %.1f, member ledger %.1f, the rest %.1f)\n",
+              cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), open_ms, open_cpu, bpe,
+              metrics_bpe, ledger_bpe, bpe - metrics_bpe - ledger_bpe);
   std::fflush(stdout);
-  std::printf("%-42s %5s %8s %8s %8s %8s | %4s %9s %9s | %7s %s\n", "query (workspace scope, UTC)", "reps",
-              "p50 ms", "p99 ms", "cpu p50", "cpu p99", "reps", "SQL p50", "SQL cpu", "SQL/qun", "check");
-  json report = {{"events", cols.size()}, {"open_ms", open_ms}, {"open_cpu_ms", open_cpu}, {"engine_bytes_per_event", bpe}};
+  std::printf("%-42s %5s %8s %8s %8s %8s %8s | %4s %9s %9s %7s | %9s %7s | %s\n", "query (workspace scope, UTC)",
+              "reps", "p50 ms", "p99 ms", "cpu p50", "cpu p99", "cold ms", "reps", "SQLite", "SQL cpu", "SQL/qun",
+              "PG p50", "PG/qun", "check");
+  json report = {{"events", cols.size()},        {"open_ms", open_ms},
+                 {"open_cpu_ms", open_cpu},     {"engine_bytes_per_event", bpe},
+                 {"metrics_bytes_per_event", metrics_bpe}, {"ledger_bytes_per_event", ledger_bpe}};
   json rows = json::array();
   int mismatches = 0, misses = 0;
-  for (const Spec& sp : MakeSpecs(first_day, last_day)) {
-    // Warm-up (first call may build lazily), then timed calls.
-    auto first = qun::metrics::MetricsJson(engine, sp.metric, sp.params);
+  std::vector<Spec> specs = MakeSpecs(first_day, last_day, Dialect{false});
+  std::vector<std::string> pg_sql;  // by spec: the same twins in PostgreSQL's dialect
+  for (const Spec& sp : MakeSpecs(first_day, last_day, Dialect{true})) {
+    // PostgreSQL evaluates day * 86400000 in int4 (both literals fit it) and
+    // overflows: widen the constant.
+    std::string q = sp.sql;
+    for (size_t at = 0; (at = q.find("*86400000", at)) != std::string::npos; at += 17) q.insert(at + 9, "::bigint");
+    pg_sql.push_back(std::move(q));
+  }
+  // Member intelligence (docs/members.md): the profile table as of the last
+  // day and the overview (stages, pyramid, 80/20, RFM), timed, no SQL twin.
+  const qun::MemberLedgerModule* ledger = engine.module<qun::MemberLedgerModule>();
+  if (ledger) specs.push_back({"members overview (pyramid, RFM, 80/20)", "", {}, "", nullptr});
+  qun::MemberTableCache table_cache;
+  auto compute = [&](const Spec& sp) -> qun::Result<json> {
+    if (!sp.metric.empty()) return qun::metrics::MetricsJson(engine, sp.metric, sp.params);
+    auto t = table_cache.Get(engine, ledger->ledger(), last_day);
+    return json::parse(qun::MembersOverviewJson(*t).dump());
+  };
+  for (size_t spec_i = 0; spec_i < specs.size(); ++spec_i) {
+    const Spec& sp = specs[spec_i];
+    const std::string pg_twin = spec_i < pg_sql.size() ? pg_sql[spec_i] : "";
+    // The first (cold) call fills the caches (docs/metrics.md#caching) and is
+    // reported on its own; then timed calls.
+    const double cold_c0 = CpuMs();
+    auto first = compute(sp);
+    const double cold_ms = CpuMs() - cold_c0;
     if (!first.ok()) {
       std::printf("%-42s ERROR %s\n", sp.label.c_str(), first.status().message().c_str());
       ++mismatches;
@@ -497,7 +611,7 @@ int main(int argc, char** argv) {
     for (int r = 0; r < reps && Ms(Clock::now() - start) < max_s * 1000; ++r) {
       auto t = Clock::now();
       double c0 = CpuMs();
-      auto j = qun::metrics::MetricsJson(engine, sp.metric, sp.params);
+      auto j = compute(sp);
       cpu.push_back(CpuMs() - c0);
       times.push_back(Ms(Clock::now() - t));
       if (!j.ok()) return 1;
@@ -528,13 +642,41 @@ int main(int argc, char** argv) {
       }
       if (check != "same") ++mismatches;
     }
+    Timing pgt;
+    std::string pg_check;
+#ifdef QUN_HAVE_PQ
+    if (pg && !pg_twin.empty()) {
+      std::vector<double> st;
+      Rows got;
+      std::string err;
+      auto sstart = Clock::now();
+      for (int r = 0; r < sql_reps && (r == 0 || Ms(Clock::now() - sstart) < sql_max_s * 1000); ++r) {
+        auto t = Clock::now();
+        if (!RunPg(pg, pg_twin, &got, &err)) {
+          pg_check = "PG ERROR " + err;
+          break;
+        }
+        st.push_back(Ms(Clock::now() - t));
+      }
+      pgt = Summarize(st);
+      if (pg_check.empty()) {
+        std::string d = Diff(sp.project(*first), got);
+        pg_check = d.empty() ? "same" : "MISMATCH " + d;
+      }
+      if (pg_check != "same") ++mismatches;
+      check = (check == "-" ? "" : "SQLite " + check + ", ") + "PG " + pg_check;
+    }
+#endif
     bool goal_time = q.p99 <= 50 || qc.p99 <= 50;  // wall, or CPU when the machine is loaded
     bool goal_ratio = s.reps == 0 || s.p50 >= 100 * q.p50;
     if (!goal_time || !goal_ratio) ++misses;
     std::string ratio = s.reps ? fmt::format("{:.0f}x", s.p50 / std::max(q.p50, 1e-6)) : "-";
-    std::printf("%-42s %5zu %8.2f %8.2f %8.2f %8.2f | %4zu %9s %9s | %7s %s%s\n", sp.label.c_str(), q.reps, q.p50,
-                q.p99, qc.p50, qc.p99, s.reps, s.reps ? fmt::format("{:.0f}", s.p50).c_str() : "-",
-                s.reps ? fmt::format("{:.0f}", sc_t.p50).c_str() : "-", ratio.c_str(), check.c_str(),
+    std::string pg_ratio = pgt.reps ? fmt::format("{:.0f}x", pgt.p50 / std::max(q.p50, 1e-6)) : "-";
+    std::printf("%-42s %5zu %8.2f %8.2f %8.2f %8.2f %8.1f | %4zu %9s %9s %7s | %9s %7s | %s%s\n", sp.label.c_str(),
+                q.reps, q.p50, q.p99, qc.p50, qc.p99, cold_ms, s.reps,
+                s.reps ? fmt::format("{:.0f}", s.p50).c_str() : "-",
+                s.reps ? fmt::format("{:.0f}", sc_t.p50).c_str() : "-", ratio.c_str(),
+                pgt.reps ? fmt::format("{:.0f}", pgt.p50).c_str() : "-", pg_ratio.c_str(), check.c_str(),
                 goal_time && goal_ratio ? "" : "  [misses goal]");
     std::fflush(stdout);
     rows.push_back({{"query", sp.label},
@@ -548,9 +690,15 @@ int main(int argc, char** argv) {
                     {"sql_reps", s.reps},
                     {"sql_p50_ms", s.p50},
                     {"sql_max_ms", s.max},
+                    {"cold_cpu_ms", cold_ms},
+                    {"pg_reps", pgt.reps},
+                    {"pg_p50_ms", pgt.p50},
                     {"check", check}});
   }
   report["queries"] = rows;
+  const double bpe_after = static_cast<double>(engine.MemoryBytes()) / cols.size();
+  report["engine_bytes_per_event_after_queries"] = bpe_after;
+  std::printf("engine after the queries (caches filled): %.1f bytes/event\n", bpe_after);
   if (!json_out.empty()) {
     if (FILE* f = std::fopen(json_out.c_str(), "w")) {
       std::fprintf(f, "%s\n", report.dump(2).c_str());
@@ -561,6 +709,9 @@ int main(int argc, char** argv) {
               " SQL checks: %s\n",
               misses ? fmt::format("{} queries miss", misses).c_str() : "all met",
               mismatches ? fmt::format("{} MISMATCH(ES)", mismatches).c_str() : "all same");
+#ifdef QUN_HAVE_PQ
+  if (pg) PQfinish(pg);
+#endif
   if (mismatches) std::printf("!!!!!!!! SQL AND QUN DISAGREE ON %d QUERIES !!!!!!!!\n", mismatches);
   return mismatches ? 1 : 0;
 }

@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Analytics macro benchmark (DESIGN §9): dashboard metrics of `qun` against the
 # same numbers computed by SQL over a plain, indexed SQLite table of the same
-# events. docs/metrics.md#benchmark describes it and records measured numbers.
+# events, and over the same table in a private PostgreSQL 15 cluster.
+# docs/metrics.md#benchmark describes it and records measured numbers.
 #
 #   bench/analytics/run.sh                     # ~10M events (150,000 members x 120 days)
 #   QUN_BENCH_QUICK=1 bench/analytics/run.sh   # ~1M events (15,000 members x 120 days)
 #
-# Environment: QUN_BENCH_MEMBERS / QUN_BENCH_DAYS override the size;
+# Environment: QUN_BENCH_MEMBERS / QUN_BENCH_DAYS override the size,
+# QUN_BENCH_REPS / QUN_BENCH_SQL_REPS the repetitions of qun / SQL queries;
+# QUN_BENCH_SQLITE=0 skips timing the SQLite twins (the table is still built);
 # QUN_BENCH_DIR (default /tmp/qun-analytics-bench) holds the generated file, the
 # data directory and the SQLite file (kept between runs; delete to start over);
 # QUN_BUILD_DIR (default build/release) is a Release build, configured and
-# built here when missing.
+# built here when missing; QUN and QUN_ANALYTICS_DRIVER name ready binaries
+# instead (ctest's smoke run passes its own);
+# QUN_PG_BIN (default /usr/lib/postgresql/15/bin) holds initdb/pg_ctl; without
+# them (or with QUN_BENCH_PG=0) the PostgreSQL comparison is skipped with a
+# message.
+#
+# PostgreSQL: a private cluster (initdb in $QUN_BENCH_DIR/pg-..., trust auth,
+# listening on 127.0.0.1 only, a free port, its unix socket in that directory)
+# is started by this script and stopped when it exits. Run as root, the
+# cluster runs as the `postgres` system user (initdb refuses root). The table
+# is loaded with COPY from the canonical CSV of the SQLite table (same rows and
+# columns), with the same indexes, then VACUUM ANALYZE.
 #
 # Steps: qun gen -> qun import (timed) -> SQLite table `ev` loaded from qun's
 # stored events + indexes (timed) -> analytics_driver: opens the workspace once
@@ -30,13 +44,21 @@ else
   reps=200 sql_reps=2
 fi
 days=${QUN_BENCH_DAYS:-120}
+reps=${QUN_BENCH_REPS:-$reps}
+sql_reps=${QUN_BENCH_SQL_REPS:-$sql_reps}
 mkdir -p "$work"
 
-if [[ ! -f "$build/build.ninja" ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
+if [[ -n "${QUN:-}" && -n "${QUN_ANALYTICS_DRIVER:-}" ]]; then
+  qun=$QUN
+  driver=$QUN_ANALYTICS_DRIVER
+else
+  if [[ ! -f "$build/build.ninja" ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
+  fi
+  cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
+  qun="$build/qun"
+  driver="$build/bench/analytics_driver"
 fi
-cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
-qun="$build/qun"
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -72,7 +94,7 @@ if [[ ! -f "$db.complete" ]]; then
   rm -f "$db"
   t=$(now)
   # qun's identity resolution (identity.linked events) as table person(account, member).
-  "$build/bench/analytics_driver" --data-dir "$data" --export-persons "$db"
+  "$driver" --data-dir "$data" --export-persons "$db"
   # What an analyst would do: one flat table with the fields the dashboard
   # needs extracted from the stored JSON, plus the obvious indexes.
   sqlite3 "$db" >/dev/null <<EOF
@@ -99,9 +121,82 @@ EOF
   touch "$db.complete"
 fi
 
+# ---- PostgreSQL 15: a private cluster on loopback ----
+pgbin=${QUN_PG_BIN:-/usr/lib/postgresql/15/bin}
+pg_args=()
+if [[ "${QUN_BENCH_PG:-1}" != 1 ]]; then
+  echo "== PostgreSQL comparison skipped (QUN_BENCH_PG=${QUN_BENCH_PG})"
+elif [[ ! -x "$pgbin/initdb" || ! -x "$pgbin/pg_ctl" ]] || ! command -v psql >/dev/null; then
+  echo "== PostgreSQL comparison skipped: no initdb/pg_ctl in $pgbin or no psql (scripts/install-deps installs postgresql-15)"
+else
+  pgdir="$work/pg-$members-$days"
+  asuser=()
+  pg_skip=""
+  if [[ $(id -u) == 0 ]]; then
+    asuser=(runuser -u postgres --)  # initdb and postgres refuse to run as root
+    id postgres >/dev/null 2>&1 || pg_skip="running as root and there is no postgres user to run the cluster"
+  fi
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  fresh=0
+  if [[ -z $pg_skip && ! -f "$pgdir/.complete" ]]; then
+    rm -rf "$pgdir"
+    mkdir -p "$pgdir"
+    if [[ ${#asuser[@]} -gt 0 ]]; then chown postgres "$pgdir"; chmod o+x "$work"; fi
+    if ! "${asuser[@]}" test -w "$pgdir"; then
+      pg_skip="the cluster's user cannot write $pgdir (a parent directory is not searchable)"
+    elif ! "${asuser[@]}" "$pgbin/initdb" -D "$pgdir/data" -U qun --auth=trust -E UTF8 --locale=C \
+      >"$work/pg-initdb.log" 2>&1; then
+      pg_skip="initdb failed (see $work/pg-initdb.log)"
+    fi
+    fresh=1
+  fi
+  pgstop() { "${asuser[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true; }
+  # Loopback only; settings of a dedicated analytics box of this size.
+  if [[ -z $pg_skip ]]; then
+    trap pgstop EXIT
+    "${asuser[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -o "-c listen_addresses=127.0.0.1 \
+      -p $port -k $pgdir -c shared_buffers=2GB -c work_mem=256MB -c effective_cache_size=8GB -c fsync=off \
+      -c synchronous_commit=off -c full_page_writes=off" start >/dev/null ||
+      pg_skip="pg_ctl start failed (see $pgdir/server.log)"
+  fi
+fi
+if [[ -n "${pg_skip:-}" ]]; then
+  echo "== PostgreSQL comparison skipped: $pg_skip"
+elif [[ -n "${pgdir:-}" ]]; then
+  psql_=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U qun -d postgres)
+  if [[ $fresh == 1 ]]; then
+    t=$(now)
+    # The canonical CSV: the SQLite table's rows and columns (NULL = empty field).
+    sqlite3 -csv "$db" "SELECT ts, type, community, account, person, message_id, reply_to, text, category,
+      amount_minor, currency, nps FROM ev" >"$work/ev.csv"
+    "${psql_[@]}" <<SQL
+CREATE TABLE ev(ts BIGINT NOT NULL, type TEXT NOT NULL, community INTEGER NOT NULL, account INTEGER NOT NULL,
+  person INTEGER NOT NULL, message_id TEXT, reply_to TEXT, text TEXT, category TEXT, amount_minor BIGINT,
+  currency TEXT, nps INTEGER);
+\copy ev FROM '$work/ev.csv' WITH (FORMAT csv)
+CREATE INDEX ev_ts ON ev(ts);
+CREATE INDEX ev_community_ts ON ev(community, ts);
+CREATE INDEX ev_account ON ev(account);
+CREATE INDEX ev_person ON ev(person);
+CREATE INDEX ev_type_ts ON ev(type, ts);
+CREATE INDEX ev_reply_to ON ev(reply_to) WHERE reply_to IS NOT NULL;
+VACUUM ANALYZE ev;
+SQL
+    rm -f "$work/ev.csv"
+    touch "$pgdir/.complete"
+    echo "== PostgreSQL table + 6 indexes loaded (COPY from CSV) in $(since "$t") s," \
+      "$("${psql_[@]}" -At -c "SELECT pg_size_pretty(pg_total_relation_size('ev'))")"
+  fi
+  echo "== PostgreSQL $("${psql_[@]}" -At -c 'SHOW server_version') on 127.0.0.1:$port," \
+    "$("${psql_[@]}" -At -c 'SELECT COUNT(*) FROM ev') rows"
+  pg_args=(--pg "host=127.0.0.1 port=$port user=qun dbname=postgres")
+fi
+
 echo "== load average before queries: $(cut -d' ' -f1-3 /proc/loadavg)"
 status=0
-"$build/bench/analytics_driver" --data-dir "$data" --sqlite "$db" --reps "$reps" --sql-reps "$sql_reps" \
+sqlite_args=(--sqlite "$db")
+[[ "${QUN_BENCH_SQLITE:-1}" == 1 ]] || sqlite_args=()
+"$driver" --data-dir "$data" "${sqlite_args[@]}" "${pg_args[@]}" --reps "$reps" --sql-reps "$sql_reps" \
   --json "$work/result.json" || status=$?
 echo "== load average after queries: $(cut -d' ' -f1-3 /proc/loadavg); JSON: $work/result.json"
 exit $status

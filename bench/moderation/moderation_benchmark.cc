@@ -214,7 +214,7 @@ int Macro(const std::string& out_dir) {
   if (quick) corpus.resize(std::min<size_t>(corpus.size(), 1 << 20));
   while (!corpus.empty() && (static_cast<unsigned char>(corpus.back()) & 0xC0) == 0x80) corpus.pop_back();
   const double mb = static_cast<double>(corpus.size()) / 1e6;
-  const int reps = quick ? 2 : 5;
+  const int reps = quick ? 2 : 7;
   std::printf("corpus: %.2f MB (waimai reviews, %zu IRC day files, generated group chat); lexicon: %zu entries, %zu unique words\n",
               mb, irc_files, entries.size(), words.size());
 
@@ -240,20 +240,23 @@ int Macro(const std::string& out_dir) {
   auto automaton = Automaton::Build(keys);
   auto t1 = Clock::now();
   if (!automaton.ok()) return 1;
-  std::vector<double> qun_raw;
-  size_t qun_matches = 0;
-  for (int r = 0; r < reps; ++r) {
+  auto qun_run = [&](size_t* matches) {
     size_t n = 0;
     double a = CpuSeconds();
     automaton->ScanUtf8(corpus, [&](size_t, uint32_t) { ++n; });
-    qun_raw.push_back(mb / (CpuSeconds() - a));
-    qun_matches = n;
-  }
-  std::printf("qun_raw_build_s %.3f\nqun_raw_states %zu\nqun_raw_memory_mb %.1f\n", Seconds(t0, t1),
-              automaton->state_count(), automaton->MemoryBytes() / 1e6);
-  std::printf("qun_raw_matches %zu\nqun_raw_mbps %.1f\n", qun_matches, Median(qun_raw));
+    double s = CpuSeconds() - a;
+    *matches = n;
+    return mb / s;
+  };
+  std::printf("qun_raw_build_s %.3f\nqun_raw_states %zu\nqun_raw_dense_states %zu\nqun_raw_byte_classes %zu\nqun_raw_memory_mb %.1f\n",
+              Seconds(t0, t1), automaton->state_count(), automaton->dense_state_count(), automaton->alphabet_size(),
+              automaton->MemoryBytes() / 1e6);
+  std::vector<double> qun_raw;
+  size_t qun_matches = 0;
 
-  // 2. Vectorscan literal mode on the same words and text.
+  // 2. Vectorscan literal mode on the same words and text. The two scanners
+  // alternate (qun, Vectorscan, qun, ...) so that both see the same machine
+  // load; the ratio is the median of the per-round ratios.
 #ifdef QUN_HAVE_HS
   {
     std::vector<const char*> exprs;
@@ -272,15 +275,17 @@ int Macro(const std::string& out_dir) {
                              HS_MODE_BLOCK, nullptr, &db, &err) != HS_SUCCESS) {
       std::printf("vectorscan_error %s\n", err ? err->message : "?");
       hs_free_compile_error(err);
+      for (int r = 0; r < reps; ++r) qun_raw.push_back(qun_run(&qun_matches));
     } else {
       auto c1 = Clock::now();
       size_t db_size = 0;
       hs_database_size(db, &db_size);
       hs_scratch_t* scratch = nullptr;
       hs_alloc_scratch(db, &scratch);
-      std::vector<double> hs_mbps;
+      std::vector<double> hs_mbps, ratios;
       size_t hs_matches = 0;
       for (int r = 0; r < reps; ++r) {
+        qun_raw.push_back(qun_run(&qun_matches));
         size_t n = 0;
         double a = CpuSeconds();
         hs_scan(db, corpus.data(), static_cast<unsigned>(corpus.size()), 0, scratch,
@@ -291,16 +296,22 @@ int Macro(const std::string& out_dir) {
                 &n);
         hs_mbps.push_back(mb / (CpuSeconds() - a));
         hs_matches = n;
+        ratios.push_back(qun_raw.back() / hs_mbps.back());
       }
       std::printf("vectorscan_build_s %.3f\nvectorscan_memory_mb %.1f\nvectorscan_matches %zu\nvectorscan_mbps %.1f\n",
                   Seconds(c0, c1), db_size / 1e6, hs_matches, Median(hs_mbps));
+      std::sort(ratios.begin(), ratios.end());
+      std::printf("qun_vectorscan_ratio_median %.2f\nqun_vectorscan_ratio_min %.2f\nqun_vectorscan_ratio_max %.2f\n",
+                  Median(ratios), ratios.front(), ratios.back());
       hs_free_scratch(scratch);
       hs_free_database(db);
     }
   }
 #else
+  for (int r = 0; r < reps; ++r) qun_raw.push_back(qun_run(&qun_matches));
   std::printf("vectorscan_mbps n/a (built without libhs)\n");
 #endif
+  std::printf("qun_raw_matches %zu\nqun_raw_mbps %.1f\n", qun_matches, Median(qun_raw));
 
   // 3. qun with full normalization, per 200-character message.
   auto t2s = qun::store::LoadT2sMapping();

@@ -25,6 +25,10 @@ void DayCounts::Add(const DayCounts& o) {
 DayCounts& ActivityLedger::Row(uint32_t account, int32_t day) {
   if (account >= accounts_.size()) accounts_.resize(account + 1);
   auto& days = accounts_[account].days;
+  // Grow by 1/8 (at least 2 rows) instead of doubling: a ledger holds millions
+  // of these small vectors and doubling would leave ~30% of them unused
+  // (docs/metrics.md#memory). Amortized appends stay O(1).
+  if (days.size() == days.capacity()) days.reserve(days.size() + std::max<size_t>(2, days.size() / 8));
   // Events mostly arrive in time order: the common case appends.
   if (days.empty() || days.back().day < day) {
     days.push_back(DayCounts{.day = day});

@@ -36,10 +36,12 @@
 
 namespace qun {
 
+// Field order keeps the row at 64 bytes (no padding holes; millions of rows).
 struct DayCounts {
   int32_t day = 0;  // local civil day (days since 1970-01-01)
   bool own = false;     // the account itself did something that day
   bool active = false;  // … and it was an activity-type event
+  int64_t gmv_minor = 0;
   uint32_t messages = 0;
   uint32_t replies_given = 0;
   uint32_t answers = 0;
@@ -49,13 +51,13 @@ struct DayCounts {
   uint32_t ugc = 0;
   uint32_t invites = 0;
   uint32_t orders = 0;
-  int64_t gmv_minor = 0;
   uint32_t checkins = 0;
   uint32_t reports_filed = 0;
   uint32_t funnel = 0;  // visit, signup, content.viewed/clicked
 
   void Add(const DayCounts& o);
 };
+static_assert(sizeof(DayCounts) <= 64, "DayCounts grew: see the note above it");
 
 // Per-account facts that are not day counts.
 struct AccountFacts {

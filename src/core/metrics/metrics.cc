@@ -129,22 +129,54 @@ struct DayAgg {
   std::vector<OrderRec> orders;
   std::vector<uint32_t> questions;  // rows
   bool dirty = false;
+  // Person-level cache (docs/metrics.md#caching): people[k] holds the sorted
+  // distinct member ids of sets[k] while bit k of people_valid is set. Filled
+  // lazily by queries (under ZoneView::cache_mu), dropped when sets[k] grows
+  // or an identity change touches one of its accounts (writer lock).
+  mutable std::array<std::vector<uint32_t>, kSetCount> people;
+  mutable uint8_t people_valid = 0;
+  // Active-series cache: WAU / MAU of this day, valid while active_valid.
+  mutable uint32_t wau = 0, mau = 0;
+  mutable bool active_valid = false;
+  // Responsiveness cache: (question ts, first-reply wait or kNone) per
+  // question of the day, valid while waits_valid.
+  mutable std::vector<std::pair<uint32_t, uint32_t>> waits;
+  mutable bool waits_valid = false;
+  void DropWaits() const {
+    waits_valid = false;
+    std::vector<std::pair<uint32_t, uint32_t>>().swap(waits);
+  }
 
-  void Flush() {
+  void DropPeople(int k) const {
+    people_valid &= static_cast<uint8_t>(~(1u << k));
+    std::vector<uint32_t>().swap(people[k]);
+  }
+
+  // Returns the kinds whose sets changed (bit mask).
+  uint8_t Flush() {
+    uint8_t changed = 0;
+    DropWaits();  // questions may have been added
     for (int k = 0; k < kSetCount; ++k) {
       auto& v = sets[k];
       if (clean[k] == v.size()) continue;
+      changed |= static_cast<uint8_t>(1u << k);
+      DropPeople(k);
       auto mid = v.begin() + clean[k];
       std::sort(mid, v.end());
       std::inplace_merge(v.begin(), mid, v.end());
       v.erase(std::unique(v.begin(), v.end()), v.end());
+      // A day's raw pushes repeat accounts (one per event): give back the slack.
+      if (v.capacity() > v.size() + v.size() / 8 + 8) v.shrink_to_fit();
       clean[k] = static_cast<uint32_t>(v.size());
     }
     dirty = false;
+    return changed;
   }
   size_t Bytes() const {
     size_t b = sizeof(*this);
     for (const auto& s : sets) b += s.capacity() * 4;
+    for (const auto& s : people) b += s.capacity() * 4;
+    b += waits.capacity() * 8;
     return b + orders.capacity() * sizeof(OrderRec) + questions.capacity() * 4;
   }
 };
@@ -175,14 +207,49 @@ struct DaySeries {
   }
 };
 
+// Per-scope caches of a zone view (docs/metrics.md#caching).
+struct ScopeCache {
+  // First-seen local day by member id (INT32_MAX: never), valid while fs_valid.
+  bool fs_valid = false;
+  std::vector<int32_t> fs;
+  // Members at the end of day mem_base + i, valid while mem_valid.
+  bool mem_valid = false;
+  int32_t mem_base = 0;
+  std::vector<uint32_t> mem;
+  size_t Bytes() const { return sizeof(*this) + fs.capacity() * 4 + mem.capacity() * 4; }
+};
+
 struct ZoneView {
+  explicit ZoneView(TimeZone z) : tz(std::move(z)) {}
   TimeZone tz;
   std::vector<DaySeries> comm;
   DaySeries ws;
-  std::vector<DayAgg*> touched;
+  struct Touched {
+    uint32_t scope;  // community or kNone (workspace)
+    int32_t day;
+    DayAgg* agg;
+  };
+  std::vector<Touched> touched;
+  DaySeries& Series(uint32_t scope) { return scope == kNone ? ws : comm[scope]; }
   uint64_t last_use = 0;
+  // Guards the lazily filled caches (DayAgg::people/wau/mau, scope caches)
+  // against concurrent readers; writers hold the engine's writer lock.
+  mutable std::mutex cache_mu;
+  mutable std::vector<std::unique_ptr<ScopeCache>> comm_cache;  // by community (stable addresses)
+  mutable ScopeCache ws_cache;
+
+  // Call with cache_mu held.
+  ScopeCache& CacheOf(uint32_t community) const {
+    if (community == kNone) return ws_cache;
+    if (community >= comm_cache.size()) comm_cache.resize(community + 1);
+    if (!comm_cache[community]) comm_cache[community] = std::make_unique<ScopeCache>();
+    return *comm_cache[community];
+  }
   size_t Bytes() const {
-    size_t b = sizeof(*this);
+    std::lock_guard lock(cache_mu);
+    size_t b = sizeof(*this) + ws_cache.Bytes();
+    for (const auto& c : comm_cache)
+      if (c) b += c->Bytes();
     auto series = [&](const DaySeries& s) {
       b += s.days.capacity() * 8;
       for (const auto& d : s.days)
@@ -230,25 +297,49 @@ int FunnelSlot(EventType t) {
 
 bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == EventType::kReactionAdded; }
 
+// First-seen local day of member `m` in scope `acc` (INT32_MAX: never).
+int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& tz, uint32_t m) {
+  int32_t best = INT32_MAX;
+  for (uint32_t a : e.members()[m].accounts) {
+    auto it = acc.index.find(a);
+    if (it == acc.index.end()) continue;
+    const AccountRec& r = acc.recs[it->second];
+    if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
+  }
+  return best;
+}
+
 }  // namespace
 
 struct MetricsModule::State {
   const Engine& engine;
   explicit State(const Engine& e) : engine(e) {}
 
+  // account -> member, a dense copy of Engine::member_of kept current by
+  // SyncMembers (4 bytes per account; hot loops stay in cache).
+  std::vector<uint32_t> member;
   std::vector<bool> question;  // by row
   std::unordered_map<uint32_t, uint32_t> first_reply;  // question row -> earliest reply ts by another member
+  std::vector<uint32_t> replied;  // question rows whose first reply changed in the current batch
   std::vector<ScopeAccounts> comm_acc;
   ScopeAccounts ws_acc;
   std::vector<InviteRec> invites;
-  // funnel slot -> account -> (ts, community), unsorted
-  std::array<std::unordered_map<uint32_t, std::vector<std::pair<uint32_t, uint32_t>>>, std::size(kFunnelTypes)>
-      funnel;
+  // Funnel index: per funnel slot, the rows of that event type sorted by
+  // (ts, row); funnel_clean[slot] = sorted prefix length (the rest is the
+  // current batch, merged in by SortFunnel).
+  std::array<std::vector<uint32_t>, std::size(kFunnelTypes)> funnel;
+  std::array<size_t, std::size(kFunnelTypes)> funnel_clean{};
   uint32_t max_ts = 0;
 
   mutable std::mutex mu;  // guards views and use_clock
   mutable std::map<std::string, std::shared_ptr<ZoneView>> views;
   mutable uint64_t use_clock = 0;
+
+  // Appends accounts created since the last call.
+  void SyncMembers() {
+    for (size_t a = member.size(); a < engine.accounts().size(); ++a)
+      member.push_back(engine.member_of(static_cast<uint32_t>(a)));
+  }
 
   ScopeAccounts& Acc(uint32_t community) {
     if (community >= comm_acc.size()) comm_acc.resize(community + 1);
@@ -282,10 +373,24 @@ struct MetricsModule::State {
     if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
         engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
       auto [it, fresh] = first_reply.try_emplace(aux, ts);
+      if (fresh || ts < it->second) replied.push_back(aux);
       if (!fresh) it->second = std::min(it->second, ts);
     }
     int slot = FunnelSlot(t);
-    if (slot >= 0) funnel[slot][acc].emplace_back(ts, com);
+    if (slot >= 0) funnel[slot].push_back(row);
+  }
+
+  void SortFunnel() {
+    const auto& ts = engine.events().ts;
+    auto less = [&](uint32_t a, uint32_t b) { return ts[a] != ts[b] ? ts[a] < ts[b] : a < b; };
+    for (size_t k = 0; k < funnel.size(); ++k) {
+      auto& v = funnel[k];
+      if (funnel_clean[k] == v.size()) continue;
+      auto mid = v.begin() + static_cast<std::ptrdiff_t>(funnel_clean[k]);
+      std::sort(mid, v.end(), less);
+      if (mid != v.begin() && less(*mid, *(mid - 1))) std::inplace_merge(v.begin(), mid, v.end(), less);
+      funnel_clean[k] = v.size();
+    }
   }
 
   // One row into a zone view's day aggregates.
@@ -296,11 +401,11 @@ struct MetricsModule::State {
     const int64_t ms = FromEngineSeconds(c.ts[row]);
     const int32_t day = v.tz.LocalDay(ms);
     if (com >= v.comm.size()) v.comm.resize(com + 1);
-    for (DaySeries* s : {&v.comm[com], &v.ws}) {
-      DayAgg* d = s->At(day);
+    for (uint32_t scope : {com, kNone}) {
+      DayAgg* d = v.Series(scope).At(day);
       if (!d->dirty) {
         d->dirty = true;
-        v.touched.push_back(d);
+        v.touched.push_back(ZoneView::Touched{scope, day, d});
       }
       if (IsActivityType(t)) d->sets[kActive].push_back(acc);
       if (IsInteraction(t)) d->sets[kInteract].push_back(acc);
@@ -336,8 +441,19 @@ struct MetricsModule::State {
   }
 
   static void FlushView(ZoneView& v) {
-    for (DayAgg* d : v.touched) d->Flush();
+    for (const auto& t : v.touched) {
+      if (t.agg->Flush() & (1u << kActive)) InvalidateActive(v.Series(t.scope), t.day);
+    }
     v.touched.clear();
+    // New rows may add members or move first-seen days: drop the scope caches.
+    v.ws_cache = ScopeCache{};
+    v.comm_cache.clear();
+  }
+
+  // The WAU/MAU cache of `d` and of the 29 days after it depend on d's active set.
+  static void InvalidateActive(const DaySeries& series, int32_t day) {
+    for (int32_t d = day; d < day + 30; ++d)
+      if (const DayAgg* g = series.Get(d)) g->active_valid = false;
   }
 
   std::shared_ptr<const ZoneView> View(const TimeZone& tz) const {
@@ -351,7 +467,7 @@ struct MetricsModule::State {
             victim = i;
         if (victim != views.end()) views.erase(victim);
       }
-      auto v = std::make_shared<ZoneView>(ZoneView{tz, {}, {}, {}, 0});
+      auto v = std::make_shared<ZoneView>(tz);
       for (uint32_t r = 0; r < engine.events().size(); ++r) AddToView(*v, r);
       FlushView(*v);
       it = views.emplace(tz.name(), std::move(v)).first;
@@ -362,7 +478,7 @@ struct MetricsModule::State {
 };
 
 MetricsModule::MetricsModule(const Engine& engine) : s_(std::make_unique<State>(engine)) {
-  s_->views.emplace("UTC", std::make_shared<ZoneView>(ZoneView{TimeZone::Utc(), {}, {}, {}, 0}));
+  s_->views.emplace("UTC", std::make_shared<ZoneView>(TimeZone::Utc()));
 }
 MetricsModule::~MetricsModule() = default;
 
@@ -376,11 +492,71 @@ void MetricsModule::OnBatchEvents(const Engine& engine, const StagedBatch& batch
 }
 
 void MetricsModule::OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) {
+  s_->SyncMembers();
   for (uint32_t r = first_row; r < end_row; ++r) s_->AddGlobal(r);
+  s_->SortFunnel();
   std::lock_guard lock(s_->mu);
+  // A question's day (in every zone view) caches its wait: drop those caches.
+  const auto& cols = engine.events();
+  for (auto& [name, v] : s_->views)
+    for (uint32_t row : s_->replied) {
+      const int32_t day = v->tz.LocalDay(FromEngineSeconds(cols.ts[row]));
+      if (const DayAgg* g = v->ws.Get(day)) g->DropWaits();
+      if (cols.community[row] < v->comm.size())
+        if (const DayAgg* g = v->comm[cols.community[row]].Get(day)) g->DropWaits();
+    }
+  s_->replied.clear();
   for (auto& [name, v] : s_->views) {
     for (uint32_t r = first_row; r < end_row; ++r) s_->AddToView(*v, r);
     State::FlushView(*v);
+  }
+}
+
+void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) {
+  // Targeted invalidation (docs/metrics.md#caching): only cached person sets
+  // that hold an account of a member involved change.
+  s_->SyncMembers();
+  std::vector<uint32_t> accounts;
+  for (uint32_t m : members)
+    if (m < engine.members().size())
+      accounts.insert(accounts.end(), engine.members()[m].accounts.begin(), engine.members()[m].accounts.end());
+  std::sort(accounts.begin(), accounts.end());
+  for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
+  std::lock_guard lock(s_->mu);
+  for (auto& [name, v] : s_->views) {
+    std::lock_guard cache_lock(v->cache_mu);
+    auto fix_series = [&](const DaySeries& series) {
+      for (size_t i = 0; i < series.days.size(); ++i) {
+        const DayAgg* g = series.days[i].get();
+        if (!g || !g->people_valid) continue;
+        for (int k = 0; k < kSetCount; ++k) {
+          if (!(g->people_valid & (1u << k))) continue;
+          const auto& set = g->sets[k];
+          bool hit = false;
+          for (uint32_t a : accounts)
+            if (std::binary_search(set.begin(), set.end(), a)) {
+              hit = true;
+              break;
+            }
+          if (!hit) continue;
+          g->DropPeople(k);
+          if (k == kActive) State::InvalidateActive(series, series.base + static_cast<int32_t>(i));
+        }
+      }
+    };
+    for (const auto& series : v->comm) fix_series(series);
+    fix_series(v->ws);
+    auto fix_scope = [&](ScopeCache& sc, uint32_t community) {
+      sc.mem_valid = false;  // member counts: rebuilt on next use
+      std::vector<uint32_t>().swap(sc.mem);
+      if (!sc.fs_valid) return;
+      const ScopeAccounts* acc = s_->AccOf(community);
+      for (uint32_t m : members)
+        if (m < sc.fs.size()) sc.fs[m] = acc ? FirstSeenOf(engine, *acc, v->tz, m) : INT32_MAX;
+    };
+    fix_scope(v->ws_cache, kNone);
+    for (size_t i = 0; i < v->comm_cache.size(); ++i)
+      if (v->comm_cache[i]) fix_scope(*v->comm_cache[i], static_cast<uint32_t>(i));
   }
 }
 
@@ -392,10 +568,7 @@ size_t MetricsModule::MemoryBytes() const {
   };
   for (const auto& a : s_->comm_acc) acc(a);
   acc(s_->ws_acc);
-  for (const auto& f : s_->funnel) {
-    b += f.size() * 48;
-    for (const auto& [k, v] : f) b += v.capacity() * 8;
-  }
+  for (const auto& f : s_->funnel) b += f.capacity() * 4;
   std::lock_guard lock(s_->mu);
   for (const auto& [n, v] : s_->views) b += v->Bytes();
   return b;
@@ -412,6 +585,10 @@ struct Ctx {
   const ScopeAccounts* acc = nullptr;
   int32_t from = 0, to = -1;          // inclusive; to < from: no data
   const Engine* engine = nullptr;
+  const uint32_t* member = nullptr;  // account -> member (State::member)
+  uint32_t community = kNone;
+
+  uint32_t MemberOf(uint32_t account) const { return member[account]; }
 
   const DayAgg* Day(int32_t d) const { return series ? series->Get(d) : nullptr; }
   bool empty() const { return to < from; }
@@ -419,35 +596,79 @@ struct Ctx {
 
 double Ratio(double a, double b) { return b == 0 ? 0 : a / b; }
 
-// Distinct people of `kind` over days [a, b], as a sorted vector of member ids.
-std::vector<uint32_t> PeopleOver(const Ctx& c, SetKind kind, int32_t a, int32_t b) {
+// The cached person set (sorted distinct member ids) of `kind` on day `g`,
+// filled on first use (docs/metrics.md#caching).
+const std::vector<uint32_t>& PeopleOf(const Ctx& c, const DayAgg& g, SetKind kind) {
+  std::lock_guard lock(c.view->cache_mu);
+  const uint8_t bit = static_cast<uint8_t>(1u << kind);
+  if (!(g.people_valid & bit)) {
+    std::vector<uint32_t>& out = g.people[kind];
+    out.clear();
+    out.reserve(g.sets[kind].size());
+    for (uint32_t acc : g.sets[kind]) out.push_back(c.MemberOf(acc));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    out.shrink_to_fit();
+    g.people_valid |= bit;
+  }
+  return g.people[kind];
+}
+
+// Per-query scratch marks by member id.
+struct Marks {
+  std::vector<uint8_t> m;
+  explicit Marks(size_t n) : m(n, 0) {}
+};
+
+// Distinct people of `kind` over days [a, b], unsorted (no duplicates).
+std::vector<uint32_t> PeopleOver(const Ctx& c, SetKind kind, int32_t a, int32_t b, Marks& marks) {
   std::vector<uint32_t> out;
+  if (a == b) {
+    if (const DayAgg* g = c.Day(a)) out = PeopleOf(c, *g, kind);
+    return out;
+  }
   for (int32_t d = a; d <= b; ++d)
     if (const DayAgg* g = c.Day(d))
-      for (uint32_t acc : g->sets[kind]) out.push_back(c.engine->member_of(acc));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+      for (uint32_t m : PeopleOf(c, *g, kind))
+        if (!marks.m[m]) {
+          marks.m[m] = 1;
+          out.push_back(m);
+        }
+  for (uint32_t m : out) marks.m[m] = 0;
   return out;
 }
-
-// First-seen local day per member in scope (kNone-filled vector by member id).
-std::vector<int32_t> FirstSeenDays(const Ctx& c) {
-  constexpr int32_t kNever = INT32_MAX;
-  std::vector<int32_t> fs(c.engine->members().size(), kNever);
-  for (const AccountRec& r : c.acc->recs) {
-    if (r.first_seen == kNone) continue;
-    int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
-    uint32_t m = c.engine->member_of(r.account);
-    fs[m] = std::min(fs[m], d);
+size_t CountPeople(const Ctx& c, SetKind kind, int32_t a, int32_t b, Marks* marks = nullptr) {
+  if (a == b) {
+    const DayAgg* g = c.Day(a);
+    return g ? PeopleOf(c, *g, kind).size() : 0;
   }
-  return fs;
+  if (marks) return PeopleOver(c, kind, a, b, *marks).size();
+  Marks own(c.engine->members().size());
+  return PeopleOver(c, kind, a, b, own).size();
 }
 
-// Members at the end of each day in [lo, hi] (docs/metrics.md#members).
-std::vector<uint32_t> MembersByDay(const Ctx& c, uint32_t community, const std::vector<ScopeAccounts>& comm,
-                                   int32_t lo, int32_t hi) {
-  std::vector<uint32_t> out(hi >= lo ? hi - lo + 1 : 0, 0);
-  if (out.empty()) return out;
+// First-seen local day per member in scope (INT32_MAX-filled vector by member
+// id), cached per (zone view, scope).
+const std::vector<int32_t>& FirstSeenDays(const Ctx& c) {
+  std::lock_guard lock(c.view->cache_mu);
+  ScopeCache& sc = c.view->CacheOf(c.community);
+  if (!sc.fs_valid) {
+    constexpr int32_t kNever = INT32_MAX;
+    sc.fs.assign(c.engine->members().size(), kNever);
+    for (const AccountRec& r : c.acc->recs) {
+      if (r.first_seen == kNone) continue;
+      int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
+      uint32_t m = c.MemberOf(r.account);
+      sc.fs[m] = std::min(sc.fs[m], d);
+    }
+    sc.fs_valid = true;
+  }
+  return sc.fs;
+}
+
+// Members at the end of every day of the scope's history (docs/metrics.md#members),
+// as a difference array turned into counts; cached per (zone view, scope).
+void BuildMembers(const Ctx& c, const std::vector<ScopeAccounts>& comm, ScopeCache& sc) {
   // (member, day, delta): account-level membership intervals in local days.
   struct Change {
     uint32_t member;
@@ -467,7 +688,7 @@ std::vector<uint32_t> MembersByDay(const Ctx& c, uint32_t community, const std::
         return x.first != y.first ? x.first < y.first : x.second > y.second;  // ins before outs
       });
       bool in = false;
-      uint32_t m = c.engine->member_of(r.account);
+      uint32_t m = c.MemberOf(r.account);
       for (auto [ts, kind] : evs) {
         if (ts < r.first_seen) continue;
         bool now_in = kind == 1;
@@ -477,17 +698,22 @@ std::vector<uint32_t> MembersByDay(const Ctx& c, uint32_t community, const std::
       }
     }
   };
-  if (community == kNone) {
+  if (c.community == kNone) {
     for (const auto& s : comm) add_scope(s);
-  } else if (community < comm.size()) {
-    add_scope(comm[community]);
+  } else if (c.community < comm.size()) {
+    add_scope(comm[c.community]);
   }
+  sc.mem.clear();
+  sc.mem_valid = true;
+  if (ch.empty()) return;
   std::sort(ch.begin(), ch.end(), [](const Change& a, const Change& b) {
     return a.member != b.member ? a.member < b.member : a.day != b.day ? a.day < b.day : a.delta > b.delta;
   });
+  int32_t lo = INT32_MAX, hi = INT32_MIN;
+  for (const Change& x : ch) lo = std::min(lo, x.day), hi = std::max(hi, x.day);
   // Person-level: a member counts while any account of theirs is in; the
   // state at a day's end is what counts, so changes within a day net out.
-  std::vector<int64_t> diff(out.size() + 1, 0);
+  std::vector<int64_t> diff(static_cast<size_t>(hi - lo) + 1, 0);
   for (size_t i = 0; i < ch.size();) {
     size_t j = i;
     int count = 0;
@@ -497,18 +723,32 @@ std::vector<uint32_t> MembersByDay(const Ctx& c, uint32_t community, const std::
       while (j < ch.size() && ch[j].member == ch[i].member && ch[j].day == day) count += ch[j++].delta;
       bool now_in = count > 0;
       if (now_in != was_in) {
-        int32_t at = std::max(day, lo);
-        if (at <= hi) diff[at - lo] += now_in ? 1 : -1;
+        diff[day - lo] += now_in ? 1 : -1;
         was_in = now_in;
       }
     }
     i = j;
   }
+  sc.mem_base = lo;
+  sc.mem.resize(diff.size());
   int64_t run = 0;
-  for (size_t i = 0; i < out.size(); ++i) {
+  for (size_t i = 0; i < diff.size(); ++i) {
     run += diff[i];
-    out[i] = static_cast<uint32_t>(std::max<int64_t>(run, 0));
+    sc.mem[i] = static_cast<uint32_t>(std::max<int64_t>(run, 0));
   }
+}
+
+// Members at the end of each day in [lo, hi] (docs/metrics.md#members).
+std::vector<uint32_t> MembersByDay(const Ctx& c, const std::vector<ScopeAccounts>& comm, int32_t lo, int32_t hi) {
+  std::vector<uint32_t> out(hi >= lo ? hi - lo + 1 : 0, 0);
+  if (out.empty()) return out;
+  std::lock_guard lock(c.view->cache_mu);
+  ScopeCache& sc = c.view->CacheOf(c.community);
+  if (!sc.mem_valid) BuildMembers(c, comm, sc);
+  if (sc.mem.empty()) return out;
+  const int32_t last = sc.mem_base + static_cast<int32_t>(sc.mem.size()) - 1;
+  for (int32_t d = lo; d <= hi; ++d)
+    out[d - lo] = d < sc.mem_base ? 0 : d > last ? sc.mem.back() : sc.mem[d - sc.mem_base];
   return out;
 }
 
@@ -533,6 +773,8 @@ Result<Ctx> MakeCtx(const MetricsModule& m, const MetricsModule::State& s, const
   if (q.from && q.to && *q.from > *q.to) return InvalidArgument("from: later than to");
   Ctx c;
   c.engine = &s.engine;
+  c.member = s.member.data();
+  c.community = q.community;
   c.view = std::move(view);
   c.acc = s.AccOf(q.community);
   static const ScopeAccounts kEmpty;
@@ -556,26 +798,65 @@ Result<std::vector<ActivePoint>> MetricsModule::Active(const Query& q) const {
   QUN_METRICS_CTX(c, q);
   std::vector<ActivePoint> out;
   if (c.empty()) return out;
-  const size_t nm = s_->engine.members().size();
-  constexpr int kW[3] = {1, 7, 30};
-  std::array<std::vector<uint16_t>, 3> cnt;
-  for (auto& v : cnt) v.assign(nm, 0);
-  std::array<uint32_t, 3> distinct{};
-  // People active per day over [from - 29, to], deduplicated per day.
-  const int32_t start = c.from - 29;
-  std::vector<std::vector<uint32_t>> people(c.to - start + 1);
-  for (int32_t d = start; d <= c.to; ++d) people[d - start] = PeopleOver(c, kActive, d, d);
-  for (int32_t d = start; d <= c.to; ++d) {
-    for (int w = 0; w < 3; ++w) {
-      for (uint32_t m : people[d - start])
-        if (cnt[w][m]++ == 0) ++distinct[w];
-      int32_t gone = d - kW[w];
-      if (gone >= start)
-        for (uint32_t m : people[gone - start])
-          if (--cnt[w][m] == 0) --distinct[w];
+  const size_t n = static_cast<size_t>(c.to - c.from + 1);
+  std::vector<uint32_t> wau(n, 0), mau(n, 0);
+  // Days whose WAU/MAU are cached need no window counting (docs/metrics.md#caching).
+  bool all_cached = true;
+  {
+    std::lock_guard lock(c.view->cache_mu);
+    for (int32_t d = c.from; d <= c.to; ++d)
+      if (const DayAgg* g = c.Day(d)) {
+        all_cached = all_cached && g->active_valid;
+        wau[d - c.from] = g->wau;
+        mau[d - c.from] = g->mau;
+      }
+  }
+  if (!all_cached) {
+    // Sliding 7- and 30-day windows over the cached per-day person sets.
+    const size_t nm = s_->engine.members().size();
+    constexpr int kW[2] = {7, 30};
+    std::array<std::vector<uint16_t>, 2> cnt;
+    for (auto& v : cnt) v.assign(nm, 0);
+    std::array<uint32_t, 2> distinct{};
+    const int32_t start = c.from - 29;
+    std::vector<const std::vector<uint32_t>*> people(c.to - start + 1, nullptr);
+    for (int32_t d = start; d <= c.to; ++d)
+      if (const DayAgg* g = c.Day(d)) people[d - start] = &PeopleOf(c, *g, kActive);
+    for (int32_t d = start; d <= c.to; ++d) {
+      for (int w = 0; w < 2; ++w) {
+        if (people[d - start])
+          for (uint32_t m : *people[d - start])
+            if (cnt[w][m]++ == 0) ++distinct[w];
+        int32_t gone = d - kW[w];
+        if (gone >= start && people[gone - start])
+          for (uint32_t m : *people[gone - start])
+            if (--cnt[w][m] == 0) --distinct[w];
+      }
+      if (d >= c.from) {
+        wau[d - c.from] = distinct[0];
+        mau[d - c.from] = distinct[1];
+      }
     }
-    if (d >= c.from)
-      out.push_back(ActivePoint{d, distinct[0], distinct[1], distinct[2], Ratio(distinct[0], distinct[2])});
+    std::lock_guard lock(c.view->cache_mu);
+    for (int32_t d = c.from; d <= c.to; ++d)
+      if (const DayAgg* g = c.Day(d)) {
+        g->wau = wau[d - c.from];
+        g->mau = mau[d - c.from];
+        g->active_valid = true;
+      }
+  }
+  out.reserve(n);
+  for (int32_t d = c.from; d <= c.to; ++d) {
+    const DayAgg* g = c.Day(d);
+    uint32_t dau = 0, w = wau[d - c.from], m = mau[d - c.from];
+    if (g) {
+      dau = static_cast<uint32_t>(PeopleOf(c, *g, kActive).size());
+    } else if (all_cached) {
+      // A day without aggregates (no events) has no cache entry of its own.
+      w = static_cast<uint32_t>(CountPeople(c, kActive, d - 6, d));
+      m = static_cast<uint32_t>(CountPeople(c, kActive, d - 29, d));
+    }
+    out.push_back(ActivePoint{d, dau, w, m, Ratio(dau, m)});
   }
   return out;
 }
@@ -598,7 +879,7 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
     auto it = std::upper_bound(periods.begin(), periods.end(), day);
     return static_cast<int>(it - periods.begin()) - 1;
   };
-  std::vector<int32_t> fs = FirstSeenDays(c);
+  const std::vector<int32_t>& fs = FirstSeenDays(c);
   std::vector<int> cohort(fs.size(), -1);
   for (auto& p : periods) out.cohorts.push_back(RetentionCohort{p, 0, {}});
   for (size_t m = 0; m < fs.size(); ++m) {
@@ -607,9 +888,10 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
     ++out.cohorts[cohort[m]].size;
   }
   for (size_t i = 0; i < periods.size(); ++i) out.cohorts[i].retained.assign(periods.size() - i, 0);
+  Marks marks(fs.size());
   for (size_t p = 0; p < periods.size(); ++p) {
     int32_t end = std::min<int32_t>(NextPeriod(g, periods[p]) - 1, c.to);
-    for (uint32_t m : PeopleOver(c, kActive, periods[p], end)) {
+    for (uint32_t m : PeopleOver(c, kActive, periods[p], end, marks)) {
       int k = cohort[m];
       if (k >= 0 && static_cast<size_t>(k) <= p) ++out.cohorts[k].retained[p - k];
     }
@@ -631,23 +913,29 @@ Result<std::vector<LifecyclePoint>> MetricsModule::Lifecycle(const Query& q, Gra
   QUN_METRICS_CTX(c, q);
   std::vector<LifecyclePoint> out;
   if (c.empty()) return out;
-  std::vector<int32_t> fs = FirstSeenDays(c);
+  const std::vector<int32_t>& fs = FirstSeenDays(c);
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
-  // The period before the first one, for returning/dormant.
+  // The period before the first one, for returning/dormant. in_prev / in_cur
+  // flag membership of the previous / current period's active people.
+  Marks marks(fs.size()), in_prev(fs.size()), in_cur(fs.size());
   int32_t prev_start = PeriodStart(g, periods.front() - 1);
-  std::vector<uint32_t> prev = PeopleOver(c, kActive, prev_start, periods.front() - 1);
+  std::vector<uint32_t> prev = PeopleOver(c, kActive, prev_start, periods.front() - 1, marks);
+  for (uint32_t m : prev) in_prev.m[m] = 1;
   for (int32_t p : periods) {
     int32_t end = std::min<int32_t>(NextPeriod(g, p) - 1, c.to);
-    std::vector<uint32_t> cur = PeopleOver(c, kActive, p, end);
+    std::vector<uint32_t> cur = PeopleOver(c, kActive, p, end, marks);
     LifecyclePoint lp{p, static_cast<uint32_t>(cur.size()), 0, 0, 0, 0};
     for (uint32_t m : cur) {
+      in_cur.m[m] = 1;
       if (fs[m] >= p) ++lp.new_;
-      else if (std::binary_search(prev.begin(), prev.end(), m)) ++lp.returning;
+      else if (in_prev.m[m]) ++lp.returning;
       else ++lp.resurrecting;
     }
     for (uint32_t m : prev)
-      if (!std::binary_search(cur.begin(), cur.end(), m)) ++lp.dormant;
+      if (!in_cur.m[m]) ++lp.dormant;
     out.push_back(lp);
+    for (uint32_t m : prev) in_prev.m[m] = 0;
+    std::swap(in_prev, in_cur);
     prev = std::move(cur);
   }
   return out;
@@ -657,10 +945,11 @@ Result<std::vector<InteractionPoint>> MetricsModule::Interaction(const Query& q,
   QUN_METRICS_CTX(c, q);
   std::vector<InteractionPoint> out;
   if (c.empty()) return out;
-  std::vector<uint32_t> members = MembersByDay(c, q.community, s_->comm_acc, c.from, c.to);
+  std::vector<uint32_t> members = MembersByDay(c, s_->comm_acc, c.from, c.to);
+  Marks marks(s_->engine.members().size());
   for (int32_t p : Periods(g, c.from, c.to)) {
     int32_t a = std::max(p, c.from), b = std::min<int32_t>(NextPeriod(g, p) - 1, c.to);
-    uint32_t inter = static_cast<uint32_t>(PeopleOver(c, kInteract, a, b).size());
+    uint32_t inter = static_cast<uint32_t>(CountPeople(c, kInteract, a, b, &marks));
     uint32_t mem = members[b - c.from];
     out.push_back(InteractionPoint{p, inter, mem, Ratio(inter, mem)});
   }
@@ -671,7 +960,7 @@ Result<std::vector<JoinsPoint>> MetricsModule::Joins(const Query& q) const {
   QUN_METRICS_CTX(c, q);
   std::vector<JoinsPoint> out;
   if (c.empty()) return out;
-  std::vector<uint32_t> members = MembersByDay(c, q.community, s_->comm_acc, c.from, c.to);
+  std::vector<uint32_t> members = MembersByDay(c, s_->comm_acc, c.from, c.to);
   for (int32_t d = c.from; d <= c.to; ++d) {
     const DayAgg* g = c.Day(d);
     out.push_back(JoinsPoint{d, g ? g->joins : 0, g ? g->leaves : 0, members[d - c.from]});
@@ -699,24 +988,37 @@ Result<Responsiveness> MetricsModule::Responsive(const Query& q) const {
   for (int32_t d = c.from; d <= c.to; ++d) {
     const DayAgg* g = c.Day(d);
     if (!g) continue;
-    for (uint32_t row : g->questions) {
+    std::lock_guard lock(c.view->cache_mu);
+    if (!g->waits_valid) {
+      g->waits.clear();
+      g->waits.reserve(g->questions.size());
+      for (uint32_t row : g->questions) {
+        auto it = s_->first_reply.find(row);
+        g->waits.emplace_back(ts[row], it == s_->first_reply.end() ? kNone : it->second - ts[row]);
+      }
+      g->waits_valid = true;
+    }
+    for (auto [qts, wait] : g->waits) {
       ++out.questions;
-      auto it = s_->first_reply.find(row);
-      uint32_t wait = it == s_->first_reply.end() ? kNone : it->second - ts[row];
       if (wait != kNone) {
         ++out.answered;
         times.push_back(wait);
       }
-      if (static_cast<uint64_t>(ts[row]) + 86400 <= s_->max_ts) {
+      if (static_cast<uint64_t>(qts) + 86400 <= s_->max_ts) {
         ++out.due;
         if (wait == kNone || wait > 86400) ++out.unanswered_24h;
       }
     }
   }
   if (!times.empty()) {
-    std::sort(times.begin(), times.end());
-    size_t n = times.size();
-    out.median_first_reply_s = n % 2 ? times[n / 2] : (static_cast<double>(times[n / 2 - 1]) + times[n / 2]) / 2;
+    // Median by selection (O(n)): the upper middle, and for an even count the
+    // largest of the lower half.
+    const size_t n = times.size();
+    auto mid = times.begin() + static_cast<std::ptrdiff_t>(n / 2);
+    std::nth_element(times.begin(), mid, times.end());
+    const double upper = *mid;
+    out.median_first_reply_s =
+        n % 2 ? upper : (static_cast<double>(*std::max_element(times.begin(), mid)) + upper) / 2;
   }
   out.unanswered_share = Ratio(out.unanswered_24h, out.due);
   return out;
@@ -746,11 +1048,12 @@ Result<Conversion> MetricsModule::Conversions(const Query& q) const {
       out.impressions += g->views;
       out.clicks += g->clicks;
     }
-  out.visitors = static_cast<uint32_t>(PeopleOver(c, kVisit, c.from, c.to).size());
-  out.signups = static_cast<uint32_t>(PeopleOver(c, kSignup, c.from, c.to).size());
-  out.buyers = static_cast<uint32_t>(PeopleOver(c, kBuy, c.from, c.to).size());
-  out.participants = static_cast<uint32_t>(PeopleOver(c, kParticipate, c.from, c.to).size());
-  out.members = MembersByDay(c, q.community, s_->comm_acc, c.to, c.to)[0];
+  Marks marks(s_->engine.members().size());
+  out.visitors = static_cast<uint32_t>(CountPeople(c, kVisit, c.from, c.to, &marks));
+  out.signups = static_cast<uint32_t>(CountPeople(c, kSignup, c.from, c.to, &marks));
+  out.buyers = static_cast<uint32_t>(CountPeople(c, kBuy, c.from, c.to, &marks));
+  out.participants = static_cast<uint32_t>(CountPeople(c, kParticipate, c.from, c.to, &marks));
+  out.members = MembersByDay(c, s_->comm_acc, c.to, c.to)[0];
   out.click_through = Ratio(out.clicks, out.impressions);
   out.registration = Ratio(out.signups, out.visitors);
   out.purchase = Ratio(out.buyers, out.visitors);
@@ -772,44 +1075,64 @@ Result<Funnel> MetricsModule::FunnelOf(const Query& q, const std::vector<EventTy
   Funnel out{{}, window_s};
   std::vector<uint32_t> reached(steps.size(), 0);
   if (!c.empty()) {
+    // One pass per step over that step's rows in time order (docs/metrics.md#funnel):
+    // step 0's first row in range per person is the entry; step k's first
+    // row at or after the time step k-1 was reached decides step k (reached
+    // when within entry + window).
     const TimeZone& tz = c.view->tz;
     const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
     const Engine& e = s_->engine;
-    std::vector<bool> done(e.members().size(), false);
-    std::vector<uint32_t> times;
-    auto gather = [&](uint32_t member, int slot) {
-      times.clear();
-      for (uint32_t a : e.members()[member].accounts) {
-        auto it = s_->funnel[slot].find(a);
-        if (it == s_->funnel[slot].end()) continue;
-        for (auto [ts, com] : it->second)
-          if (q.community == kNone || com == q.community) times.push_back(ts);
-      }
-      std::sort(times.begin(), times.end());
+    const auto& cols = e.events();
+    const size_t nm = e.members().size();
+    std::vector<uint8_t> stage(nm, 0);      // steps reached so far (0: not entered)
+    std::vector<uint32_t> entry(nm), at(nm);
+    std::vector<uint32_t> waiting;          // people at stage k, for the next pass
+    auto in_scope = [&](uint32_t row) { return q.community == kNone || cols.community[row] == q.community; };
+    auto first_at_or_after = [&](const std::vector<uint32_t>& rows, uint64_t ts) {
+      return std::partition_point(rows.begin(), rows.end(), [&](uint32_t r) { return cols.ts[r] < ts; });
     };
-    for (const auto& [acc, list] : s_->funnel[slots[0]]) {
-      uint32_t m = e.member_of(acc);
-      if (done[m]) continue;
-      done[m] = true;
-      gather(m, slots[0]);
-      uint32_t entry = kNone;
-      for (uint32_t ts : times) {
-        int64_t ms = FromEngineSeconds(ts);
-        if (ms >= lo_ms && ms < hi_ms) {
-          entry = ts;
-          break;
+    // Engine seconds covering [lo_ms, hi_ms) (each row is still checked in ms).
+    const uint64_t lo_s = lo_ms <= kEngineEpochMs ? 0 : static_cast<uint64_t>((lo_ms - kEngineEpochMs) / 1000);
+    const std::vector<uint32_t>& first = s_->funnel[slots[0]];
+    for (auto it = first_at_or_after(first, lo_s); it != first.end(); ++it) {
+      const uint32_t r = *it;
+      const int64_t ms = FromEngineSeconds(cols.ts[r]);
+      if (ms >= hi_ms) break;
+      if (ms < lo_ms || !in_scope(r)) continue;
+      const uint32_t m = c.MemberOf(cols.account[r]);
+      if (stage[m]) continue;
+      stage[m] = 1;
+      entry[m] = at[m] = cols.ts[r];
+      waiting.push_back(m);
+    }
+    reached[0] = static_cast<uint32_t>(waiting.size());
+    for (size_t k = 1; k < steps.size() && !waiting.empty(); ++k) {
+      uint32_t min_at = UINT32_MAX;
+      uint64_t max_deadline = 0;
+      for (uint32_t m : waiting) {
+        min_at = std::min(min_at, at[m]);
+        max_deadline = std::max<uint64_t>(max_deadline, static_cast<uint64_t>(entry[m]) + window_s);
+      }
+      const std::vector<uint32_t>& rows = s_->funnel[slots[k]];
+      const uint8_t want = static_cast<uint8_t>(k), done = static_cast<uint8_t>(k + 1), dead = 0xFF;
+      for (auto it = first_at_or_after(rows, min_at); it != rows.end(); ++it) {
+        const uint32_t r = *it, ts = cols.ts[r];
+        if (ts > max_deadline) break;
+        if (!in_scope(r)) continue;
+        const uint32_t m = c.MemberOf(cols.account[r]);
+        if (stage[m] != want || ts < at[m]) continue;
+        if (static_cast<uint64_t>(ts) <= static_cast<uint64_t>(entry[m]) + window_s) {
+          stage[m] = done;
+          at[m] = ts;
+        } else {
+          stage[m] = dead;
         }
       }
-      if (entry == kNone) continue;
-      ++reached[0];
-      uint32_t at = entry;
-      for (size_t k = 1; k < steps.size(); ++k) {
-        gather(m, slots[k]);
-        auto it = std::lower_bound(times.begin(), times.end(), at);
-        if (it == times.end() || static_cast<uint64_t>(*it) > static_cast<uint64_t>(entry) + window_s) break;
-        at = *it;
-        ++reached[k];
-      }
+      std::vector<uint32_t> next;
+      for (uint32_t m : waiting)
+        if (stage[m] == done) next.push_back(m);
+      reached[k] = static_cast<uint32_t>(next.size());
+      waiting = std::move(next);
     }
   }
   for (size_t k = 0; k < steps.size(); ++k)
@@ -824,7 +1147,8 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
   std::vector<Value> out;
   if (c.empty()) return out;
   const Engine& e = s_->engine;
-  std::map<uint32_t, std::pair<Value, std::unordered_map<uint32_t, uint32_t>>> by_cur;  // currency -> value, buyer orders
+  // currency -> value, paid orders per buyer (member id; saturating at 2)
+  std::map<uint32_t, std::pair<Value, std::vector<uint8_t>>> by_cur;
   std::map<uint32_t, int64_t> paid_amount;
   for (int32_t d = c.from; d <= c.to; ++d) {
     const DayAgg* g = c.Day(d);
@@ -838,18 +1162,19 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
         v.gmv_minor += o.amount;
         paid_amount[o.currency] += o.amount;
         ++v.orders;
-        ++buyers[e.member_of(o.account)];
+        if (buyers.empty()) buyers.assign(e.members().size(), 0);
+        uint8_t& n = buyers[c.MemberOf(o.account)];
+        if (n == 0) ++v.buyers;
+        if (n == 1) ++v.repeat_buyers;
+        if (n < 2) ++n;
       }
     }
   }
-  uint32_t members = MembersByDay(c, q.community, s_->comm_acc, c.to, c.to)[0];
+  uint32_t members = MembersByDay(c, s_->comm_acc, c.to, c.to)[0];
   const double days = c.to - c.from + 1;
   for (auto& [cur, vb] : by_cur) {
     auto& [v, buyers] = vb;
     v.currency = cur < e.currencies().size() ? e.currencies()[cur] : "?";
-    v.buyers = static_cast<uint32_t>(buyers.size());
-    for (auto& [m, n] : buyers)
-      if (n >= 2) ++v.repeat_buyers;
     v.members = members;
     v.aov = Ratio(paid_amount[cur], v.orders);
     v.purchase_frequency = Ratio(v.orders, v.buyers);
@@ -872,7 +1197,7 @@ Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q,
     return static_cast<int>(it - periods.begin()) - 1;
   };
   // Cohorts exactly as in Retention.
-  std::vector<int32_t> fs = FirstSeenDays(c);
+  const std::vector<int32_t>& fs = FirstSeenDays(c);
   std::vector<int> cohort(fs.size(), -1);
   std::vector<uint32_t> size(periods.size(), 0);
   for (size_t m = 0; m < fs.size(); ++m) {
@@ -887,7 +1212,7 @@ Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q,
     if (!day || day->orders.empty()) continue;
     const int p = index_of(d);
     for (const OrderRec& o : day->orders) {
-      const int k = cohort[e.member_of(o.account)];
+      const int k = cohort[c.MemberOf(o.account)];
       if (k < 0 || k > p) continue;
       auto& by_cohort = rev[o.currency];
       if (by_cohort.empty()) {
@@ -964,7 +1289,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   for (int32_t d = c.from; d <= c.to; ++d)
     if (const DayAgg* g = c.Day(d)) joins += g->joins;
   out.organic_joins = joins > in_range.size() ? joins - static_cast<uint32_t>(in_range.size()) : 0;
-  out.members_at_start = MembersByDay(c, q.community, s_->comm_acc, c.from - 1, c.from - 1)[0];
+  out.members_at_start = MembersByDay(c, s_->comm_acc, c.from - 1, c.from - 1)[0];
   out.k_factor = Ratio(out.invited_joins, out.members_at_start);
   // Depth: longest chain of invite edges (cycles cut at the first repeat).
   std::unordered_map<uint32_t, uint32_t> depth;
@@ -1017,7 +1342,7 @@ Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::stri
       if (name == "messages") for (uint32_t h : g->msg_hour) v += h;
       else if (name == "joins") v = g->joins;
       else if (name == "leaves") v = g->leaves;
-      else if (name == "interacting") v = static_cast<double>(PeopleOver(c, kInteract, d, d).size());
+      else if (name == "interacting") v = static_cast<double>(CountPeople(c, kInteract, d, d));
       else if (name == "questions") v = static_cast<double>(g->questions.size());
       else if (name == "orders") {
         for (const auto& o : g->orders) v += o.refund ? 0 : 1;

@@ -11,7 +11,14 @@
 //     community or the whole workspace.
 //   * Sets hold *accounts*; queries map them through Engine::member_of and
 //     count distinct people, so identity merges and unmerges are followed
-//     without rewriting anything (OnIdentityChanged has nothing to fix).
+//     without rewriting anything.
+//   * Caches (docs/metrics.md#caching): the person-level version of each
+//     per-day set, WAU/MAU per day, first-seen days and member counts per
+//     scope are filled lazily by queries and kept until new rows or an
+//     identity change touch them (targeted: only sets holding an account of
+//     the merged/unmerged people are dropped, first-seen days are fixed for
+//     those people only; member counts are rebuilt).
+//   * Funnels read, per step type, that type's rows sorted by time.
 //   * Per (scope, account) the module keeps first-seen time and join/leave
 //     history (cohorts, membership counts); per message its first reply.
 //   * Queries read those aggregates only: cost grows with the days, cohorts
@@ -224,6 +231,9 @@ class MetricsModule : public EngineModule {
   ~MetricsModule() override;
 
   void OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) override;
+  // Drops the cached person sets / first-seen days / member counts that
+  // involve the members' accounts (docs/metrics.md#caching).
+  void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) override;
   size_t MemoryBytes() const override;
 
   // Flags questions (IsQuestionText of message.posted text; the columns keep

@@ -1,72 +1,158 @@
 #include "core/moderation/automaton.h"
 
 #include <algorithm>
-#include <deque>
+#include <array>
 #include <string>
 
 namespace qun::moderation {
 namespace {
 
-// A plain trie used only while building.
+// States at most kDenseDepth bytes from the root get a dense row, as long as
+// the rows fit in kMaxDenseBytes (then the shallowest states win). Measured
+// on the real lexicon (docs/moderation.md#matcher): depth 2 leaves a third
+// of the steps of real text in the double array, depth 4 about 5%; rows
+// beyond 8 MB gained nothing measurable.
+constexpr int kDenseDepth = 4;
+constexpr size_t kMaxDenseBytes = size_t{8} << 20;
+
+// Appends the UTF-8 bytes of a key; false if it holds a non-scalar value.
+bool EncodeKey(const std::u32string& key, std::string* out) {
+  for (char32_t c : key) {
+    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    AppendUtf8(*out, c);
+  }
+  return true;
+}
+
+// A plain trie used only while building; nodes are renumbered breadth first.
 struct TrieNode {
-  std::vector<std::pair<uint32_t, int32_t>> children;  // (label, node), sorted by label
+  std::vector<std::pair<uint8_t, int32_t>> children;  // (class, node), sorted by class
   int32_t pattern = -1;
+  int32_t depth = 0;
 };
+
+int32_t Child(const std::vector<TrieNode>& trie, int32_t node, uint8_t c) {
+  const auto& ch = trie[node].children;
+  auto it = std::lower_bound(ch.begin(), ch.end(), std::make_pair(c, INT32_MIN));
+  return it != ch.end() && it->first == c ? it->second : -1;
+}
 
 }  // namespace
 
 Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   Automaton a;
-  // Alphabet by descending frequency: frequent labels are small, which packs
-  // the double array densely near its start.
-  std::unordered_map<char32_t, uint64_t> freq;
-  for (const auto& k : keys)
-    for (char32_t c : k) ++freq[c];
-  if (freq.size() > 65535) {
-    return ResourceExhausted("lexicon uses " + std::to_string(freq.size()) +
-                             " distinct characters; the matcher supports at most 65535");
+  std::vector<std::string> bytes(keys.size());
+  std::vector<bool> valid(keys.size());
+  size_t max_key = 0;
+  std::array<uint64_t, 256> freq{};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    valid[i] = EncodeKey(keys[i], &bytes[i]) && !bytes[i].empty();
+    if (!valid[i]) continue;
+    for (unsigned char b : bytes[i]) ++freq[b];
   }
-  std::vector<std::pair<uint64_t, char32_t>> order;
-  order.reserve(freq.size());
-  for (const auto& [c, f] : freq) order.emplace_back(f, c);
+  // Byte classes by descending frequency: frequent classes are small, which
+  // packs the double array densely.
+  std::vector<std::pair<uint64_t, int>> order;
+  for (int b = 0; b < 256; ++b)
+    if (freq[b] > 0) order.emplace_back(freq[b], b);
+  // ASCII bytes first: ASCII text then touches only the front of each dense
+  // row (fewer cache lines), UTF-8 text mostly the back.
   std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
+    bool xa = x.second < 0x80, ya = y.second < 0x80;
+    if (xa != ya) return xa;
     return x.first != y.first ? x.first > y.first : x.second < y.second;
   });
-  a.bmp_.assign(0x10000, 0);
-  for (size_t i = 0; i < order.size(); ++i) {
-    char32_t c = order[i].second;
-    uint16_t label = static_cast<uint16_t>(i + 1);
-    if (c < 0x10000) a.bmp_[c] = label;
-    else a.astral_.emplace(c, label);
-  }
-  for (int c = 0; c < 128; ++c) a.ascii_[c] = a.bmp_[c];
-  a.alphabet_ = order.size();
+  for (size_t i = 0; i < order.size(); ++i) a.class_[order[i].second] = static_cast<uint8_t>(i + 1);
+  a.classes_ = order.size();
+  a.row_width_ = static_cast<uint32_t>(a.classes_ + 2);  // class 0, classes 1..K, report index
 
-  // Trie.
-  std::vector<TrieNode> trie(1);
+  // Trie over classes.
+  std::vector<TrieNode> built(1);
   for (size_t id = 0; id < keys.size(); ++id) {
-    const auto& k = keys[id];
-    if (k.empty()) continue;
+    if (!valid[id]) continue;
     int32_t node = 0;
-    for (char32_t c : k) {
-      uint32_t label = a.Label(c);
-      auto& ch = trie[node].children;
-      auto it = std::lower_bound(ch.begin(), ch.end(), std::make_pair(label, INT32_MIN));
-      if (it != ch.end() && it->first == label) {
+    for (unsigned char b : bytes[id]) {
+      uint8_t c = a.class_[b];
+      auto& ch = built[node].children;
+      auto it = std::lower_bound(ch.begin(), ch.end(), std::make_pair(c, INT32_MIN));
+      if (it != ch.end() && it->first == c) {
         node = it->second;
       } else {
-        int32_t next = static_cast<int32_t>(trie.size());
-        ch.insert(it, {label, next});
-        trie.emplace_back();  // invalidates `ch`; not used after this
+        int32_t next = static_cast<int32_t>(built.size());
+        int32_t depth = built[node].depth + 1;
+        ch.insert(it, {c, next});
+        built.emplace_back();  // invalidates `ch`; not used after this
+        built.back().depth = depth;
         node = next;
       }
     }
-    if (trie[node].pattern < 0) trie[node].pattern = static_cast<int32_t>(id);
+    if (built[node].pattern < 0) built[node].pattern = static_cast<int32_t>(id);
+  }
+  // Breadth-first renumbering: node ids grow with depth.
+  std::vector<int32_t> bfs{0};
+  bfs.reserve(built.size());
+  for (size_t q = 0; q < bfs.size(); ++q)
+    for (const auto& [c, child] : built[bfs[q]].children) bfs.push_back(child);
+  std::vector<int32_t> new_id(built.size());
+  for (size_t i = 0; i < bfs.size(); ++i) new_id[bfs[i]] = static_cast<int32_t>(i);
+  std::vector<TrieNode> trie(built.size());
+  for (size_t i = 0; i < bfs.size(); ++i) {
+    trie[i] = std::move(built[bfs[i]]);
+    for (auto& [c, child] : trie[i].children) child = new_id[child];
+  }
+  built.clear();
+  built.shrink_to_fit();
+  const auto nodes = static_cast<int32_t>(trie.size());
+  a.states_ = trie.size();
+
+  // Failure links and report chains (breadth first).
+  std::vector<int32_t> fail(trie.size(), 0);
+  std::vector<int32_t> report(trie.size(), -1), next_report(trie.size(), -1);
+  std::vector<uint32_t> out(trie.size(), 0);
+  for (int32_t n = 0; n < nodes; ++n) {
+    if (trie[n].pattern >= 0) {
+      out[n] = static_cast<uint32_t>(trie[n].pattern);
+      report[n] = n;
+    }
+  }
+  for (int32_t n = 0; n < nodes; ++n) {
+    for (const auto& [c, child] : trie[n].children) {
+      int32_t f = 0;
+      if (n != 0) {
+        for (f = fail[n];; f = fail[f]) {
+          int32_t g = Child(trie, f, c);
+          if (g >= 0) {
+            f = g;
+            break;
+          }
+          if (f == 0) break;
+        }
+      }
+      fail[child] = f;
+      if (report[child] == child) next_report[child] = report[f];
+      else report[child] = report[f];
+    }
   }
 
-  // Double array. Free slots form a doubly linked list so placement skips
-  // occupied cells; slots that keep failing are dropped from the list head.
-  const int32_t alpha = static_cast<int32_t>(a.alphabet_);
+  for (const auto& b : bytes) max_key = std::max(max_key, b.size());
+  a.max_key_bytes_ = max_key;
+
+  // Dense states: the shallowest ones (a prefix of the breadth-first order,
+  // so every dense state's failure target is dense too).
+  int32_t dense = 1;
+  const size_t row_bytes = a.row_width_ * sizeof(uint32_t);
+  while (dense < nodes && trie[dense].depth <= kDenseDepth &&
+         static_cast<size_t>(dense + 1) * row_bytes <= kMaxDenseBytes)
+    ++dense;
+  a.dense_rows_ = static_cast<size_t>(dense);
+  if (static_cast<uint64_t>(dense) * a.row_width_ >= kDense)
+    return ResourceExhausted("lexicon too large: the dense rows would exceed 2^30 entries");
+
+  // Double array. Slots 0..K are reserved (check -3): the base of every
+  // state without goto entries of its own; the root is slot 0. Free slots
+  // form a doubly linked list so placement skips occupied cells; slots that
+  // keep failing are dropped from the list head.
+  const auto width = static_cast<int32_t>(a.row_width_);
   std::vector<Cell>& cells = a.cells_;
   std::vector<int32_t> next_free, prev_free;
   int32_t free_head = -1, free_tail = -1;
@@ -76,8 +162,8 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     cells.resize(size);
     next_free.resize(size, -1);
     prev_free.resize(size, -1);
-    for (size_t p = std::max<size_t>(old, 1); p < size; ++p) {
-      int32_t q = static_cast<int32_t>(p);
+    for (size_t p = std::max<size_t>(old, static_cast<size_t>(width)); p < size; ++p) {
+      auto q = static_cast<int32_t>(p);
       prev_free[q] = free_tail;
       if (free_tail >= 0) next_free[free_tail] = q;
       else free_head = q;
@@ -85,43 +171,46 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     }
   };
   auto take = [&](int32_t p) {
-    if (prev_free[p] >= 0) next_free[prev_free[p]] = next_free[p];
-    else free_head = next_free[p];
-    if (next_free[p] >= 0) prev_free[next_free[p]] = prev_free[p];
-    else free_tail = prev_free[p];
-  };
-  grow(static_cast<size_t>(alpha) * 2 + 16);
-  cells[0].check = -2;  // root: never free, never anyone's child
-  std::vector<int32_t> da_of(trie.size(), -1);
-  da_of[0] = 0;
-  std::vector<uint8_t> head_misses;
-  std::deque<int32_t> queue{0};
-  while (!queue.empty()) {
-    int32_t node = queue.front();
-    queue.pop_front();
-    const auto& ch = trie[node].children;
-    int32_t s = da_of[node];
-    if (ch.empty()) {
-      cells[s].base = 0;
-      continue;
+    if (prev_free[p] >= 0 || free_head == p) {
+      if (prev_free[p] >= 0) next_free[prev_free[p]] = next_free[p];
+      else free_head = next_free[p];
+      if (next_free[p] >= 0) prev_free[next_free[p]] = prev_free[p];
+      else free_tail = prev_free[p];
     }
-    int32_t first = static_cast<int32_t>(ch.front().first);
+    next_free[p] = prev_free[p] = -1;
+  };
+  grow(static_cast<size_t>(width) * 3 + 16);
+  for (int32_t p = 0; p < width; ++p) cells[p].check = -3;
+  std::vector<int32_t> slot(trie.size(), -1);
+  std::vector<uint8_t> head_misses;
+  for (int32_t n = dense; n < nodes; ++n) {
+    if (slot[n] < 0) {  // entered only from a dense row or a failure link: any free slot
+      if (free_head < 0) grow(cells.size() + cells.size() / 2 + 16);
+      int32_t p = free_head;
+      take(p);
+      cells[p].check = -2;
+      slot[n] = p;
+    }
+    const auto& ch = trie[n].children;
+    if (ch.empty()) continue;  // base 0: the reserved slots
+    int32_t s = slot[n];
+    int32_t first = ch.front().first;
     int32_t base = -1;
     int32_t p = free_head;
     for (;;) {
       if (p < 0) {  // out of free slots: grow and continue from the new ones
         size_t old = cells.size();
-        grow(old + old / 2 + static_cast<size_t>(alpha) + 16);
+        grow(old + old / 2 + static_cast<size_t>(width) + 16);
         p = static_cast<int32_t>(old);
         continue;
       }
       int32_t b = p - first;
-      if (b >= 0) {
+      if (b >= width) {
         size_t need = static_cast<size_t>(b) + ch.back().first + 1;
         if (need > cells.size()) grow(need + need / 2);
         bool fits = true;
-        for (const auto& [label, child] : ch) {
-          if (cells[b + static_cast<int32_t>(label)].check != -1) {
+        for (const auto& [c, child] : ch) {
+          if (cells[b + c].check != -1) {
             fits = false;
             break;
           }
@@ -136,7 +225,6 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
         if (++head_misses[p] > 8) {
           int32_t nx = next_free[p];
           take(p);  // abandoned by the list; a later placement may still use it
-          next_free[p] = prev_free[p] = -1;
           p = nx;
           continue;
         }
@@ -144,74 +232,74 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
       p = next_free[p];
     }
     cells[s].base = base;
-    for (const auto& [label, child] : ch) {
-      int32_t t = base + static_cast<int32_t>(label);
+    for (const auto& [c, child] : ch) {
+      int32_t t = base + c;
       cells[t].check = s;
-      // A slot abandoned by the list head may still be reused here.
-      if (prev_free[t] >= 0 || free_head == t) take(t);
-      next_free[t] = prev_free[t] = -1;
-      da_of[child] = t;
-      queue.push_back(child);
+      take(t);
+      slot[child] = t;
     }
   }
-  // Pad so base + label never leaves the array.
+  // Pad so base + class never leaves the array.
   int32_t max_base = 0;
   for (const auto& c : cells) max_base = std::max(max_base, c.base);
-  if (cells.size() < static_cast<size_t>(max_base) + alpha + 1) grow(static_cast<size_t>(max_base) + alpha + 1);
-  a.states_ = trie.size();
+  grow(static_cast<size_t>(max_base) + static_cast<size_t>(width) + 1);
+  if (cells.size() >= kDeepFail) return ResourceExhausted("lexicon too large: the automaton would exceed 2^30 cells");
 
-  // Outputs, failure and report links (breadth first).
-  if (cells.size() >= static_cast<size_t>(kReports))
-    return ResourceExhausted("lexicon too large: the automaton would exceed 2^30 cells");
-  a.out_.assign(cells.size(), 0);
-  a.next_report_.assign(cells.size(), -1);
-  std::vector<int32_t>& fail = a.fail_;
-  std::vector<int32_t>& report = a.report_;
-  fail.assign(cells.size(), 0);
-  report.assign(cells.size(), -1);
-  for (size_t n = 0; n < trie.size(); ++n) {
-    if (trie[n].pattern >= 0) {
-      a.out_[da_of[n]] = static_cast<uint32_t>(trie[n].pattern);
-      report[da_of[n]] = da_of[n];
-    }
+  // State values, report lists, dense rows (missing transitions are those
+  // of the failure state, which is dense and already filled), miss rows.
+  std::vector<uint32_t> val(trie.size());
+  for (int32_t n = 0; n < nodes; ++n) {
+    val[n] = n < dense ? kDense | (static_cast<uint32_t>(n) * a.row_width_) : static_cast<uint32_t>(slot[n]);
+    if (report[n] >= 0) val[n] |= kReports;
   }
-  queue.push_back(0);
-  while (!queue.empty()) {
-    int32_t node = queue.front();
-    queue.pop_front();
-    int32_t s = da_of[node];
-    for (const auto& [label, child] : trie[node].children) {
-      int32_t t = da_of[child];
-      int32_t f = 0;
-      if (s != 0) {
-        f = fail[s];
-        for (;;) {
-          int32_t g = cells[f].base + static_cast<int32_t>(label);
-          if (cells[g].check == f) {
-            f = g;
-            break;
-          }
-          if (f == 0) break;
-          f = fail[f];
-        }
-      }
-      fail[t] = f;
-      int32_t inherited = report[f];
-      if (report[t] == t) a.next_report_[t] = inherited;
-      else report[t] = inherited;
-      queue.push_back(child);
-    }
+  std::vector<uint32_t> report_index(trie.size(), 0);
+  for (int32_t n = 0; n < nodes; ++n) {
+    if (report[n] < 0) continue;
+    if (a.reports_.size() >= kIndexMask) return ResourceExhausted("lexicon too large: too many report entries");
+    report_index[n] = static_cast<uint32_t>(a.reports_.size());
+    for (int32_t r = report[n]; r >= 0; r = next_report[r]) a.reports_.push_back(out[r]);
+    a.reports_.back() |= kLastReport;
   }
-  for (size_t st = 0; st < cells.size(); ++st)
-    if (report[st] >= 0) cells[st].base |= kReports;
+  a.dense_.assign(static_cast<size_t>(dense) * a.row_width_, kDense);
+  for (int32_t n = 0; n < dense; ++n) {
+    uint32_t* row = &a.dense_[static_cast<size_t>(n) * a.row_width_];
+    if (n != 0) {
+      const uint32_t* frow = &a.dense_[static_cast<size_t>(fail[n]) * a.row_width_];
+      std::copy(frow, frow + a.row_width_, row);
+    }
+    row[0] = kDense;
+    for (const auto& [c, child] : trie[n].children) row[c] = val[child];
+    row[a.row_width_ - 1] = report_index[n];
+  }
+  std::vector<uint32_t> miss_row(trie.size(), 0);
+  a.fail_.assign(cells.size(), kDense);
+  for (int32_t n = 0; n < nodes; ++n) {
+    if (n < dense) {
+      miss_row[n] = static_cast<uint32_t>(n) * a.row_width_;
+      continue;
+    }
+    Cell& cell = cells[slot[n]];
+    miss_row[n] = miss_row[fail[n]];  // fail[n] is shallower: already set
+    cell.row = miss_row[n];
+    if (fail[n] >= dense) cell.flags |= kDeepFail;
+    if (report[n] >= 0) cell.flags |= kReports | report_index[n];
+    a.fail_[slot[n]] = val[fail[n]];
+  }
   return a;
 }
 
+uint32_t Automaton::StepSlow(uint32_t s, uint32_t c) const {
+  for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
+    if (f & kDense) return dense_[(f & kIndexMask) + c];
+    const Cell& cell = cells_[f & kIndexMask];
+    uint32_t t = static_cast<uint32_t>(cell.base) + c;
+    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask)) return t | (cells_[t].flags & kReports);
+    if (!(cell.flags & kDeepFail)) return dense_[cell.row + c];
+  }
+}
+
 size_t Automaton::MemoryBytes() const {
-  return cells_.size() * sizeof(Cell) + (fail_.size() + report_.size()) * sizeof(int32_t) +
-         out_.size() * sizeof(uint32_t) +
-         next_report_.size() * sizeof(int32_t) + bmp_.size() * sizeof(uint16_t) +
-         astral_.size() * (sizeof(char32_t) + sizeof(uint16_t) + 16);
+  return cells_.size() * sizeof(Cell) + (dense_.size() + fail_.size() + reports_.size()) * sizeof(uint32_t);
 }
 
 }  // namespace qun::moderation

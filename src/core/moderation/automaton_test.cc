@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 
 namespace qun::moderation {
@@ -86,6 +87,98 @@ TEST(AutomatonDifferential, LargeLexiconWithDenseBranching) {
     std::sort(got.begin(), got.end());
     ASSERT_EQ(got, Naive(keys, text));
   }
+}
+
+// Raw UTF-8 reference: decode (an invalid byte is one character in no key),
+// run the naive scan, and map character ends to byte ends.
+std::vector<Hit> NaiveUtf8(const std::vector<std::u32string>& keys, const std::string& text) {
+  std::u32string chars;
+  std::vector<size_t> byte_end;
+  size_t i = 0;
+  while (i < text.size()) {
+    int32_t c = DecodeUtf8(text, &i);
+    chars.push_back(c < 0 ? char32_t{0x110000} : static_cast<char32_t>(c));  // 0x110000: in no key
+    byte_end.push_back(i);
+  }
+  std::vector<Hit> hits = Naive(keys, chars);
+  for (auto& h : hits) h.first = byte_end[h.first - 1];
+  return hits;
+}
+
+// Random UTF-8 with stray bytes: continuation bytes, truncated sequences,
+// overlong forms, surrogates, bytes >= 0xF5.
+std::string RandomBytes(std::mt19937& rng, const std::u32string& alphabet, size_t chars) {
+  static const char* junk[] = {"\x80", "\xBF", "\xE4\xB8", "\xE4", "\xC0\x80", "\xED\xA0\x80", "\xF5", "\xFF", "\xF0\x9F\x98"};
+  std::string s;
+  for (size_t n = 0; n < chars; ++n) {
+    if (rng() % 16 == 0) s += junk[rng() % std::size(junk)];
+    else AppendUtf8(s, alphabet[rng() % alphabet.size()]);
+  }
+  return s;
+}
+
+TEST(AutomatonDifferential, RawUtf8WithInvalidBytesMatchesDecodedScan) {
+  const std::u32string alphabets[] = {U"ab", U"ab信微\u4e2d", U"a😀薇c\u00e9", U"abcxyz.0"};
+  std::mt19937 rng(99);
+  for (int round = 0; round < 120; ++round) {
+    const auto& alpha = alphabets[round % 4];
+    std::vector<std::u32string> keys;
+    size_t nkeys = 1 + rng() % 40;
+    for (size_t i = 0; i < nkeys; ++i) keys.push_back(RandomString(rng, alpha, 5));
+    auto a = Automaton::Build(keys);
+    ASSERT_TRUE(a.ok());
+    std::string text = RandomBytes(rng, alpha, 60);
+    std::vector<Hit> got;
+    a->ScanUtf8(text, [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+    ASSERT_TRUE(std::is_sorted(got.begin(), got.end(), [](const Hit& x, const Hit& y) { return x.first < y.first; }));
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got, NaiveUtf8(keys, text)) << "round " << round;
+  }
+}
+
+// Texts long enough to be scanned in parallel lanes: matches across lane
+// boundaries must be reported once, by end, in order.
+TEST(AutomatonDifferential, LongTextsAcrossLanes) {
+  std::mt19937 rng(5);
+  const std::u32string alpha = U"abc微信d";
+  for (int round = 0; round < 6; ++round) {
+    std::vector<std::u32string> keys;
+    for (int i = 0; i < 30; ++i) keys.push_back(RandomString(rng, alpha, 7));
+    keys.push_back(U"a");  // frequent one-character matches at every boundary
+    auto a = Automaton::Build(keys);
+    ASSERT_TRUE(a.ok());
+    std::string text = RandomBytes(rng, alpha, 20000 + rng() % 30000);
+    std::vector<Hit> got;
+    a->ScanUtf8(text, [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+    ASSERT_TRUE(std::is_sorted(got.begin(), got.end(), [](const Hit& x, const Hit& y) { return x.first < y.first; }));
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got, NaiveUtf8(keys, text)) << "round " << round;
+  }
+}
+
+// A lexicon deep enough that many states are past the dense rows and fail
+// to other deep states (the slow walk).
+TEST(AutomatonDifferential, DeepFailureChains) {
+  std::vector<std::u32string> keys = {U"abcabcabcabd", U"bcabcabcabx", U"cabcabcaby", U"abcabcz", U"cabcab"};
+  auto a = Automaton::Build(keys);
+  ASSERT_TRUE(a.ok());
+  std::mt19937 rng(11);
+  for (int t = 0; t < 50; ++t) {
+    std::u32string text = RandomString(rng, U"abcdxyz", 300);
+    std::vector<Hit> got;
+    a->Scan(text.data(), text.size(), [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+    std::sort(got.begin(), got.end());
+    ASSERT_EQ(got, Naive(keys, text));
+  }
+}
+
+TEST(Automaton, NonScalarValuesNeverMatch) {
+  auto a = Automaton::Build({std::u32string{U'a', char32_t{0xD800}}, std::u32string{char32_t{0x110000}}, U"ab"});
+  ASSERT_TRUE(a.ok());
+  std::u32string text = {U'a', char32_t{0xD800}, char32_t{0x110000}, U'a', U'b'};
+  std::vector<Hit> got;
+  a->Scan(text.data(), text.size(), [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+  EXPECT_EQ(got, (std::vector<Hit>{{5, 2}}));
 }
 
 TEST(Automaton, EmptyAndUnknown) {
