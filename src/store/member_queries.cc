@@ -59,75 +59,34 @@ Result<TagWrite> PrepareTagWrite(const Workspace& ws, std::string_view who,
 
 }  // namespace
 
-const std::vector<MemberActivity>& MemberIntel::Activity(const Engine& engine) const {
-  std::call_once(activity_once_, [&] { activity_ = ScanMemberActivity(engine, community); });
-  return activity_;
-}
-
-const nlohmann::ordered_json& MemberIntel::Overview() const {
-  std::call_once(overview_once_, [&] {
-    overview_ = std::make_shared<const nlohmann::ordered_json>(MembersOverviewJson(table));
-  });
-  return *overview_;
-}
-
-const std::vector<uint32_t>& MemberIntel::ProfileIndex(const Engine& engine) const {
-  std::call_once(index_once_, [&] {
-    index_.assign(engine.members().size(), kNone);
-    for (size_t i = 0; i < table.profiles.size(); ++i)
-      index_[table.profiles[i].member] = static_cast<uint32_t>(i);
-  });
-  return index_;
-}
-
-std::shared_ptr<const MemberIntel> MemberIntelCache::Get(const std::string& key) {
-  std::lock_guard l(mu_);
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (it->first != key) continue;
-    entries_.splice(entries_.begin(), entries_, it);  // most recent first
-    return entries_.front().second;
-  }
-  return nullptr;
-}
-
-void MemberIntelCache::Put(std::string key, std::shared_ptr<const MemberIntel> intel) {
-  std::lock_guard l(mu_);
-  entries_.emplace_front(std::move(key), std::move(intel));
-  while (entries_.size() > kEntries) entries_.pop_back();
-}
-
-std::string EngineStateKey(const Workspace& ws) {
-  const Engine& e = ws.engine();
-  size_t undone = 0;
-  for (const auto& m : e.merges()) undone += m.undone;
-  return fmt::format("{}|{}|{}|{}", static_cast<const void*>(&ws), e.last_seq(), e.merges().size(), undone);
-}
-
-Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, const ScopeText& scope,
-                                                           ParamStyle style, MemberIntelCache* cache) {
+Result<std::shared_ptr<const CachedMemberTable>> LoadMemberIntel(const Workspace& ws, const ScopeText& scope,
+                                                                 ParamStyle style, MemberTableCache* cache) {
   const Engine& e = ws.engine();
   QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
   QUN_ASSIGN_OR_RETURN(auto tags, db->Tags());
-  std::string key;
-  if (cache) {
-    uint64_t tags_hash = tags.size();
-    for (const auto& [k, t] : tags)
-      tags_hash = tags_hash * 1000003u ^ std::hash<std::string>()(k + '\x1f' + t);
-    key =
-        fmt::format("{}|{}|{}|{}|{}", EngineStateKey(ws), scope.tz, scope.community, scope.as_of, tags_hash);
-    if (auto hit = cache->Get(key)) return hit;
+  // Resolving is cheap next to building, but scans the events for the default
+  // day: a cache hit skips it by keying on the scope as written.
+  auto build = [&](CachedMemberTable& t) -> Status {
+    QUN_ASSIGN_OR_RETURN(ResolvedScope rs, ResolveScope(e, scope, style, DefaultDay::kLastEventAnywhere));
+    t.community = rs.community;
+    t.tz = rs.tz;
+    t.day = rs.day;
+    ActivityLedger storage;  // the table keeps no reference to it
+    LedgerScope ls{.tz = t.tz, .community = t.community, .until_day = t.day};
+    t.table = BuildMemberTable(e, LedgerFor(e, ls, &storage), t.day);
+    ApplyManualTags(e, t.table, tags);
+    return Status::Ok();
+  };
+  if (!cache) {
+    auto t = std::make_shared<CachedMemberTable>();
+    QUN_RETURN_IF_ERROR(build(*t));
+    return std::shared_ptr<const CachedMemberTable>(std::move(t));
   }
-  QUN_ASSIGN_OR_RETURN(ResolvedScope rs, ResolveScope(e, scope, style, DefaultDay::kLastEventAnywhere));
-  auto in = std::make_shared<MemberIntel>();
-  in->community = rs.community;
-  in->tz = rs.tz;
-  in->day = rs.day;
-  LedgerScope ls{.tz = in->tz, .community = in->community, .until_day = in->day};
-  const ActivityLedger& ledger = LedgerFor(e, ls, &in->storage);
-  in->table = BuildMemberTable(e, ledger, in->day);
-  ApplyManualTags(e, in->table, tags);
-  if (cache) cache->Put(std::move(key), in);
-  return std::shared_ptr<const MemberIntel>(std::move(in));
+  uint64_t tags_hash = tags.size();
+  for (const auto& [k, t] : tags) tags_hash = tags_hash * 1000003u ^ std::hash<std::string>()(k + '\x1f' + t);
+  std::string key = fmt::format("members|tz={}|community={}|as_of={}|tags={}", scope.tz, scope.community,
+                                scope.as_of, tags_hash);
+  return cache->Get(e, key, build);
 }
 
 Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const MemberFilterSpec& spec,
@@ -171,7 +130,7 @@ Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const
 }
 
 Result<MemberListPage> ListMembers(const Workspace& ws, const MemberListQuery& q, ParamStyle style,
-                                   MemberIntelCache* cache) {
+                                   MemberTableCache* cache) {
   if (q.sort != "events" && q.sort != "last_seen" && q.sort != "contribution" && q.sort != "id")
     return InvalidArgument(fmt::format("{} '{}': expected events, last_seen, contribution or id",
                                        FieldLabel(style, "sort"), q.sort));
@@ -179,7 +138,7 @@ Result<MemberListPage> ListMembers(const Workspace& ws, const MemberListQuery& q
   MemberListPage page;
   QUN_ASSIGN_OR_RETURN(page.intel, LoadMemberIntel(ws, q.scope, style, cache));
   QUN_ASSIGN_OR_RETURN(auto filters, BuildMemberFilters(ws, q.filters, style));
-  const MemberIntel& intel = *page.intel;
+  const CachedMemberTable& intel = *page.intel;
   const MemberTable& table = intel.table;
   const std::vector<uint32_t>& prof = intel.ProfileIndex(e);
   std::vector<MemberActivity> rows = intel.Activity(e);
@@ -228,7 +187,7 @@ nlohmann::json MemberListJson(const Engine& engine, const MemberListPage& page) 
 }
 
 Result<nlohmann::json> SegmentListJson(const Workspace& ws, const ScopeText& scope, ParamStyle style,
-                                       MemberIntelCache* cache) {
+                                       MemberTableCache* cache) {
   const Engine& e = ws.engine();
   QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
   QUN_ASSIGN_OR_RETURN(auto segs, db->Segments());

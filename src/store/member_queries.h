@@ -10,20 +10,18 @@
 // Errors name the field as the caller's surface does (ParamStyle): "--as-of"
 // for the CLI, "parameter 'as_of'" / "body field 'filter'" for the API.
 //
-// Ownership: a MemberIntel is immutable once loaded and shared (shared_ptr)
-// between the cache and any number of readers.
+// Ownership: a member table (CachedMemberTable) is immutable once loaded and
+// shared (shared_ptr) between the cache and any number of readers.
 // Thread-safety: functions taking a `const Workspace&` without saying
 // otherwise must be called with the workspace read lock held; the tag and
 // segment writers take what they need themselves and must be called without
-// it. MemberIntelCache and MemberIntel's lazy parts are safe to share
+// it. MemberTableCache and CachedMemberTable's lazy parts are safe to share
 // between threads.
 #ifndef QUN_STORE_MEMBER_QUERIES_H_
 #define QUN_STORE_MEMBER_QUERIES_H_
 
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -33,6 +31,7 @@
 #include "common/time.h"
 #include "core/engine/scope.h"
 #include "core/members/activity_ledger.h"
+#include "core/members/member_table_cache.h"
 #include "core/members/members_json.h"
 #include "core/members/profile.h"
 #include "qun/status.h"
@@ -43,57 +42,15 @@ namespace qun {
 class SegmentFilter;
 class Workspace;
 
-// The member table of one scope. Immutable after LoadMemberIntel; the
-// activity columns and the overview are computed on first use.
-class MemberIntel {
- public:
-  uint32_t community = kNone;
-  TimeZone tz = TimeZone::Utc();
-  int32_t day = 0;  // evaluation day
-  ActivityLedger storage;
-  MemberTable table;
-
-  // ScanMemberActivity(engine, community), index = member id. Call under the
-  // read lock of the workspace this was loaded from.
-  const std::vector<MemberActivity>& Activity(const Engine& engine) const;
-  // MembersOverviewJson(table).
-  const nlohmann::ordered_json& Overview() const;
-  // Profile index of each member id, kNone when it has no events in scope.
-  const std::vector<uint32_t>& ProfileIndex(const Engine& engine) const;
-
- private:
-  mutable std::once_flag activity_once_, overview_once_, index_once_;
-  mutable std::vector<MemberActivity> activity_;
-  mutable std::shared_ptr<const nlohmann::ordered_json> overview_;
-  mutable std::vector<uint32_t> index_;
-};
-
-// The last few member tables, keyed by everything they depend on: the
-// workspace, its engine state (event rows, merge records, undone merges), the
-// scope and the manual tags. Least recently used entries leave first.
-class MemberIntelCache {
- public:
-  std::shared_ptr<const MemberIntel> Get(const std::string& key);
-  void Put(std::string key, std::shared_ptr<const MemberIntel> intel);
-
- private:
-  static constexpr size_t kEntries = 4;
-  std::mutex mu_;
-  std::list<std::pair<std::string, std::shared_ptr<const MemberIntel>>> entries_;
-};
-
-// A key that changes whenever the engine's content does: appends change
-// last_seq, merges and unmerges the merge records. Call under the read lock.
-std::string EngineStateKey(const Workspace& ws);
-
 // The member table of `scope` (ResolveScope with DefaultDay::kLastEventAnywhere:
 // the default day is the local day of the workspace's last event), from
-// `cache` when given and current.
+// `cache` when given (keyed by the engine's content, the scope text and the
+// manual tags).
 // InvalidArgument for a bad zone or date, NotFound for an unknown community,
 // DataLoss / FailedPrecondition from members.db.
-Result<std::shared_ptr<const MemberIntel>> LoadMemberIntel(const Workspace& ws, const ScopeText& scope,
-                                                           ParamStyle style,
-                                                           MemberIntelCache* cache = nullptr);
+Result<std::shared_ptr<const CachedMemberTable>> LoadMemberIntel(const Workspace& ws, const ScopeText& scope,
+                                                                 ParamStyle style,
+                                                                 MemberTableCache* cache = nullptr);
 
 // Member-list filters: one per non-empty field, ANDed; the values of one
 // field are ORed. `levels` take "L3" or "L3+" (L3 or higher); `segment` names
@@ -121,7 +78,7 @@ struct MemberListQuery {
 };
 
 struct MemberListPage {
-  std::shared_ptr<const MemberIntel> intel;
+  std::shared_ptr<const CachedMemberTable> intel;
   size_t total = 0;                  // members matching, before paging
   std::vector<MemberActivity> rows;  // the page
   std::vector<uint32_t> profiles;    // per row: profile index in intel->table, or kNone
@@ -131,7 +88,7 @@ struct MemberListPage {
 // LoadMemberIntel and BuildMemberFilters. Merged-away members are never
 // listed; with a community, only members with events in it.
 Result<MemberListPage> ListMembers(const Workspace& ws, const MemberListQuery& q, ParamStyle style,
-                                   MemberIntelCache* cache = nullptr);
+                                   MemberTableCache* cache = nullptr);
 // {"total", "as_of", "members": [MemberListItemJson…]}.
 nlohmann::json MemberListJson(const Engine& engine, const MemberListPage& page);
 
@@ -139,7 +96,7 @@ nlohmann::json MemberListJson(const Engine& engine, const MemberListPage& page);
 // segment with its member count in `scope`'s table (members null and an
 // "error" when a stored filter no longer parses).
 Result<nlohmann::json> SegmentListJson(const Workspace& ws, const ScopeText& scope, ParamStyle style,
-                                       MemberIntelCache* cache = nullptr);
+                                       MemberTableCache* cache = nullptr);
 
 enum class SegmentWrite {
   kCreate,   // AlreadyExists when the name is taken

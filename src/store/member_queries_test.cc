@@ -217,7 +217,7 @@ TEST_F(MemberQueriesTest, TagNamesAreCheckedBeforeAnythingIsWritten) {
 }
 
 TEST_F(MemberQueriesTest, TagsFilterTheListAndTheCacheFollowsThem) {
-  MemberIntelCache cache;
+  MemberTableCache cache;
   auto load = [&] {
     auto lock = ws_->ReadLock();
     auto r = LoadMemberIntel(*ws_, ScopeText{}, ParamStyle::kApi, &cache);

@@ -23,8 +23,9 @@
 // The computations are synchronous and not cancellable, so a gate bounds how
 // many run at once (kMaxHeavy, the core count); a request that cannot enter
 // within kGateWait gets 503 instead of queueing without bound. Member tables
-// (IntelCache) and the health/report answers (ResponseCache) are kept for
-// repeated queries, keyed by the engine state, so nothing stale is served.
+// (MemberTableCache, src/core/members/member_table_cache.h, through
+// LoadMemberIntel) and the health/report answers (ResponseCache) are kept for
+// repeated queries, keyed by the engine's content, so nothing stale is served.
 // What the routes compute is shared with the CLI in src/store/member_queries.h:
 // this file only parses parameters and maps answers to HTTP.
 #include <algorithm>
@@ -93,7 +94,7 @@ Status CheckParams(const ApiRequest& q, std::initializer_list<std::string_view> 
   return Status::Ok();
 }
 
-MemberIntelCache g_intel_cache;
+MemberTableCache g_member_tables;
 
 // The scope of `q` (community only when the route takes one).
 ScopeText ScopeOf(const ApiRequest& q, bool scoped) {
@@ -103,8 +104,8 @@ ScopeText ScopeOf(const ApiRequest& q, bool scoped) {
 }
 
 // Call with the workspace read lock held.
-Result<std::shared_ptr<const MemberIntel>> LoadIntel(const Workspace& ws, const ApiRequest& q, bool scoped) {
-  return LoadMemberIntel(ws, ScopeOf(q, scoped), ParamStyle::kApi, &g_intel_cache);
+Result<std::shared_ptr<const CachedMemberTable>> LoadIntel(const Workspace& ws, const ApiRequest& q, bool scoped) {
+  return LoadMemberIntel(ws, ScopeOf(q, scoped), ParamStyle::kApi, &g_member_tables);
 }
 
 // Answers of the engine-only routes (health, report), keyed by engine state,
@@ -138,7 +139,7 @@ ResponseCache g_response_cache;
 
 // Call with the workspace read lock held.
 std::string ResponseKey(const Workspace& ws, const ApiRequest& q) {
-  std::string key = EngineStateKey(ws) + "|" + q.path;
+  std::string key = EngineContentKey(ws.engine()) + "|" + q.path;
   for (const auto& [k, v] : q.query) key += "|" + k + "=" + v;  // a sorted map
   return key;
 }
@@ -173,7 +174,7 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
-  QUN_ASSIGN_OR_RETURN(MemberListPage page, ListMembers(*c.workspace, lq, ParamStyle::kApi, &g_intel_cache));
+  QUN_ASSIGN_OR_RETURN(MemberListPage page, ListMembers(*c.workspace, lq, ParamStyle::kApi, &g_member_tables));
   return ApiResponse::Json(MemberListJson(c.workspace->engine(), page));
 }
 
@@ -280,7 +281,7 @@ Result<ApiResponse> SegmentList(ServerContext& c, const ApiRequest& q) {
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
-  QUN_ASSIGN_OR_RETURN(Json j, SegmentListJson(*c.workspace, ScopeOf(q, false), ParamStyle::kApi, &g_intel_cache));
+  QUN_ASSIGN_OR_RETURN(Json j, SegmentListJson(*c.workspace, ScopeOf(q, false), ParamStyle::kApi, &g_member_tables));
   return ApiResponse::Json(j);
 }
 
