@@ -53,6 +53,7 @@ Json HealthJson(const HealthScore& s, std::string_view lang) {
                      {"median_first_reply_s", Opt(in.median_first_reply_s)},
                      {"unanswered_share", Opt(in.unanswered_share)},
                      {"reports", in.reports},
+                     {"moderation_flags", in.moderation_flags},
                      {"members", in.members},
                      {"reports_per_100", Opt(in.reports_per_100)},
                      {"nps", Opt(in.nps)},

@@ -47,6 +47,7 @@
 #include "core/members/activity_ledger.h"
 #include "core/members/members_json.h"
 #include "core/members/segment_filter.h"
+#include "core/moderation/tally.h"
 #include "core/report/weekly_report.h"
 #include "server/router.h"
 #include "store/member_queries.h"
@@ -139,7 +140,10 @@ ResponseCache g_response_cache;
 
 // Call with the workspace read lock held.
 std::string ResponseKey(const Workspace& ws, const ApiRequest& q) {
-  std::string key = EngineContentKey(ws.engine()) + "|" + q.path;
+  // Inline moderation grows the tally of flagged messages (health's
+  // complaints) just after a batch's Apply, so it is part of the key.
+  const auto* tally = ws.engine().module<moderation::ModerationTally>();
+  std::string key = fmt::format("{}|tally={}|{}", EngineContentKey(ws.engine()), tally ? tally->size() : 0, q.path);
   for (const auto& [k, v] : q.query) key += "|" + k + "=" + v;  // a sorted map
   return key;
 }
