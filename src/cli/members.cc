@@ -3,9 +3,9 @@
 // history, timeline), the population overview (stages, pyramid, 80/20, RFM),
 // manual tags, saved segments, merge two people, undo a merge.
 // Rules and JSON shapes: docs/members.md.
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -50,7 +50,11 @@ Status RunList(const MembersFlags& f) {
   const Engine& e = ws->engine();
   MemberListQuery q;
   q.scope = ScopeOf(f, true);
-  q.filters = {.stages = f.stages, .levels = f.levels, .rfm = f.rfm, .tags = f.tags, .segment = f.segment,
+  q.filters = {.stages = f.stages,
+               .levels = f.levels,
+               .rfm = f.rfm,
+               .tags = f.tags,
+               .segment = f.segment,
                .where = f.where};
   q.sort = f.sort;
   q.limit = f.limit;
@@ -66,7 +70,8 @@ Status RunList(const MembersFlags& f) {
   for (size_t i = 0; i < page.rows.size(); ++i) {
     const MemberActivity& r = page.rows[i];
     std::string accounts;
-    for (uint32_t a : e.members()[r.id].accounts) accounts += (accounts.empty() ? "" : " ") + AccountKey(e, a);
+    for (uint32_t a : e.members()[r.id].accounts)
+      accounts += (accounts.empty() ? "" : " ") + AccountKey(e, a);
     const MemberProfile* p = page.profiles[i] == kNone ? nullptr : &table.profiles[page.profiles[i]];
     std::printf("%-8u %-20s %8llu  %-11s %-3s %-18s %8.0f  %-20s  %s\n", r.id,
                 MemberDisplayName(e, r.id).substr(0, 20).c_str(), static_cast<unsigned long long>(r.events),
@@ -76,7 +81,8 @@ Status RunList(const MembersFlags& f) {
                 p ? p->contribution : 0.0, r.events ? FormatRfc3339(FromEngineSeconds(r.last)).c_str() : "-",
                 accounts.c_str());
   }
-  std::printf("(%zu of %zu members, as of %s)\n", page.rows.size(), page.total, FormatDate(page.intel->day).c_str());
+  std::printf("(%zu of %zu members, as of %s)\n", page.rows.size(), page.total,
+              FormatDate(page.intel->day).c_str());
   return Status::Ok();
 }
 
@@ -112,7 +118,8 @@ Status RunShow(const MembersFlags& f) {
   }
   j["timeline"] = timeline;
   auto pi = FindProfile(e, intel->table, std::to_string(m));
-  if (pi.ok()) j["profile"] = ToSortedJson(MemberJson(e, intel->table, *pi, true));
+  if (pi.ok())
+    j["profile"] = ToSortedJson(MemberJson(e, intel->table, *pi, true));
   else j["profile"] = nullptr;
   if (f.json) {
     std::printf("%s\n", j.dump().c_str());
@@ -217,10 +224,11 @@ Status RunTag(const MembersFlags& f, bool add) {
   QUN_ASSIGN_OR_RETURN(TagChange c, add ? AddMemberTags(*ws, f.member, f.tag_names)
                                         : RemoveMemberTags(*ws, f.member, f.tag_names));
   if (f.json) {
-    std::printf("%s\n",
-                nlohmann::json({{"member", c.member}, {add ? "tagged" : "untagged", f.tag_names}, {"changed", c.changed}})
-                    .dump()
-                    .c_str());
+    std::printf("%s\n", nlohmann::json({{"member", c.member},
+                                        {add ? "tagged" : "untagged", f.tag_names},
+                                        {"changed", c.changed}})
+                            .dump()
+                            .c_str());
   } else {
     std::printf("%s member %u: %d tag(s)\n", add ? "tagged" : "untagged", c.member, c.changed);
   }
@@ -229,10 +237,10 @@ Status RunTag(const MembersFlags& f, bool add) {
 
 Status RunSegmentCreate(const MembersFlags& f) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
-  QUN_ASSIGN_OR_RETURN(SavedSegment seg,
-                       SaveMemberSegment(*ws, f.segment_name, f.segment_filter,
-                                         f.replace ? SegmentWrite::kReplace : SegmentWrite::kCreate,
-                                         ParamStyle::kCliFlag));
+  QUN_ASSIGN_OR_RETURN(
+      SavedSegment seg,
+      SaveMemberSegment(*ws, f.segment_name, f.segment_filter,
+                        f.replace ? SegmentWrite::kReplace : SegmentWrite::kCreate, ParamStyle::kCliFlag));
   if (f.json) std::printf("%s\n", nlohmann::json({{"name", seg.name}, {"filter", seg.filter}}).dump().c_str());
   else std::printf("segment '%s' saved: %s\n", seg.name.c_str(), seg.filter.c_str());
   return Status::Ok();

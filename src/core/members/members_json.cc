@@ -210,7 +210,8 @@ nlohmann::json MemberListItemJson(const Engine& engine, const MemberActivity& ro
   item["last_seen"] = row.events ? Sorted(FormatRfc3339(FromEngineSeconds(row.last))) : Sorted();
   if (profile_index != kNone) {
     Json pj = MemberJson(engine, table, profile_index, /*history=*/false);
-    for (const char* k : {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
+    for (const char* k :
+         {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
       item[k] = ToSortedJson(pj[k]);
   }
   return item;

@@ -100,12 +100,13 @@ MemberTableCache g_member_tables;
 // The scope of `q` (community only when the route takes one).
 ScopeText ScopeOf(const ApiRequest& q, bool scoped) {
   return ScopeText{.community = scoped ? q.Query("community") : std::string(),
-                     .as_of = q.Query("as_of"),
-                     .tz = q.Query("tz", "UTC")};
+                   .as_of = q.Query("as_of"),
+                   .tz = q.Query("tz", "UTC")};
 }
 
 // Call with the workspace read lock held.
-Result<std::shared_ptr<const CachedMemberTable>> LoadIntel(const Workspace& ws, const ApiRequest& q, bool scoped) {
+Result<std::shared_ptr<const CachedMemberTable>> LoadIntel(const Workspace& ws, const ApiRequest& q,
+                                                           bool scoped) {
   return LoadMemberIntel(ws, ScopeOf(q, scoped), ParamStyle::kApi, &g_member_tables);
 }
 
@@ -143,7 +144,8 @@ std::string ResponseKey(const Workspace& ws, const ApiRequest& q) {
   // Inline moderation grows the tally of flagged messages (health's
   // complaints) just after a batch's Apply, so it is part of the key.
   const auto* tally = ws.engine().module<moderation::ModerationTally>();
-  std::string key = fmt::format("{}|tally={}|{}", EngineContentKey(ws.engine()), tally ? tally->size() : 0, q.path);
+  std::string key =
+      fmt::format("{}|tally={}|{}", EngineContentKey(ws.engine()), tally ? tally->size() : 0, q.path);
   for (const auto& [k, v] : q.query) key += "|" + k + "=" + v;  // a sorted map
   return key;
 }
@@ -178,7 +180,8 @@ Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std:
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
-  QUN_ASSIGN_OR_RETURN(MemberListPage page, ListMembers(*c.workspace, lq, ParamStyle::kApi, &g_member_tables));
+  QUN_ASSIGN_OR_RETURN(MemberListPage page,
+                       ListMembers(*c.workspace, lq, ParamStyle::kApi, &g_member_tables));
   return ApiResponse::Json(MemberListJson(c.workspace->engine(), page));
 }
 
@@ -259,7 +262,8 @@ Result<ApiResponse> AddTags(ServerContext& c, const ApiRequest& q) {
 Result<ApiResponse> RemoveTag(ServerContext& c, const ApiRequest& q) {
   const std::string& tag = q.Param("tag");
   QUN_ASSIGN_OR_RETURN(TagChange ch, RemoveMemberTags(*c.workspace, q.Param("id"), {tag}));
-  return ApiResponse::Json(Json{{"member", ch.member}, {"untagged", Json::array({tag})}, {"changed", ch.changed}});
+  return ApiResponse::Json(
+      Json{{"member", ch.member}, {"untagged", Json::array({tag})}, {"changed", ch.changed}});
 }
 
 // Every tag any member in scope carries (rule-based and manual), with counts.
@@ -285,7 +289,8 @@ Result<ApiResponse> SegmentList(ServerContext& c, const ApiRequest& q) {
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
-  QUN_ASSIGN_OR_RETURN(Json j, SegmentListJson(*c.workspace, ScopeOf(q, false), ParamStyle::kApi, &g_member_tables));
+  QUN_ASSIGN_OR_RETURN(Json j,
+                       SegmentListJson(*c.workspace, ScopeOf(q, false), ParamStyle::kApi, &g_member_tables));
   return ApiResponse::Json(j);
 }
 
@@ -298,9 +303,10 @@ Result<ApiResponse> CreateSegment(ServerContext& c, const ApiRequest& q) {
     if (!it->is_boolean()) return InvalidArgument("body field 'replace': expected true or false");
     replace = it->get<bool>();
   }
-  QUN_ASSIGN_OR_RETURN(SavedSegment seg,
-                       SaveMemberSegment(*c.workspace, name, filter,
-                                         replace ? SegmentWrite::kReplace : SegmentWrite::kCreate, ParamStyle::kApi));
+  QUN_ASSIGN_OR_RETURN(
+      SavedSegment seg,
+      SaveMemberSegment(*c.workspace, name, filter, replace ? SegmentWrite::kReplace : SegmentWrite::kCreate,
+                        ParamStyle::kApi));
   return ApiResponse::Json(Json{{"name", seg.name}, {"filter", seg.filter}}, 201);
 }
 
