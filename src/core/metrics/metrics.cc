@@ -1370,18 +1370,19 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
     Inviter& iv = inviters[slot[inv]];
     ++iv.invited;
     // Converted: an account of the joiner was active in the join's community
-    // at or after the join (one-account people read the joiner's own record).
+    // at or after the join. The joining account's own record (kept in the
+    // invite) decides most cases; only otherwise are the person's other
+    // accounts looked up.
     const ScopeAccounts* sa = s_->AccOf(r->community);
-    const auto& accounts = e.members()[child].accounts;
-    bool conv = false;
     auto active_after = [&](const AccountRec& rec) { return rec.last_active != 0 && rec.last_active >= r->ts; };
-    if (accounts.size() == 1 && r->rec != kNone) {
-      conv = active_after(sa->recs[r->rec]);
-    } else {
-      for (uint32_t a : accounts) {
-        auto it = sa->index.find(a);
-        if (it != sa->index.end() && active_after(sa->recs[it->second])) conv = true;
-      }
+    bool conv = r->rec != kNone && active_after(sa->recs[r->rec]);
+    if (!conv) {
+      const auto& accounts = e.members()[child].accounts;
+      if (accounts.size() > 1 || r->rec == kNone)
+        for (uint32_t a : accounts) {
+          auto it = sa->index.find(a);
+          if (it != sa->index.end() && active_after(sa->recs[it->second])) conv = true;
+        }
     }
     if (conv) ++iv.converted;
   }
