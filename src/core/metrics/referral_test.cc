@@ -35,8 +35,10 @@ std::vector<Event> RandomEvents(std::mt19937& rng, int n, int people) {
     if (kind < 6) {
       e.type = EventType::kMemberJoined;
       const uint32_t w = rng() % 6;
-      if (w == 0) e.inviter = e.actor;                                          // self-invite
-      else if (w < 5) e.inviter = "u" + std::to_string(rng() % people);         // may close a cycle
+      if (w == 0)
+        e.inviter = e.actor;  // self-invite
+      else if (w < 5)
+        e.inviter = "u" + std::to_string(rng() % people);  // may close a cycle
     } else if (kind < 8) {
       e.type = EventType::kCheckin;
     } else {
@@ -73,7 +75,8 @@ Referral Naive(const Engine& e, const Query& q, uint32_t members_at_start, int* 
   auto account_key = [&](uint32_t a) {
     return std::make_pair(static_cast<int>(e.accounts()[a].platform), e.accounts()[a].ext_id);
   };
-  std::vector<std::tuple<uint32_t, std::pair<int, std::string>, std::pair<int, std::string>, uint32_t>> invites;
+  std::vector<std::tuple<uint32_t, std::pair<int, std::string>, std::pair<int, std::string>, uint32_t>>
+      invites;
   uint32_t joins = 0;
   for (uint32_t r = 0; r < c.size(); ++r) {
     if (c.type[r] != EventType::kMemberJoined || !in_range(r)) continue;
@@ -225,9 +228,11 @@ TEST(Referral, IndependentOfArrivalOrder) {
       auto r = engine.module<MetricsModule>()->Referrals(q, 1000);
       EXPECT_TRUE(r.ok());
       std::vector<std::tuple<std::string, uint32_t, uint32_t>> inv;
-      for (const Inviter& i : r->inviters) inv.emplace_back(engine.accounts()[i.account].ext_id, i.invited, i.converted);
+      for (const Inviter& i : r->inviters)
+        inv.emplace_back(engine.accounts()[i.account].ext_id, i.invited, i.converted);
       std::sort(inv.begin(), inv.end());
-      return std::make_tuple(r->invited_joins, r->organic_joins, r->members_at_start, r->max_depth, r->trees, inv);
+      return std::make_tuple(r->invited_joins, r->organic_joins, r->members_at_start, r->max_depth, r->trees,
+                             inv);
     };
     const auto first = run(1);
     EXPECT_GT(std::get<0>(first), 0u);
