@@ -11,6 +11,8 @@ RELEASE_DIR := build/release
 TEST_DIR := build/test
 DEMO_DIR ?= demo-data
 QUN := $(RELEASE_DIR)/qun
+# Inline moderation of the demo (docs/moderation.md#ingest-hook), when present.
+LEXICON ?= ../shared/data/lexicon
 
 deps:
 	bash scripts/install-deps
@@ -29,6 +31,8 @@ test: build-test
 demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(QUN) gen --seed 42 --members 3000 --days 120 --communities 6 --tz Asia/Shanghai --out $(DEMO_DIR)/events.ndjson
+	@if [ -d "$(LEXICON)" ]; then $(QUN) moderation enable --data-dir $(DEMO_DIR)/store --lexicon $(LEXICON); \
+	  else echo "no lexicon at $(LEXICON): demo without inline moderation"; fi
 	$(QUN) import --data-dir $(DEMO_DIR)/store $(DEMO_DIR)/events.ndjson
 	$(QUN) stats --data-dir $(DEMO_DIR)/store
 

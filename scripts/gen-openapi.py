@@ -174,6 +174,52 @@ add("POST", "/v1/members/{id}/merge", op("Merge another member into this one (ma
 add("GET", "/v1/merges", op("Identity merge history (automatic and manual)", "analyst", tags=["members"]))
 add("POST", "/v1/merges/{id}/unmerge", op("Undo a merge", "operator", params=[pp("id", "Merge record id")],
     body={"required": False, "content": {"application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}}, tags=["members"]))
+# Moderation (docs/moderation.md#http-api).
+add("POST", "/v1/moderate", op("Moderate texts or events with the data directory's ruleset", "operator",
+    {"200": {"description": "One result object for a {\"text\"} body; NDJSON (one object per line) otherwise",
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModerationResult"}},
+                         "application/x-ndjson": {"schema": {"type": "string"}}}}, "400": ERR, "409": ERR, "429": ERR},
+    body={"required": True, "content": {
+        "application/json": {"schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}, "example": {"text": "加我微信"}},
+        "application/x-ndjson": {"schema": {"type": "string"}, "description": "Lines as `qun moderate` reads them: a canonical event, an object with text, or plain text"}}},
+    desc="The same JSON objects as `qun moderate --json` (verdict, matches with UTF-8 byte offsets, masked; action and findings when a detector fired). "
+         "Each request uses a fresh engine: flood/duplicate detectors see only the request's own events. 409 when moderation is not enabled.", tags=["moderation"]))
+add("GET", "/v1/review", op("The review queue, newest first", "operator", params=[
+    qp("status", "pending (default) | confirmed | overturned | all"),
+    qp("rule", "Only items on which this rule fired (e.g. lexicon:ads)"),
+    qp("community", "Only this community id"),
+    qp("limit", "Page size, 0..1000 (default 100)", {"type": "integer"}),
+    qp("offset", "Items to skip (next_offset of the previous page)", {"type": "integer"})], tags=["moderation"],
+    desc="Items hold the message text, member, community, action, rules and findings; the answer holds total and next_offset (null on the last page)."))
+add("GET", "/v1/review/stats", op("Review outcomes and the false-positive rate per rule", "analyst", tags=["moderation"],
+    desc="false_positive_rate = overturned / (confirmed + overturned), null while nothing is decided (docs/moderation.md#review-queue)."))
+add("GET", "/v1/review/{id}", op("One review item with its context and decisions", "operator", params=[pp("id", "Review item id")], tags=["moderation"],
+    desc="context: up to 3 messages just before it in the same community (ingested items); decisions: the audit log of the item."))
+add("POST", "/v1/review/{id}/decision", op("Decide a review item (audited; reviewer = the token's name)", "operator",
+    params=[pp("id", "Review item id")],
+    body={"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["decision"], "properties": {
+        "decision": {"type": "string", "enum": ["confirm", "overturn"]}, "note": {"type": "string"}}}}}}, tags=["moderation"]))
+add("GET", "/v1/moderation/findings", op("Findings of inline moderation, newest first", "operator", params=[
+    qp("community", "Only this community id"),
+    qp("rule", "Only findings of this rule"),
+    qp("member", "Only this member (platform:actor)"),
+    qp("action", "Minimum action: flag (default) | mask | recall | mute | remove"),
+    qp("since", "Only messages at or after this RFC 3339 time"),
+    qp("before_seq", "Paging: only seq below this (next_before_seq of the previous page)", {"type": "integer"}),
+    qp("limit", "Page size, 0..1000 (default 100)", {"type": "integer"})], tags=["moderation"],
+    desc="One row per message whose verdict was flag or stronger: seq, event id, community, member, time, action, rules, findings with offsets, masked text, review item."))
+add("GET", "/v1/moderation/bans", op("The shared ban list", "operator", tags=["moderation"]))
+add("POST", "/v1/moderation/bans", op("Ban a member in every community and platform", "admin",
+    {"201": {"description": "banned", "content": {"application/json": {"schema": {"type": "object"}}}},
+     "200": {"description": "was already banned", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": ERR},
+    body={"required": True, "content": {"application/json": {"schema": {"type": "object", "required": ["member"], "properties": {
+        "member": {"type": "string", "description": "platform:actor"}, "reason": {"type": "string"}}}}}}, tags=["moderation"]))
+add("POST", "/v1/moderation/reload", op("Reload the moderation rules", "admin", tags=["moderation"],
+    desc="Re-reads the data directory's moderation.json (lexicons, allow-lists, policy), builds the new ruleset "
+         "and swaps it in without pausing ingest (the same as SIGHUP to `qun serve`). Answers "
+         "`{\"reloaded\": true, \"lexicon_entries\": N}`; on an error the running rules stay in force. "
+         "failed_precondition when moderation was not enabled when the server started (enabling needs a restart)."))
+add("DELETE", "/v1/moderation/bans/{member}", op("Lift a ban", "admin", params=[pp("member", "platform:actor")], tags=["moderation"]))
 for name, summary in METRICS.items():
     params = [qp(p, PARAM_DOC[p]) for p in ["community", "from", "to", "tz"] + METRIC_EXTRA.get(name, [])]
     add("GET", "/v1/metrics/" + name, op(summary, "viewer", params=params, tags=["metrics"],
@@ -197,6 +243,10 @@ doc = {
             "IngestSummary": {"type": "object", "required": ["imported", "duplicates", "rejected"], "properties": {
                 "imported": {"type": "integer"}, "duplicates": {"type": "integer"}, "rejected": {"type": "integer"},
                 "rejects": {"type": "array", "description": "With skip_invalid: the first 100 rejected lines", "items": {"type": "object", "properties": {"line": {"type": "integer"}, "error": {"type": "string"}}}}}},
+            "ModerationResult": {"type": "object", "required": ["verdict", "matches", "masked"], "properties": {
+                "verdict": {"type": "string", "enum": ["allow", "flag", "mask", "block"]},
+                "matches": {"type": "array", "items": {"type": "object", "properties": {"word": {"type": "string"}, "category": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}}}},
+                "masked": {"type": "string"}, "action": {"type": "string"}, "findings": {"type": "array", "items": {"type": "object"}}}},
             "CreatedToken": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"}, "created": {"type": "string"}, "token": {"type": "string"}}},
         },
     },

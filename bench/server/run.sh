@@ -7,7 +7,11 @@
 #     RFM, health, weekly report); baseline: the equivalent DAU query in SQL over
 #     the same SQLite store (sqlite3), timed in the same run.
 # Prints throughput and p50/p99 per endpoint. QUN_BENCH_QUICK=1: small data,
-# short runs (smoke test). Env: QUN (binary, default build/release/qun).
+# short runs (smoke test). Env: QUN (binary, default build/release/qun);
+# QUN_BENCH_DATA_DIR=DIR serves an existing data directory (e.g. a 10M-event
+# one made by bench/analytics/run.sh) instead of the generated one — the
+# generated EVENTS still give the `qun import` baseline, and the ingest rows
+# add events to DIR (use a scratch copy).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 QUN="${QUN:-$ROOT/build/release/qun}"
@@ -24,14 +28,22 @@ python3 "$ROOT/tests/integration/lib/gen_events.py" "$EVENTS" --seed 1 --members
 t0=$(date +%s.%N)
 "$QUN" import --data-dir "$WORK/data" "$WORK/ev.ndjson" >/dev/null
 t1=$(date +%s.%N)
+DATA="${QUN_BENCH_DATA_DIR:-$WORK/data}"
+STORE_EVENTS="$(sqlite3 "$DATA/qun.db" 'SELECT count(*) FROM events')"
 import_eps=$(python3 -c "print(round($EVENTS / ($t1 - $t0)))")
-export TOKEN="$("$QUN" token create --data-dir "$WORK/data" --role admin --name bench 2>/dev/null)"
-"$QUN" serve --data-dir "$WORK/data" --listen 127.0.0.1:0 --quiet --rate 0 --threads 8 > "$WORK/out" 2> "$WORK/err" &
+export TOKEN="$("$QUN" token create --data-dir "$DATA" --role admin --name bench 2>/dev/null)"
+t_open=$(date +%s.%N)
+"$QUN" serve --data-dir "$DATA" --listen 127.0.0.1:0 --quiet --rate 0 --threads 8 > "$WORK/out" 2> "$WORK/err" &
 PID=$!
-for _ in $(seq 1 600); do grep -q "listening on" "$WORK/out" 2>/dev/null && break; sleep 0.1; done
+until grep -q "listening on" "$WORK/out" 2>/dev/null; do
+  kill -0 $PID 2>/dev/null || { cat "$WORK/err"; echo "qun serve died"; exit 1; }
+  sleep 0.2
+done
+t_ready=$(date +%s.%N)
 BASE="$(grep -o 'http://[^ ]*' "$WORK/out" | head -1)"; BASE="${BASE%/}"
 
-echo "qun serve benchmark: $EVENTS events in the store, wrk -t$THREADS -c$CONN -d$DUR, 2-core machine shared with the client"
+echo "qun serve opened $STORE_EVENTS events in $(python3 -c "print(round($t_ready - $t_open, 1))") s (rebuild from the store)"
+echo "qun serve benchmark: $STORE_EVENTS events in the store, wrk -t$THREADS -c$CONN -d$DUR, 2-core machine shared with the client"
 printf '%-34s %12s %10s %10s\n' endpoint "req/s" "p50 ms" "p99 ms"
 # run NAME wrk-args… : prints one row; sets RPS
 run() {
@@ -76,7 +88,7 @@ kill -TERM $PID; wait $PID || true; PID=""
 reps=3
 t0=$(date +%s.%N)
 for _ in $(seq $reps); do
-  sqlite3 "$WORK/data/qun.db" "SELECT date(ts/1000,'unixepoch') d, count(DISTINCT account) FROM events GROUP BY d;" >/dev/null
+  sqlite3 "$DATA/qun.db" "SELECT date(ts/1000,'unixepoch') d, count(DISTINCT account) FROM events GROUP BY d;" >/dev/null
 done
 t1=$(date +%s.%N)
 sql_ms=$(python3 -c "print(round(($t1 - $t0) / $reps * 1000, 2))")

@@ -27,7 +27,7 @@ std::string PadColumns(const std::string& s, int width) {
 
 struct HealthFlags {
   std::string data_dir;
-  ScopeFlags scope;
+  ScopeText scope;
   std::string lang = "en";
   bool json = false;
 };
@@ -37,7 +37,8 @@ Status Run(const HealthFlags& f) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
   auto lock = ws->ReadLock();
   const Engine& e = ws->engine();
-  QUN_ASSIGN_OR_RETURN(IntelScope scope, ResolveScope(e, f.scope));
+  QUN_ASSIGN_OR_RETURN(ResolvedScope scope,
+                       ResolveScope(e, f.scope, ParamStyle::kCliFlag, DefaultDay::kLastEventInScope));
   HealthScope hs;
   hs.community = scope.community;
   hs.tz = scope.tz;

@@ -3,21 +3,16 @@
 // history, timeline), the population overview (stages, pyramid, 80/20, RFM),
 // manual tags, saved segments, merge two people, undo a merge.
 // Rules and JSON shapes: docs/members.md.
-#include <algorithm>
-#include <chrono>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "common/strings.h"
 #include "common/time.h"
-#include "cli/intel_scope.h"
 #include "core/engine/lookup.h"
-#include "core/members/activity_ledger.h"
 #include "core/members/members_json.h"
-#include "core/members/segment_filter.h"
-#include "store/sqlite/members_db.h"
+#include "store/member_queries.h"
 #include "store/workspace.h"
 
 namespace qun::cli {
@@ -45,187 +40,49 @@ struct MembersFlags {
   bool replace = false;
 };
 
-// The member table (profiles as of the evaluation day, manual tags applied)
-// for the flags' scope.
-struct Intel {
-  IntelScope scope;
-  ActivityLedger storage;
-  MemberTable table;
-};
-
-Result<std::unique_ptr<Intel>> LoadIntel(const Workspace& ws, const MembersFlags& f, uint32_t community) {
-  auto in = std::make_unique<Intel>();
-  const Engine& e = ws.engine();
-  ScopeFlags sf;
-  sf.as_of = f.as_of;
-  sf.tz = f.tz;
-  QUN_ASSIGN_OR_RETURN(in->scope, ResolveScope(e, sf));
-  in->scope.community = community;
-  LedgerScope ls{.tz = in->scope.tz, .community = community, .until_day = in->scope.day};
-  const ActivityLedger& ledger = LedgerFor(e, ls, &in->storage);
-  in->table = BuildMemberTable(e, ledger, in->scope.day);
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
-  QUN_ASSIGN_OR_RETURN(auto tags, db->Tags());
-  ApplyManualTags(e, in->table, tags);
-  return in;
-}
-
-// One filter from --stage/--level/--tag/--rfm/--segment/--where (ANDed; the
-// values of one repeated flag are ORed).
-Result<std::vector<SegmentFilter>> BuildFilters(const Workspace& ws, const MembersFlags& f) {
-  std::vector<SegmentFilter> out;
-  auto any_of = [&](const std::vector<std::string>& vals, const std::string& field, bool tag) -> Status {
-    if (vals.empty()) return Status::Ok();
-    std::string text;
-    for (const auto& v : vals) {
-      if (!text.empty()) text += " or ";
-      std::string val = v;
-      std::string op = "=";
-      if (field == "level" && !val.empty() && val.back() == '+') {
-        op = ">=";
-        val.pop_back();
-      }
-      std::string quoted = "\"" + val + "\"";
-      if (val.find('"') != std::string::npos) quoted = "'" + val + "'";
-      text += tag ? "tag:" + quoted : field + op + (field == "level" ? val : quoted);
-    }
-    auto r = SegmentFilter::Parse(text);
-    if (!r.ok()) return InvalidArgument("--" + field + ": " + r.status().message());
-    out.push_back(*r);
-    return Status::Ok();
-  };
-  QUN_RETURN_IF_ERROR(any_of(f.stages, "stage", false));
-  QUN_RETURN_IF_ERROR(any_of(f.levels, "level", false));
-  QUN_RETURN_IF_ERROR(any_of(f.rfm, "rfm", false));
-  QUN_RETURN_IF_ERROR(any_of(f.tags, "tag", true));
-  if (!f.segment.empty()) {
-    QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), true));
-    QUN_ASSIGN_OR_RETURN(SavedSegment seg, db->Segment(f.segment));
-    auto r = SegmentFilter::Parse(seg.filter);
-    if (!r.ok()) return InvalidArgument("segment '" + seg.name + "': " + r.status().message());
-    out.push_back(*r);
-  }
-  if (!f.where.empty()) {
-    auto r = SegmentFilter::Parse(f.where);
-    if (!r.ok()) return InvalidArgument("--where: " + r.status().message());
-    out.push_back(*r);
-  }
-  return out;
-}
-
-struct MemberRow {
-  uint32_t id;
-  uint64_t events = 0;
-  uint32_t first = UINT32_MAX, last = 0;
-};
-
-std::string AccountLabel(const Engine& e, uint32_t a) {
-  return fmt::format("{}:{}", PlatformName(e.accounts()[a].platform), e.accounts()[a].ext_id);
-}
-
-std::string DisplayName(const Engine& e, uint32_t m) {
-  for (uint32_t a : e.members()[m].accounts)
-    if (!e.accounts()[a].display_name.empty()) return e.accounts()[a].display_name;
-  return "";
-}
-
-nlohmann::json MemberJson(const Engine& e, const MemberRow& r) {
-  nlohmann::json accounts = nlohmann::json::array();
-  for (uint32_t a : e.members()[r.id].accounts) accounts.push_back(AccountLabel(e, a));
-  nlohmann::json j = {{"id", r.id}, {"name", DisplayName(e, r.id)}, {"accounts", accounts}, {"events", r.events}};
-  j["first_seen"] = r.events ? nlohmann::json(FormatRfc3339(FromEngineSeconds(r.first))) : nlohmann::json();
-  j["last_seen"] = r.events ? nlohmann::json(FormatRfc3339(FromEngineSeconds(r.last))) : nlohmann::json();
-  return j;
-}
-
-// Per-member event counts and first/last seen, following merges.
-std::vector<MemberRow> ScanMembers(const Engine& e, uint32_t community) {
-  std::vector<MemberRow> rows(e.members().size());
-  for (uint32_t i = 0; i < rows.size(); ++i) rows[i].id = i;
-  const auto& c = e.events();
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (community != kNone && c.community[i] != community) continue;
-    MemberRow& r = rows[e.member_of(c.account[i])];
-    ++r.events;
-    r.first = std::min(r.first, c.ts[i]);
-    r.last = std::max(r.last, c.ts[i]);
-  }
-  return rows;
+ScopeText ScopeOf(const MembersFlags& f, bool with_community) {
+  return ScopeText{.community = with_community ? f.community : "", .as_of = f.as_of, .tz = f.tz};
 }
 
 Status RunList(const MembersFlags& f) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
   auto lock = ws->ReadLock();
   const Engine& e = ws->engine();
-  uint32_t community = kNone;
-  if (!f.community.empty()) {
-    QUN_ASSIGN_OR_RETURN(community, ResolveCommunity(e, f.community));
-  }
-  std::vector<MemberRow> rows = ScanMembers(e, community);
-  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, community));
-  QUN_ASSIGN_OR_RETURN(auto filters, BuildFilters(*ws, f));
-  const MemberTable& table = intel->table;
-  // member id -> profile index (kNone when the member has no events in scope).
-  std::vector<uint32_t> prof(e.members().size(), kNone);
-  for (size_t i = 0; i < table.profiles.size(); ++i) prof[table.profiles[i].member] = static_cast<uint32_t>(i);
-  rows.erase(std::remove_if(rows.begin(), rows.end(),
-                            [&](const MemberRow& r) {
-                              if (e.members()[r.id].merged_into != kNone || (community != kNone && r.events == 0))
-                                return true;
-                              if (filters.empty()) return false;
-                              if (prof[r.id] == kNone) return true;
-                              FilterSubject subj = SubjectFor(e, table, prof[r.id]);
-                              for (const auto& flt : filters)
-                                if (!flt.Matches(subj)) return true;
-                              return false;
-                            }),
-             rows.end());
-  auto contribution = [&](const MemberRow& r) {
-    return prof[r.id] == kNone ? -1.0 : table.profiles[prof[r.id]].contribution;
-  };
-  if (f.sort == "contribution") {
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](const auto& a, const auto& b) { return contribution(a) > contribution(b); });
-  } else if (f.sort == "events") {
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.events > b.events; });
-  } else if (f.sort == "last_seen") {
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.last > b.last; });
-  } else if (f.sort != "id") {
-    return InvalidArgument(fmt::format("--sort '{}': expected events, last_seen, contribution or id", f.sort));
-  }
-  size_t total = rows.size();
-  size_t begin = std::min(f.offset, rows.size()), end = std::min(rows.size(), begin + f.limit);
+  MemberListQuery q;
+  q.scope = ScopeOf(f, true);
+  q.filters = {.stages = f.stages,
+               .levels = f.levels,
+               .rfm = f.rfm,
+               .tags = f.tags,
+               .segment = f.segment,
+               .where = f.where};
+  q.sort = f.sort;
+  q.limit = f.limit;
+  q.offset = f.offset;
+  QUN_ASSIGN_OR_RETURN(MemberListPage page, ListMembers(*ws, q, ParamStyle::kCliFlag));
   if (f.json) {
-    nlohmann::json items = nlohmann::json::array();
-    for (size_t i = begin; i < end; ++i) {
-      nlohmann::json item = MemberJson(e, rows[i]);
-      uint32_t pi = prof[rows[i].id];
-      if (pi != kNone) {
-        nlohmann::json pj = nlohmann::json::parse(qun::MemberJson(e, table, pi, false).dump());
-        for (const char* k : {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
-          item[k] = pj[k];
-      }
-      items.push_back(item);
-    }
-    nlohmann::json out = {{"total", total}, {"as_of", FormatDate(intel->scope.day)}, {"members", items}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", MemberListJson(e, page).dump().c_str());
     return Status::Ok();
   }
+  const MemberTable& table = page.intel->table;
   std::printf("%-8s %-20s %8s  %-11s %-3s %-18s %8s  %-20s  %s\n", "MEMBER", "NAME", "EVENTS", "STAGE", "LVL", "RFM",
               "CONTRIB", "LAST SEEN", "ACCOUNTS");
-  for (size_t i = begin; i < end; ++i) {
-    const MemberRow& r = rows[i];
+  for (size_t i = 0; i < page.rows.size(); ++i) {
+    const MemberActivity& r = page.rows[i];
     std::string accounts;
-    for (uint32_t a : e.members()[r.id].accounts) accounts += (accounts.empty() ? "" : " ") + AccountLabel(e, a);
-    const MemberProfile* p = prof[r.id] == kNone ? nullptr : &table.profiles[prof[r.id]];
-    std::printf("%-8u %-20s %8llu  %-11s %-3s %-18s %8.0f  %-20s  %s\n", r.id, DisplayName(e, r.id).substr(0, 20).c_str(),
-                static_cast<unsigned long long>(r.events), p ? std::string(StageName(p->stage)).c_str() : "-",
+    for (uint32_t a : e.members()[r.id].accounts)
+      accounts += (accounts.empty() ? "" : " ") + AccountKey(e, a);
+    const MemberProfile* p = page.profiles[i] == kNone ? nullptr : &table.profiles[page.profiles[i]];
+    std::printf("%-8u %-20s %8llu  %-11s %-3s %-18s %8.0f  %-20s  %s\n", r.id,
+                MemberDisplayName(e, r.id).substr(0, 20).c_str(), static_cast<unsigned long long>(r.events),
+                p ? std::string(StageName(p->stage)).c_str() : "-",
                 p && p->level ? fmt::format("L{}", p->level).c_str() : "-",
                 p && p->rfm.tier != RfmTier::kNone ? std::string(RfmTierName(p->rfm.tier)).c_str() : "-",
                 p ? p->contribution : 0.0, r.events ? FormatRfc3339(FromEngineSeconds(r.last)).c_str() : "-",
                 accounts.c_str());
   }
-  std::printf("(%zu of %zu members, as of %s)\n", end - begin, total, FormatDate(intel->scope.day).c_str());
+  std::printf("(%zu of %zu members, as of %s)\n", page.rows.size(), page.total,
+              FormatDate(page.intel->day).c_str());
   return Status::Ok();
 }
 
@@ -234,8 +91,9 @@ Status RunShow(const MembersFlags& f) {
   auto lock = ws->ReadLock();
   const Engine& e = ws->engine();
   QUN_ASSIGN_OR_RETURN(uint32_t m, ResolveMember(e, f.member));
-  std::vector<MemberRow> rows = ScanMembers(e, kNone);
-  nlohmann::json j = MemberJson(e, rows[m]);
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadMemberIntel(*ws, ScopeOf(f, false), ParamStyle::kCliFlag));
+  const std::vector<MemberActivity>& rows = intel->Activity(e);
+  nlohmann::json j = MemberListItemJson(e, rows[m], intel->table, kNone);
   nlohmann::json attrs = nlohmann::json::object();
   for (const auto& [k, v] : e.members()[m].attributes) attrs[k] = v;
   j["attributes"] = attrs;
@@ -243,7 +101,7 @@ Status RunShow(const MembersFlags& f) {
   for (const auto& r : e.merges()) {
     if (r.into != m && r.from != m) continue;
     nlohmann::json accts = nlohmann::json::array();
-    for (uint32_t a : r.accounts) accts.push_back(AccountLabel(e, a));
+    for (uint32_t a : r.accounts) accts.push_back(AccountKey(e, a));
     merges.push_back({{"id", r.id}, {"into", r.into}, {"from", r.from}, {"accounts", accts}, {"reason", r.reason},
                       {"manual", r.manual}, {"undone", r.undone}, {"after_seq", r.after_seq}});
   }
@@ -259,20 +117,20 @@ Status RunShow(const MembersFlags& f) {
     timeline.push_back(nlohmann::json::parse(*body));
   }
   j["timeline"] = timeline;
-  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, kNone));
   auto pi = FindProfile(e, intel->table, std::to_string(m));
-  if (pi.ok()) j["profile"] = nlohmann::json::parse(qun::MemberJson(e, intel->table, *pi, true).dump());
+  if (pi.ok())
+    j["profile"] = ToSortedJson(MemberJson(e, intel->table, *pi, true));
   else j["profile"] = nullptr;
   if (f.json) {
     std::printf("%s\n", j.dump().c_str());
     return Status::Ok();
   }
-  std::printf("member %u %s\n", m, DisplayName(e, m).c_str());
+  std::printf("member %u %s\n", m, MemberDisplayName(e, m).c_str());
   std::printf("  events      %llu (first %s, last %s)\n", static_cast<unsigned long long>(rows[m].events),
               j["first_seen"].is_null() ? "-" : j["first_seen"].get<std::string>().c_str(),
               j["last_seen"].is_null() ? "-" : j["last_seen"].get<std::string>().c_str());
   std::printf("  accounts   ");
-  for (uint32_t a : accounts) std::printf(" %s", AccountLabel(e, a).c_str());
+  for (uint32_t a : accounts) std::printf(" %s", AccountKey(e, a).c_str());
   std::printf("\n");
   for (const auto& [k, v] : e.members()[m].attributes) std::printf("  %-11s %s\n", k.c_str(), v.c_str());
   for (const auto& r : merges)
@@ -335,13 +193,8 @@ Status RunUnmerge(const MembersFlags& f) {
 Status RunOverview(const MembersFlags& f) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
   auto lock = ws->ReadLock();
-  const Engine& e = ws->engine();
-  uint32_t community = kNone;
-  if (!f.community.empty()) {
-    QUN_ASSIGN_OR_RETURN(community, ResolveCommunity(e, f.community));
-  }
-  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, community));
-  nlohmann::json j = nlohmann::json::parse(MembersOverviewJson(intel->table).dump());
+  QUN_ASSIGN_OR_RETURN(auto intel, LoadMemberIntel(*ws, ScopeOf(f, true), ParamStyle::kCliFlag));
+  nlohmann::json j = ToSortedJson(intel->Overview());
   if (f.json) {
     std::printf("%s\n", j.dump().c_str());
     return Status::Ok();
@@ -366,61 +219,28 @@ Status RunOverview(const MembersFlags& f) {
   return Status::Ok();
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-Status CheckTagName(const std::string& t) {
-  if (t.empty() || t.size() > 64) return InvalidArgument("tag '" + t + "': 1 to 64 bytes");
-  if (FindInvalidUtf8(t)) return InvalidArgument("tag: invalid UTF-8");
-  for (unsigned char c : t)
-    if (c < 0x20 || c == '"' || c == '\'') return InvalidArgument("tag '" + t + "': no quotes or control characters");
-  return Status::Ok();
-}
-
 Status RunTag(const MembersFlags& f, bool add) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
-  std::vector<std::string> keys;
-  uint32_t m;
-  {
-    auto lock = ws->ReadLock();
-    const Engine& e = ws->engine();
-    QUN_ASSIGN_OR_RETURN(m, ResolveMember(e, f.member));
-    for (uint32_t a : e.members()[m].accounts) keys.push_back(AccountLabel(e, a));
-  }
-  if (keys.empty()) return FailedPrecondition("member " + f.member + " has no accounts");
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), false));
-  int changed = 0;
-  for (const auto& t : f.tag_names) {
-    QUN_RETURN_IF_ERROR(CheckTagName(t));
-    if (add) {
-      QUN_RETURN_IF_ERROR(db->AddTag(keys.front(), t, NowMs()));
-      ++changed;
-    } else {
-      QUN_ASSIGN_OR_RETURN(int n, db->RemoveTag(keys, t));
-      changed += n;
-    }
-  }
+  QUN_ASSIGN_OR_RETURN(TagChange c, add ? AddMemberTags(*ws, f.member, f.tag_names)
+                                        : RemoveMemberTags(*ws, f.member, f.tag_names));
   if (f.json) {
-    std::printf("%s\n", nlohmann::json({{"member", m}, {add ? "tagged" : "untagged", f.tag_names}, {"changed", changed}})
+    std::printf("%s\n", nlohmann::json({{"member", c.member},
+                                        {add ? "tagged" : "untagged", f.tag_names},
+                                        {"changed", c.changed}})
                             .dump()
                             .c_str());
   } else {
-    std::printf("%s member %u: %d tag(s)\n", add ? "tagged" : "untagged", m, changed);
+    std::printf("%s member %u: %d tag(s)\n", add ? "tagged" : "untagged", c.member, c.changed);
   }
   return Status::Ok();
 }
 
 Status RunSegmentCreate(const MembersFlags& f) {
-  auto parsed = SegmentFilter::Parse(f.segment_filter);
-  if (!parsed.ok()) return parsed.status();
-  if (f.segment_name.empty() || f.segment_name.size() > 64 || FindInvalidUtf8(f.segment_name))
-    return InvalidArgument("segment name: 1 to 64 bytes of UTF-8");
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), false));
-  SavedSegment seg{f.segment_name, parsed->ToString(), NowMs()};
-  QUN_RETURN_IF_ERROR(db->SaveSegment(seg, f.replace));
+  QUN_ASSIGN_OR_RETURN(
+      SavedSegment seg,
+      SaveMemberSegment(*ws, f.segment_name, f.segment_filter,
+                        f.replace ? SegmentWrite::kReplace : SegmentWrite::kCreate, ParamStyle::kCliFlag));
   if (f.json) std::printf("%s\n", nlohmann::json({{"name", seg.name}, {"filter", seg.filter}}).dump().c_str());
   else std::printf("segment '%s' saved: %s\n", seg.name.c_str(), seg.filter.c_str());
   return Status::Ok();
@@ -429,29 +249,12 @@ Status RunSegmentCreate(const MembersFlags& f) {
 Status RunSegmentList(const MembersFlags& f) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
   auto lock = ws->ReadLock();
-  const Engine& e = ws->engine();
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), true));
-  QUN_ASSIGN_OR_RETURN(auto segs, db->Segments());
-  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*ws, f, kNone));
-  nlohmann::json arr = nlohmann::json::array();
-  for (const auto& s : segs) {
-    nlohmann::json item = {{"name", s.name}, {"filter", s.filter}, {"created", FormatRfc3339(s.created_ms)}};
-    auto flt = SegmentFilter::Parse(s.filter);
-    if (flt.ok()) {
-      uint32_t n = 0;
-      for (size_t i = 0; i < intel->table.profiles.size(); ++i)
-        if (flt->Matches(SubjectFor(e, intel->table, i))) ++n;
-      item["members"] = n;
-    } else {
-      item["members"] = nullptr;
-      item["error"] = flt.status().message();
-    }
-    arr.push_back(item);
-  }
+  QUN_ASSIGN_OR_RETURN(nlohmann::json j, SegmentListJson(*ws, ScopeOf(f, false), ParamStyle::kCliFlag));
   if (f.json) {
-    std::printf("%s\n", nlohmann::json({{"as_of", FormatDate(intel->scope.day)}, {"segments", arr}}).dump().c_str());
+    std::printf("%s\n", j.dump().c_str());
     return Status::Ok();
   }
+  const nlohmann::json& arr = j["segments"];
   if (arr.empty()) std::printf("no saved segments (create one: qun members segments create NAME 'FILTER')\n");
   for (const auto& s : arr)
     std::printf("%-20s %6s  %s\n", s["name"].get<std::string>().c_str(),
@@ -462,8 +265,7 @@ Status RunSegmentList(const MembersFlags& f) {
 
 Status RunSegmentDelete(const MembersFlags& f) {
   QUN_ASSIGN_OR_RETURN(auto ws, Workspace::Open(f.data_dir, {.read_only = true, .create = false}));
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws->data_dir(), false));
-  QUN_RETURN_IF_ERROR(db->DeleteSegment(f.segment_name));
+  QUN_RETURN_IF_ERROR(DeleteMemberSegment(*ws, f.segment_name));
   if (f.json) std::printf("%s\n", nlohmann::json({{"deleted", f.segment_name}}).dump().c_str());
   else std::printf("segment '%s' deleted\n", f.segment_name.c_str());
   return Status::Ok();

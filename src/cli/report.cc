@@ -15,7 +15,7 @@ namespace {
 
 struct ReportFlags {
   std::string data_dir;
-  ScopeFlags scope;
+  ScopeText scope;
   std::string format = "html";
   std::string lang = "en";
   std::string week;
@@ -31,7 +31,8 @@ Status Run(const ReportFlags& f) {
   {
     auto lock = ws->ReadLock();
     const Engine& e = ws->engine();
-    QUN_ASSIGN_OR_RETURN(IntelScope scope, ResolveScope(e, f.scope));
+    QUN_ASSIGN_OR_RETURN(ResolvedScope scope,
+                       ResolveScope(e, f.scope, ParamStyle::kCliFlag, DefaultDay::kLastEventInScope));
     if (scope.empty) return FailedPrecondition("no events in scope: import data first (qun import)");
     ReportOptions opt;
     opt.community = scope.community;

@@ -1,6 +1,7 @@
 // qun serve: the REST API and the dashboard over HTTP (docs/api/README.md).
 // Holds the data directory's writer lock while running; ingest goes through
-// POST /v1/events. SIGTERM / SIGINT start a graceful drain.
+// POST /v1/events. SIGTERM / SIGINT start a graceful drain;
+// SIGHUP reloads the moderation rules.
 #include <pthread.h>
 #include <signal.h>
 
@@ -13,6 +14,7 @@
 #include "cli/command.h"
 #include "server/auth.h"
 #include "server/server.h"
+#include "store/moderation/inline_moderation.h"
 #include "store/sqlite/token_store.h"
 #include "store/workspace.h"
 
@@ -55,6 +57,7 @@ Status RunServe(ServeFlags& f) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -78,10 +81,21 @@ Status RunServe(ServeFlags& f) {
   std::fflush(stdout);
 
   std::atomic<bool> done{false};
-  std::thread signals([&srv, &done, set] {
+  std::thread signals([&srv, &done, &ws, set] {
     int sig = 0;
-    sigwait(&set, &sig);
-    if (done) return;  // woken after a normal stop
+    for (;;) {
+      sigwait(&set, &sig);
+      if (done) return;  // woken after a normal stop
+      if (sig != SIGHUP) break;
+      // SIGHUP: reload the moderation rules (docs/moderation.md#hot-reload).
+      store::InlineModeration* m = ws->moderation();
+      auto r = m ? m->Reload(ws->data_dir()) : Result<size_t>(FailedPrecondition("no moderation store"));
+      if (r.ok())
+        std::fprintf(stderr, "qun serve: SIGHUP: moderation rules reloaded (%zu lexicon entries)\n", *r);
+      else
+        std::fprintf(stderr, "qun serve: SIGHUP: moderation rules not reloaded: %s\n",
+                     r.status().message().c_str());
+    }
     std::fprintf(stderr, "qun serve: %s received, draining\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     srv.Stop();
   });
@@ -102,6 +116,7 @@ void Setup(CLI::App& root) {
       "Open endpoints: /healthz, /readyz, /metrics (Prometheus), /v1/openapi.json, the dashboard.\n"
       "While serving, the data directory is locked: ingest with POST /v1/events.\n"
       "SIGTERM or Ctrl-C drains: in-flight requests finish, then the process exits.\n"
+      "SIGHUP reloads the moderation rules (lexicons, allow-lists, policy) without pausing ingest.\n"
       "Examples:\n"
       "  qun token create --data-dir ./qun-data --role admin --name me\n"
       "  qun serve --data-dir ./qun-data --listen 127.0.0.1:8080\n"

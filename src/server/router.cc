@@ -103,6 +103,7 @@ void RegisterAllRoutes(Router& r) {
   RegisterMemberRoutes(r);
   RegisterMetricsRoutes(r);
   RegisterIntelRoutes(r);
+  RegisterModerationRoutes(r);
 }
 
 }  // namespace qun::server

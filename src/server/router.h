@@ -99,6 +99,7 @@ void RegisterMemberRoutes(Router& r);    // routes/member_routes.cc
 void RegisterMetricsRoutes(Router& r);   // routes/metrics_routes.cc
 void RegisterIntelRoutes(Router& r);     // routes/intel_routes.cc (members list, pyramid, RFM, tags,
                                          // segments, health, weekly report)
+void RegisterModerationRoutes(Router& r);  // routes/moderation_routes.cc (moderate, review, findings, bans)
 // All of the above, in order.
 void RegisterAllRoutes(Router& r);
 

@@ -5,17 +5,21 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/model/event_json.h"
+#include "core/moderation/tally.h"
+#include "store/moderation/inline_moderation.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace qun {
 namespace {
 
 constexpr size_t kRebuildBatch = 16384;
+constexpr size_t kCatchUpBatch = 4096;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -25,6 +29,7 @@ int64_t NowMs() {
 }  // namespace
 
 Workspace::~Workspace() {
+  moderation_.reset();
   store_.reset();
   if (lock_fd_ >= 0) close(lock_fd_);
 }
@@ -56,7 +61,99 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::string& data_dir, 
   ws->engine_ = std::make_unique<Engine>();
   AttachStandardModules(*ws->engine_);
   QUN_RETURN_IF_ERROR(ws->Rebuild());
+  QUN_RETURN_IF_ERROR(ws->LoadModeration());
   return ws;
+}
+
+Status Workspace::LoadModeration() {
+  QUN_ASSIGN_OR_RETURN(moderation_, store::InlineModeration::Open(data_dir_, !read_only_, !read_only_));
+  if (!moderation_) return Status::Ok();
+  QUN_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, moderation_->FindingSeqs());
+  AddToTally(seqs);
+  if (!moderation_->enabled()) return Status::Ok();
+  return CatchUpModeration().status();
+}
+
+void Workspace::AddToTally(const std::vector<uint64_t>& seqs) {
+  auto* tally = engine_->module<moderation::ModerationTally>();
+  if (!tally || seqs.empty()) return;
+  std::unique_lock<std::shared_mutex> lock(state_mutex_);
+  for (uint64_t seq : seqs)
+    if (seq >= 1 && seq <= engine_->last_seq()) tally->Add(static_cast<uint32_t>(seq - 1));
+}
+
+Result<uint64_t> Workspace::CatchUpModeration() {
+  if (!moderation_ || !moderation_->enabled()) return uint64_t{0};
+  QUN_ASSIGN_OR_RETURN(uint64_t watermark, moderation_->Watermark());
+  const uint64_t last = engine_->last_seq();
+  // Findings above the store's end belong to discarded events.
+  if (watermark > last) {
+    QUN_RETURN_IF_ERROR(moderation_->DiscardAfter(last));
+    return uint64_t{0};
+  }
+  if (watermark == last) return uint64_t{0};
+  EventParser parser;
+  std::vector<Event> events;
+  std::vector<uint64_t> seqs;
+  uint64_t added = 0;
+  auto flush = [&]() -> Status {
+    if (events.empty()) return Status::Ok();
+    std::vector<store::ModerationInput> in(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      uint32_t account = engine_->FindAccount(events[i].platform, events[i].actor);
+      in[i] = {seqs[i], &events[i], account == kNone ? -1 : static_cast<int64_t>(engine_->member_of(account))};
+    }
+    QUN_ASSIGN_OR_RETURN(std::vector<uint64_t> flagged, moderation_->ModerateAndStore(in, seqs.back()));
+    added += flagged.size();
+    AddToTally(flagged);
+    events.clear();
+    seqs.clear();
+    return Status::Ok();
+  };
+  QUN_RETURN_IF_ERROR(store_->ForEachEvent(watermark, [&](uint64_t seq, std::string_view body) -> Status {
+    if (seq > last) return Status::Ok();
+    auto e = parser.Parse(body);
+    if (!e.ok()) return DataLoss(fmt::format("stored event seq {} is unreadable: {}", seq, e.status().message()));
+    events.push_back(std::move(e).value());
+    seqs.push_back(seq);
+    if (events.size() >= kCatchUpBatch) return flush();
+    return Status::Ok();
+  }));
+  QUN_RETURN_IF_ERROR(flush());
+  return added;
+}
+
+uint64_t Workspace::ModerateCommitted(const StagedBatch& b) {
+  if (!moderation_ || !moderation_->enabled() || b.events.empty()) return 0;
+  const uint64_t first = b.events.front().seq;
+  auto watermark = moderation_->Watermark();
+  Result<uint64_t> r = uint64_t{0};
+  if (watermark.ok() && *watermark + 1 == first) {
+    std::vector<store::ModerationInput> in;
+    in.reserve(b.events.size());
+    for (const StagedEvent& se : b.events)
+      in.push_back({se.seq, &se.event,
+                    se.account == kNone ? -1 : static_cast<int64_t>(engine_->member_of(se.account))});
+    auto flagged = moderation_->ModerateAndStore(in, b.events.back().seq);
+    if (flagged.ok()) {
+      AddToTally(*flagged);
+      r = static_cast<uint64_t>(flagged->size());
+    } else {
+      r = flagged.status();
+    }
+  } else if (watermark.ok()) {
+    r = CatchUpModeration();  // an earlier batch failed: redo from the watermark (this batch included)
+  } else {
+    r = watermark.status();
+  }
+  if (!r.ok()) {
+    std::fprintf(stderr, "qun: moderating events %llu..%llu failed (they are stored; moderation catches up on the "
+                         "next batch or open): %s\n",
+                 static_cast<unsigned long long>(first), static_cast<unsigned long long>(b.events.back().seq),
+                 r.status().ToString().c_str());
+    return 0;
+  }
+  return *r;
 }
 
 Status Workspace::Rebuild() {
@@ -128,7 +225,11 @@ Status Workspace::DiscardSince(const Mark& mark) {
     store_->Rollback();
     return st;
   }
-  return store_->Commit();
+  QUN_RETURN_IF_ERROR(store_->Commit());
+  // If this fails (or the process dies first), the next open sees the
+  // watermark above the store's end and discards the findings then.
+  if (moderation_) return moderation_->DiscardAfter(mark.seq);
+  return Status::Ok();
 }
 
 Result<IngestSummary> Workspace::IngestBatch(std::vector<Event> events) {
@@ -151,8 +252,11 @@ Result<IngestSummary> Workspace::IngestBatch(std::vector<Event> events) {
     return st;
   }
   QUN_RETURN_IF_ERROR(store_->Commit());
-  std::unique_lock<std::shared_mutex> lock(state_mutex_);
-  engine_->Apply(b);
+  {
+    std::unique_lock<std::shared_mutex> lock(state_mutex_);
+    engine_->Apply(b);
+  }
+  sum.flagged = ModerateCommitted(b);
   return sum;
 }
 

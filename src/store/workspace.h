@@ -6,6 +6,13 @@
 // in one transaction per batch, then applied to the engine. An event is
 // acknowledged (counted as imported) only after its transaction committed.
 //
+// Inline moderation (docs/moderation.md#ingest-hook): when moderation is
+// enabled for the data directory (<data-dir>/moderation.json), every
+// committed batch's messages are moderated right after the commit, findings
+// go to moderation.db with a watermark, and the engine's ModerationTally
+// learns the flagged rows. Opening for writing catches up on any seq above
+// the watermark (a crash between the two commits loses nothing).
+//
 // Thread-safety: Ingest, Merge and Unmerge serialize on an internal writer
 // mutex. Readers take `ReadLock()` (shared) while they look at engine();
 // writers hold the exclusive lock only while applying a committed batch.
@@ -27,6 +34,9 @@
 namespace qun {
 
 class SqliteStore;
+namespace store {
+class InlineModeration;
+}
 
 struct WorkspaceOptions {
   bool read_only = false;   // open for queries only (no ingest)
@@ -37,6 +47,7 @@ struct IngestSummary {
   uint64_t imported = 0;    // new events committed
   uint64_t duplicates = 0;  // already stored (or repeated within the input)
   uint64_t rejected = 0;    // invalid (only with skip-invalid; else the call fails)
+  uint64_t flagged = 0;     // new moderation findings (verdict flag or stronger)
 };
 
 class Workspace {
@@ -80,17 +91,29 @@ class Workspace {
   Status RecordImport(std::string_view source, const IngestSummary& summary);
 
   SqliteStore& store() { return *store_; }
+  // moderation.db and the inline moderation engine; nullptr only for a
+  // read-only workspace whose data directory has no moderation.db.
+  store::InlineModeration* moderation() const { return moderation_.get(); }
+  // Moderates stored events above the watermark (done by Open and before
+  // each batch; public for tests). Returns how many findings it added.
+  Result<uint64_t> CatchUpModeration();
   bool read_only() const { return read_only_; }
 
  private:
   Workspace() = default;
   Status Rebuild();
+  Status LoadModeration();
+  // Moderates a committed batch (writer mutex held); failures are reported
+  // on stderr and retried by the next catch-up: the events stay acknowledged.
+  uint64_t ModerateCommitted(const StagedBatch& b);
+  void AddToTally(const std::vector<uint64_t>& seqs);
   std::string data_dir_;
   bool read_only_ = false;
   bool closed_ = false;  // after DiscardSince
   int lock_fd_ = -1;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<store::InlineModeration> moderation_;
   std::mutex writer_mutex_;
   mutable std::shared_mutex state_mutex_;
 };

@@ -21,6 +21,7 @@
 #include "core/members/activity_ledger.h"
 #include "core/members/members_json.h"
 #include "core/members/segment_filter.h"
+#include "core/moderation/tally.h"
 #include "core/model/event_json.h"
 #include "golden.h"
 
@@ -170,6 +171,12 @@ std::string RunHealth(const qun::golden::Case& c) {
     out = Load(c, engine);
     auto day = qun::ParseDate(Arg(c.args, "as_of"));
     if (!day.ok()) return out + "error: as_of: " + day.status().message() + "\n";
+    // flagged=SEQ,SEQ…: messages inline moderation flagged (the tally the
+    // workspace fills from moderation.db).
+    std::string flagged = Arg(c.args, "flagged");
+    auto* tally = engine.module<qun::moderation::ModerationTally>();
+    for (std::string_view seq : qun::SplitString(flagged, ','))
+      if (!seq.empty()) tally->Add(static_cast<uint32_t>(std::stoul(std::string(seq)) - 1));
     qun::HealthScope scope;
     scope.day = *day;
     inputs = qun::GatherHealthInputs(engine, scope);

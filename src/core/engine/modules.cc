@@ -3,12 +3,14 @@
 #include "core/engine/engine.h"
 #include "core/members/activity_ledger.h"
 #include "core/metrics/metrics.h"
+#include "core/moderation/tally.h"
 
 namespace qun {
 
 void AttachStandardModules(Engine& engine) {
   engine.AttachModule(std::make_unique<metrics::MetricsModule>(engine));
   engine.AttachModule(std::make_unique<MemberLedgerModule>());
+  engine.AttachModule(std::make_unique<moderation::ModerationTally>());
 }
 
 }  // namespace qun

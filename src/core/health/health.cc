@@ -9,6 +9,7 @@
 #include "core/members/activity_ledger.h"
 #include "core/members/population.h"
 #include "core/metrics/metrics.h"
+#include "core/moderation/tally.h"
 
 namespace qun {
 namespace {
@@ -272,7 +273,10 @@ HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope) 
     for (const DayCounts& d : table.timelines[i].days)
       if (d.day >= day - 6 && d.day <= day) in.reports += d.reports_filed;
   }
-  if (in.members > 0) in.reports_per_100 = 100.0 * static_cast<double>(in.reports) / in.members;
+  if (const auto* tally = engine.module<moderation::ModerationTally>())
+    in.moderation_flags = tally->Count(engine, scope.community, scope.tz, day - 6, day);
+  if (in.members > 0)
+    in.reports_per_100 = 100.0 * static_cast<double>(in.reports + in.moderation_flags) / in.members;
 
   // Metric-based indicators (docs/metrics.md), when the module is attached.
   const auto* mm = engine.module<metrics::MetricsModule>();

@@ -60,10 +60,12 @@ struct HealthInputs {
   // 8 responsiveness of the last 30 days.
   std::optional<double> median_first_reply_s;
   std::optional<double> unanswered_share;
-  // 9 report.filed events in the 7 days ending `day` per 100 current members.
+  // 9 complaints: report.filed events plus messages inline moderation
+  // flagged (or worse) in the 7 days ending `day`, per 100 current members.
   uint64_t reports = 0;
-  uint32_t members = 0;  // members now (not left)
-  std::optional<double> reports_per_100;
+  uint64_t moderation_flags = 0;  // from the engine's ModerationTally (0 when moderation is off)
+  uint32_t members = 0;           // members now (not left)
+  std::optional<double> reports_per_100;  // 100 × (reports + moderation_flags) / members
   // 10 NPS of the last 90 days and purchase conversion (buyers / visitors)
   // of the last 30 days.
   std::optional<double> nps;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "core/engine/lookup.h"
+#include "core/engine/scope.h"
 
 namespace qun {
 namespace {
@@ -53,24 +53,12 @@ Json HealthJson(const HealthScore& s, std::string_view lang) {
                      {"median_first_reply_s", Opt(in.median_first_reply_s)},
                      {"unanswered_share", Opt(in.unanswered_share)},
                      {"reports", in.reports},
+                     {"moderation_flags", in.moderation_flags},
                      {"members", in.members},
                      {"reports_per_100", Opt(in.reports_per_100)},
                      {"nps", Opt(in.nps)},
                      {"purchase_conversion", Opt(in.purchase_conversion)}};
   return j;
-}
-
-std::optional<int32_t> LastEventDay(const Engine& engine, uint32_t community, const TimeZone& tz) {
-  const EventColumns& c = engine.events();
-  bool any = false;
-  uint32_t last = 0;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (community != kNone && c.community[i] != community) continue;
-    last = std::max(last, c.ts[i]);
-    any = true;
-  }
-  if (!any) return std::nullopt;
-  return tz.LocalDay(FromEngineSeconds(last));
 }
 
 Result<Json> HealthQueryJson(const Engine& engine, const HealthParams& params) {
@@ -81,26 +69,16 @@ Result<Json> HealthQueryJson(const Engine& engine, const HealthParams& params) {
   for (const auto& [k, v] : params)
     if (k != "community" && k != "as_of" && k != "tz" && k != "lang")
       return InvalidArgument("parameter '" + k + "': unknown (community, as_of, tz, lang)");
-  HealthScope scope;
   std::string lang = get("lang").empty() ? "en" : get("lang");
   if (lang != "en" && lang != "zh") return InvalidArgument("parameter 'lang': expected zh or en");
-  if (!get("tz").empty()) {
-    auto tz = TimeZone::Load(get("tz"));
-    if (!tz.ok()) return InvalidArgument("parameter 'tz': " + tz.status().message());
-    scope.tz = *tz;
-  }
-  if (!get("community").empty()) {
-    QUN_ASSIGN_OR_RETURN(scope.community, ResolveCommunity(engine, get("community")));
-  }
-  if (!get("as_of").empty()) {
-    auto d = ParseDate(get("as_of"));
-    if (!d.ok()) return InvalidArgument("parameter 'as_of': " + d.status().message());
-    scope.day = *d;
-  } else {
-    auto d = LastEventDay(engine, scope.community, scope.tz);
-    if (!d) return FailedPrecondition("no events in scope");
-    scope.day = *d;
-  }
+  ScopeText text{.community = get("community"), .as_of = get("as_of"), .tz = get("tz")};
+  QUN_ASSIGN_OR_RETURN(ResolvedScope rs,
+                       ResolveScope(engine, text, ParamStyle::kApi, DefaultDay::kLastEventInScope));
+  if (text.as_of.empty() && rs.empty) return FailedPrecondition("no events in scope");
+  HealthScope scope;
+  scope.community = rs.community;
+  scope.tz = rs.tz;
+  scope.day = rs.day;
   Json j = HealthJson(ScoreHealth(GatherHealthInputs(engine, scope)), lang);
   if (!get("community").empty()) j["community"] = get("community");
   return j;

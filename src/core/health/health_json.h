@@ -18,10 +18,6 @@ namespace qun {
 // value_text,weak,no_data,suggestion}],"inputs":{…}}. `lang` "zh" or "en".
 nlohmann::ordered_json HealthJson(const HealthScore& s, std::string_view lang);
 
-// The local day of the last event in scope (community kNone = all), or
-// nullopt when the scope has no events.
-std::optional<int32_t> LastEventDay(const Engine& engine, uint32_t community, const TimeZone& tz);
-
 // The whole /v1/health answer from string parameters, as the server and CLI
 // receive them: community ("id" or "platform:id"), as_of (YYYY-MM-DD,
 // default: the last event day), tz (default UTC), lang (zh|en, default en).

@@ -16,7 +16,9 @@ std::vector<Event> Batch(int first, int n, int actors) {
   for (int i = first; i < first + n; ++i) {
     Event e;
     e.id = "e" + std::to_string(i);
-    e.type = i % 5 == 0 ? EventType::kMemberJoined : i % 7 == 0 ? EventType::kOrderPaid : EventType::kMessagePosted;
+    e.type = i % 5 == 0   ? EventType::kMemberJoined
+             : i % 7 == 0 ? EventType::kOrderPaid
+                          : EventType::kMessagePosted;
     e.ts_ms = 1772928000000LL + static_cast<int64_t>(i) * 3600 * 1000;
     e.platform = Platform::kCustom;
     e.community = "g";
@@ -62,6 +64,39 @@ TEST(MemberTableCache, HitsWhileUnchangedAndFollowsEveryChange) {
   EXPECT_NE(t3.get(), t4.get());
   EXPECT_EQ(Overview(*t4), Overview(*t2)) << "unmerge restores the table";
   EXPECT_NE(cache.Get(e, ledger, day - 3).get(), t4.get()) << "another day is another table";
+}
+
+TEST(MemberTableCache, KeepsOnlySuccessfulBuildsPerScopeLeastRecentlyUsedFirstOut) {
+  Engine e;
+  AttachStandardModules(e);
+  e.Apply(e.Stage(Batch(0, 50, 10), e.last_seq() + 1));
+  MemberTableCache cache(/*capacity=*/2);
+  int builds = 0;
+  auto get = [&](const std::string& scope, bool fail = false) {
+    return cache.Get(e, scope, [&](CachedMemberTable& t) -> Status {
+      ++builds;
+      if (fail) return InvalidArgument("bad scope");
+      t.day = 7;
+      return Status::Ok();
+    });
+  };
+  auto bad = get("x", /*fail=*/true);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  auto a = get("x");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(builds, 2) << "a failed build is not kept";
+  EXPECT_EQ(get("x")->get(), a->get());
+  auto b = get("y");
+  EXPECT_NE(b->get(), a->get()) << "another scope is another entry";
+  EXPECT_EQ(get("x")->get(), a->get()) << "x is now the most recent";
+  ASSERT_TRUE(get("z").ok());  // evicts y, the least recently used
+  int before = builds;
+  EXPECT_EQ(get("x")->get(), a->get());
+  EXPECT_EQ(builds, before);
+  ASSERT_TRUE(get("y").ok());
+  EXPECT_EQ(builds, before + 1) << "y was evicted";
+  e.Apply(e.Stage(Batch(50, 10, 10), e.last_seq() + 1));
+  EXPECT_NE(get("x")->get(), a->get()) << "new events: a new entry";
 }
 
 }  // namespace

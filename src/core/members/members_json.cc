@@ -149,4 +149,72 @@ Json MembersOverviewJson(const MemberTable& table) {
   return j;
 }
 
+std::vector<MemberActivity> ScanMemberActivity(const Engine& engine, uint32_t community) {
+  std::vector<MemberActivity> rows(engine.members().size());
+  for (uint32_t i = 0; i < rows.size(); ++i) rows[i].id = i;
+  const EventColumns& c = engine.events();
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (community != kNone && c.community[i] != community) continue;
+    MemberActivity& r = rows[engine.member_of(c.account[i])];
+    ++r.events;
+    r.first = std::min(r.first, c.ts[i]);
+    r.last = std::max(r.last, c.ts[i]);
+  }
+  return rows;
+}
+
+std::string MemberDisplayName(const Engine& engine, uint32_t member) {
+  for (uint32_t a : engine.members()[member].accounts)
+    if (!engine.accounts()[a].display_name.empty()) return engine.accounts()[a].display_name;
+  return "";
+}
+
+nlohmann::json ToSortedJson(const Json& v) {
+  using Sorted = nlohmann::json;
+  switch (v.type()) {
+    case Json::value_t::object: {
+      Sorted o = Sorted::object();
+      for (const auto& [k, x] : v.items()) o[k] = ToSortedJson(x);
+      return o;
+    }
+    case Json::value_t::array: {
+      Sorted a = Sorted::array();
+      for (const auto& x : v) a.push_back(ToSortedJson(x));
+      return a;
+    }
+    case Json::value_t::string:
+      return v.get<std::string>();
+    case Json::value_t::boolean:
+      return v.get<bool>();
+    case Json::value_t::number_integer:
+      return v.get<int64_t>();
+    case Json::value_t::number_unsigned:
+      return v.get<uint64_t>();
+    case Json::value_t::number_float:
+      return v.get<double>();
+    default:
+      return nullptr;
+  }
+}
+
+nlohmann::json MemberListItemJson(const Engine& engine, const MemberActivity& row, const MemberTable& table,
+                                  uint32_t profile_index) {
+  using Sorted = nlohmann::json;
+  Sorted accounts = Sorted::array();
+  for (uint32_t a : engine.members()[row.id].accounts) accounts.push_back(AccountKey(engine, a));
+  Sorted item = {{"id", row.id},
+                 {"name", MemberDisplayName(engine, row.id)},
+                 {"accounts", std::move(accounts)},
+                 {"events", row.events}};
+  item["first_seen"] = row.events ? Sorted(FormatRfc3339(FromEngineSeconds(row.first))) : Sorted();
+  item["last_seen"] = row.events ? Sorted(FormatRfc3339(FromEngineSeconds(row.last))) : Sorted();
+  if (profile_index != kNone) {
+    Json pj = MemberJson(engine, table, profile_index, /*history=*/false);
+    for (const char* k :
+         {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
+      item[k] = ToSortedJson(pj[k]);
+  }
+  return item;
+}
+
 }  // namespace qun

@@ -8,6 +8,7 @@
 #define QUN_CORE_MODERATION_REVIEW_H_
 
 #include <cstdint>
+#include <climits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@ std::optional<Decision> ParseDecision(std::string_view name);
 
 struct ReviewItem {
   int64_t id = 0;
+  uint64_t seq = 0;        // the stored event's seq when enqueued by ingest; 0 otherwise
   std::string source_ref;  // event id, or FILE:LINE
   std::string community;
   std::string member;
@@ -37,6 +39,9 @@ struct ReviewItem {
   Action action = Action::kFlag;
   std::vector<std::string> rules;  // rules that produced findings
   std::string findings_json;       // the findings as a JSON array
+  // Inline moderation: the messages just before it in the same community,
+  // oldest first, as a JSON array [{"seq","ts_ms","member","text"}] ("[]" otherwise).
+  std::string context_json = "[]";
   ReviewStatus status = ReviewStatus::kPending;
   int64_t enqueued_ms = 0;
 };
@@ -48,6 +53,51 @@ struct ReviewDecision {  // one audit row; never updated or deleted
   std::string reviewer;
   std::string note;
   int64_t decided_ms = 0;
+};
+
+// Filters for listing the review queue (all optional; AND-ed).
+struct ReviewFilter {
+  std::optional<ReviewStatus> status;
+  std::string rule;       // items on which this rule fired
+  std::string community;  // the community's platform id
+  int64_t limit = 100;
+  int64_t offset = 0;     // items to skip (newest first)
+};
+
+// One moderated message whose verdict was not allow, as stored by inline
+// moderation (docs/moderation.md#ingest-hook).
+struct FindingRecord {
+  uint64_t seq = 0;          // the event's store seq (primary key)
+  std::string event_id;
+  std::string platform;
+  std::string community;
+  std::string member;        // "platform:actor"
+  int64_t person = -1;       // member number in the workspace (-1 unknown)
+  int64_t ts_ms = 0;         // the message's time
+  std::string type;          // message.posted | message.edited
+  Action action = Action::kFlag;
+  std::vector<std::string> rules;
+  std::string findings_json;  // FindingsJson: rule, source, word, category, severity, start, end, action
+  std::string masked;
+  int64_t review_item = 0;    // review queue item (0 = none)
+};
+
+struct FindingFilter {
+  std::string community;
+  std::string rule;
+  std::string member;
+  Action min_action = Action::kFlag;
+  int64_t since_ms = INT64_MIN;
+  uint64_t before_seq = 0;  // paging: only seq < before_seq (0 = no bound)
+  int64_t limit = 100;
+};
+
+// An entry of the shared ban list.
+struct BanRecord {
+  std::string member;  // member key, "platform:actor"
+  std::string reason;
+  std::string by;      // who (token name, "ladder", "cli")
+  int64_t created_ms = 0;
 };
 
 struct RuleOutcome {

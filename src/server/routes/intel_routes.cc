@@ -23,8 +23,11 @@
 // The computations are synchronous and not cancellable, so a gate bounds how
 // many run at once (kMaxHeavy, the core count); a request that cannot enter
 // within kGateWait gets 503 instead of queueing without bound. Member tables
-// (IntelCache) and the health/report answers (ResponseCache) are kept for
-// repeated queries, keyed by the engine state, so nothing stale is served.
+// (MemberTableCache, src/core/members/member_table_cache.h, through
+// LoadMemberIntel) and the health/report answers (ResponseCache) are kept for
+// repeated queries, keyed by the engine's content, so nothing stale is served.
+// What the routes compute is shared with the CLI in src/store/member_queries.h:
+// this file only parses parameters and maps answers to HTTP.
 #include <algorithm>
 #include <chrono>
 #include <list>
@@ -39,13 +42,15 @@
 #include "common/strings.h"
 #include "common/time.h"
 #include "core/engine/lookup.h"
+#include "core/engine/scope.h"
 #include "core/health/health_json.h"
 #include "core/members/activity_ledger.h"
 #include "core/members/members_json.h"
 #include "core/members/segment_filter.h"
+#include "core/moderation/tally.h"
 #include "core/report/weekly_report.h"
 #include "server/router.h"
-#include "store/sqlite/members_db.h"
+#include "store/member_queries.h"
 #include "store/workspace.h"
 
 namespace qun::server {
@@ -90,130 +95,19 @@ Status CheckParams(const ApiRequest& q, std::initializer_list<std::string_view> 
   return Status::Ok();
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+MemberTableCache g_member_tables;
+
+// The scope of `q` (community only when the route takes one).
+ScopeText ScopeOf(const ApiRequest& q, bool scoped) {
+  return ScopeText{.community = scoped ? q.Query("community") : std::string(),
+                   .as_of = q.Query("as_of"),
+                   .tz = q.Query("tz", "UTC")};
 }
-
-struct Row {
-  uint32_t id;
-  uint64_t events = 0;
-  uint32_t first = UINT32_MAX, last = 0;
-};
-
-// The member table for the request's scope, as `qun members` builds it: the
-// evaluation day defaults to the local day of the workspace's last event;
-// manual tags from members.db applied. Shared read-only between requests
-// through IntelCache.
-struct Intel {
-  TimeZone tz = TimeZone::Utc();
-  int32_t day = 0;
-  uint32_t community = kNone;
-  ActivityLedger storage;
-  MemberTable table;
-
-  // Per-member event counts and first/last seen in scope (the list's
-  // columns), computed on first use. Call under the workspace read lock.
-  // MembersOverviewJson(table), computed on first use.
-  const nlohmann::ordered_json& Overview() const {
-    std::call_once(overview_once_, [&] { overview_ = MembersOverviewJson(table); });
-    return overview_;
-  }
-
-  const std::vector<Row>& Rows(const Engine& e) const {
-    std::call_once(rows_once_, [&] {
-      rows_.resize(e.members().size());
-      for (uint32_t i = 0; i < rows_.size(); ++i) rows_[i].id = i;
-      const auto& cols = e.events();
-      for (size_t i = 0; i < cols.size(); ++i) {
-        if (community != kNone && cols.community[i] != community) continue;
-        Row& r = rows_[e.member_of(cols.account[i])];
-        ++r.events;
-        r.first = std::min(r.first, cols.ts[i]);
-        r.last = std::max(r.last, cols.ts[i]);
-      }
-    });
-    return rows_;
-  }
-
- private:
-  mutable std::once_flag rows_once_, overview_once_;
-  mutable std::vector<Row> rows_;
-  mutable nlohmann::ordered_json overview_;
-};
-
-// What the engine's identity state is: appends change last_seq, merges and
-// unmerges change the merge records.
-std::string EngineStateKey(const Workspace& ws) {
-  const Engine& e = ws.engine();
-  size_t undone = 0;
-  for (const auto& m : e.merges()) undone += m.undone;
-  return fmt::format("{}|{}|{}|{}", static_cast<const void*>(&ws), e.last_seq(), e.merges().size(), undone);
-}
-
-// The last few member tables, keyed by everything they depend on (engine
-// state, scope parameters, the manual tags). Building one costs a pass over
-// the scope's activity; dashboards ask the same scope again and again.
-class IntelCache {
- public:
-  std::shared_ptr<const Intel> Get(const std::string& key) {
-    std::lock_guard l(mu_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->first != key) continue;
-      entries_.splice(entries_.begin(), entries_, it);  // most recent first
-      return entries_.front().second;
-    }
-    return nullptr;
-  }
-  void Put(std::string key, std::shared_ptr<const Intel> v) {
-    std::lock_guard l(mu_);
-    entries_.emplace_front(std::move(key), std::move(v));
-    while (entries_.size() > kEntries) entries_.pop_back();
-  }
-
- private:
-  static constexpr size_t kEntries = 4;
-  std::mutex mu_;
-  std::list<std::pair<std::string, std::shared_ptr<const Intel>>> entries_;
-};
-
-IntelCache g_intel_cache;
 
 // Call with the workspace read lock held.
-Result<std::shared_ptr<const Intel>> LoadIntel(const Workspace& ws, const ApiRequest& q, bool scoped) {
-  const Engine& e = ws.engine();
-  std::string community_text = scoped ? q.Query("community") : std::string();
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), /*read_only=*/true));
-  QUN_ASSIGN_OR_RETURN(auto tags, db->Tags());
-  uint64_t tags_hash = tags.size();
-  for (const auto& [k, t] : tags) tags_hash = tags_hash * 1000003u ^ std::hash<std::string>()(k + '\x1f' + t);
-  std::string key = fmt::format("{}|{}|{}|{}|{}", EngineStateKey(ws), q.Query("tz", "UTC"), community_text,
-                                q.Query("as_of"), tags_hash);
-  if (auto hit = g_intel_cache.Get(key)) return hit;
-  auto in = std::make_shared<Intel>();
-  auto tz = TimeZone::Load(q.Query("tz", "UTC"));
-  if (!tz.ok()) return InvalidArgument("parameter 'tz': " + tz.status().message());
-  in->tz = *tz;
-  if (!community_text.empty()) {
-    QUN_ASSIGN_OR_RETURN(in->community, ResolveCommunity(e, community_text));
-  }
-  if (std::string as_of = q.Query("as_of"); !as_of.empty()) {
-    auto d = ParseDate(as_of);
-    if (!d.ok()) return InvalidArgument("parameter 'as_of': " + d.status().message());
-    in->day = *d;
-  } else {
-    const EventColumns& c = e.events();
-    uint32_t last = 0;
-    for (size_t i = 0; i < c.size(); ++i) last = std::max(last, c.ts[i]);
-    in->day = c.size() ? in->tz.LocalDay(FromEngineSeconds(last)) : 0;
-  }
-  LedgerScope ls{.tz = in->tz, .community = in->community, .until_day = in->day};
-  const ActivityLedger& ledger = LedgerFor(e, ls, &in->storage);
-  in->table = BuildMemberTable(e, ledger, in->day);
-  ApplyManualTags(e, in->table, tags);
-  g_intel_cache.Put(std::move(key), in);
-  return std::shared_ptr<const Intel>(std::move(in));
+Result<std::shared_ptr<const CachedMemberTable>> LoadIntel(const Workspace& ws, const ApiRequest& q,
+                                                           bool scoped) {
+  return LoadMemberIntel(ws, ScopeOf(q, scoped), ParamStyle::kApi, &g_member_tables);
 }
 
 // Answers of the engine-only routes (health, report), keyed by engine state,
@@ -247,7 +141,11 @@ ResponseCache g_response_cache;
 
 // Call with the workspace read lock held.
 std::string ResponseKey(const Workspace& ws, const ApiRequest& q) {
-  std::string key = EngineStateKey(ws) + "|" + q.path;
+  // Inline moderation grows the tally of flagged messages (health's
+  // complaints) just after a batch's Apply, so it is part of the key.
+  const auto* tally = ws.engine().module<moderation::ModerationTally>();
+  std::string key =
+      fmt::format("{}|tally={}|{}", EngineContentKey(ws.engine()), tally ? tally->size() : 0, q.path);
   for (const auto& [k, v] : q.query) key += "|" + k + "=" + v;  // a sorted map
   return key;
 }
@@ -263,166 +161,28 @@ std::vector<std::string> ListParam(const ApiRequest& q, std::string_view name) {
   return out;
 }
 
-// The filters of stage/level/rfm/tag/segment/where, ANDed; the values of one
-// parameter are ORed (as the CLI's repeated flags).
-Result<std::vector<SegmentFilter>> BuildFilters(const Workspace& ws, const ApiRequest& q,
-                                                std::string segment) {
-  std::vector<SegmentFilter> out;
-  auto any_of = [&](const std::string& field, bool tag) -> Status {
-    std::string text;
-    for (std::string val : ListParam(q, field)) {
-      if (!text.empty()) text += " or ";
-      std::string op = "=";
-      if (field == "level" && val.back() == '+') {
-        op = ">=";
-        val.pop_back();
-      }
-      std::string quoted = val.find('"') != std::string::npos ? "'" + val + "'" : "\"" + val + "\"";
-      text += tag ? "tag:" + quoted : field + op + (field == "level" ? val : quoted);
-    }
-    if (text.empty()) return Status::Ok();
-    auto r = SegmentFilter::Parse(text);
-    if (!r.ok()) return InvalidArgument("parameter '" + field + "': " + r.status().message());
-    out.push_back(*r);
-    return Status::Ok();
-  };
-  QUN_RETURN_IF_ERROR(any_of("stage", false));
-  QUN_RETURN_IF_ERROR(any_of("level", false));
-  QUN_RETURN_IF_ERROR(any_of("rfm", false));
-  QUN_RETURN_IF_ERROR(any_of("tag", true));
-  if (segment.empty()) segment = q.Query("segment");
-  if (!segment.empty()) {
-    QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(ws.data_dir(), true));
-    QUN_ASSIGN_OR_RETURN(SavedSegment seg, db->Segment(segment));
-    auto r = SegmentFilter::Parse(seg.filter);
-    if (!r.ok()) return InvalidArgument("segment '" + seg.name + "': " + r.status().message());
-    out.push_back(*r);
-  }
-  if (std::string where = q.Query("where"); !where.empty()) {
-    auto r = SegmentFilter::Parse(where);
-    if (!r.ok()) return InvalidArgument("parameter 'where': " + r.status().message());
-    out.push_back(*r);
-  }
-  return out;
-}
-
-std::string AccountLabel(const Engine& e, uint32_t a) {
-  return fmt::format("{}:{}", PlatformName(e.accounts()[a].platform), e.accounts()[a].ext_id);
-}
-
-std::string DisplayName(const Engine& e, uint32_t m) {
-  for (uint32_t a : e.members()[m].accounts)
-    if (!e.accounts()[a].display_name.empty()) return e.accounts()[a].display_name;
-  return "";
-}
-
-bool ContainsFolded(std::string_view hay, std::string_view needle) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-  if (hay.size() < needle.size()) return false;
-  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    size_t k = 0;
-    while (k < needle.size() && lower(hay[i + k]) == lower(needle[k])) ++k;
-    if (k == needle.size()) return true;
-  }
-  return false;
-}
-
-// An ordered_json value as a json value, without a round trip through text.
-Json ToJson(const nlohmann::ordered_json& v) {
-  switch (v.type()) {
-    case nlohmann::ordered_json::value_t::object: {
-      Json o = Json::object();
-      for (const auto& [k, x] : v.items()) o[k] = ToJson(x);
-      return o;
-    }
-    case nlohmann::ordered_json::value_t::array: {
-      Json a = Json::array();
-      for (const auto& x : v) a.push_back(ToJson(x));
-      return a;
-    }
-    case nlohmann::ordered_json::value_t::string:
-      return v.get<std::string>();
-    case nlohmann::ordered_json::value_t::boolean:
-      return v.get<bool>();
-    case nlohmann::ordered_json::value_t::number_integer:
-      return v.get<int64_t>();
-    case nlohmann::ordered_json::value_t::number_unsigned:
-      return v.get<uint64_t>();
-    case nlohmann::ordered_json::value_t::number_float:
-      return v.get<double>();
-    default:
-      return nullptr;
-  }
-}
-
 // The `qun members list --json` document, plus the API's `q` search.
 Result<ApiResponse> MemberList(ServerContext& c, const ApiRequest& q, const std::string& segment) {
   QUN_RETURN_IF_ERROR(CheckParams(q, {"q", "community", "limit", "offset", "sort", "stage", "level", "rfm",
                                       "tag", "segment", "where", "as_of", "tz"}));
-  QUN_ASSIGN_OR_RETURN(uint64_t limit, ParseUintParam("limit", q.Query("limit", "50"), kMaxPage));
-  QUN_ASSIGN_OR_RETURN(uint64_t offset, ParseUintParam("offset", q.Query("offset", "0"), UINT32_MAX));
-  std::string sort = q.Query("sort", "events");
-  if (sort != "events" && sort != "last_seen" && sort != "contribution" && sort != "id")
-    return InvalidArgument(
-        fmt::format("parameter 'sort' '{}': expected events, last_seen, contribution or id", sort));
-  std::string needle = q.Query("q");
+  MemberListQuery lq;
+  QUN_ASSIGN_OR_RETURN(lq.limit, ParseUintParam("limit", q.Query("limit", "50"), kMaxPage));
+  QUN_ASSIGN_OR_RETURN(lq.offset, ParseUintParam("offset", q.Query("offset", "0"), UINT32_MAX));
+  lq.scope = ScopeOf(q, true);
+  lq.filters = {.stages = ListParam(q, "stage"),
+                .levels = ListParam(q, "level"),
+                .rfm = ListParam(q, "rfm"),
+                .tags = ListParam(q, "tag"),
+                .segment = segment.empty() ? q.Query("segment") : segment,
+                .where = q.Query("where")};
+  lq.search = q.Query("q");
+  lq.sort = q.Query("sort", "events");
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
-  const Engine& e = c.workspace->engine();
-  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*c.workspace, q, true));
-  QUN_ASSIGN_OR_RETURN(auto filters, BuildFilters(*c.workspace, q, segment));
-  const uint32_t community = intel->community;
-  std::vector<Row> rows = intel->Rows(e);
-  const MemberTable& table = intel->table;
-  std::vector<uint32_t> prof(e.members().size(), kNone);
-  for (size_t i = 0; i < table.profiles.size(); ++i)
-    prof[table.profiles[i].member] = static_cast<uint32_t>(i);
-  auto drop = [&](const Row& r) {
-    if (e.members()[r.id].merged_into != kNone || (community != kNone && r.events == 0)) return true;
-    if (!needle.empty()) {
-      bool hit = std::to_string(r.id) == needle || ContainsFolded(DisplayName(e, r.id), needle);
-      for (uint32_t a : e.members()[r.id].accounts) hit = hit || ContainsFolded(AccountLabel(e, a), needle);
-      if (!hit) return true;
-    }
-    if (filters.empty()) return false;
-    if (prof[r.id] == kNone) return true;
-    FilterSubject subj = SubjectFor(e, table, prof[r.id]);
-    for (const auto& f : filters)
-      if (!f.Matches(subj)) return true;
-    return false;
-  };
-  rows.erase(std::remove_if(rows.begin(), rows.end(), drop), rows.end());
-  auto contribution = [&](const Row& r) {
-    return prof[r.id] == kNone ? -1.0 : table.profiles[prof[r.id]].contribution;
-  };
-  if (sort == "contribution")
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](const Row& a, const Row& b) { return contribution(a) > contribution(b); });
-  else if (sort == "events")
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const Row& a, const Row& b) { return a.events > b.events; });
-  else if (sort == "last_seen")
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.last > b.last; });
-  size_t begin = std::min<size_t>(offset, rows.size()), end = std::min<size_t>(rows.size(), begin + limit);
-  Json items = Json::array();
-  for (size_t i = begin; i < end; ++i) {
-    const Row& r = rows[i];
-    Json accounts = Json::array();
-    for (uint32_t a : e.members()[r.id].accounts) accounts.push_back(AccountLabel(e, a));
-    Json item = {{"id", r.id}, {"name", DisplayName(e, r.id)}, {"accounts", accounts}, {"events", r.events}};
-    item["first_seen"] = r.events ? Json(FormatRfc3339(FromEngineSeconds(r.first))) : Json();
-    item["last_seen"] = r.events ? Json(FormatRfc3339(FromEngineSeconds(r.last))) : Json();
-    if (uint32_t pi = prof[r.id]; pi != kNone) {
-      nlohmann::ordered_json pj = MemberJson(e, table, pi, false);
-      for (const char* k :
-           {"stage", "level", "level_name", "rfm", "contribution", "tags", "active_days", "last_active"})
-        item[k] = ToJson(pj[k]);
-    }
-    items.push_back(std::move(item));
-  }
-  return ApiResponse::Json(
-      Json{{"total", rows.size()}, {"as_of", FormatDate(intel->day)}, {"members", items}});
+  QUN_ASSIGN_OR_RETURN(MemberListPage page,
+                       ListMembers(*c.workspace, lq, ParamStyle::kApi, &g_member_tables));
+  return ApiResponse::Json(MemberListJson(c.workspace->engine(), page));
 }
 
 // The overview, or one section of it with as_of and members.
@@ -468,15 +228,6 @@ Result<ApiResponse> MemberProfileRoute(ServerContext& c, const ApiRequest& q) {
   return ApiResponse::Json(MemberJson(e, intel->table, index, /*history=*/true));
 }
 
-Status CheckTagName(const std::string& t) {
-  if (t.empty() || t.size() > 64) return InvalidArgument("tag '" + t + "': 1 to 64 bytes");
-  if (FindInvalidUtf8(t)) return InvalidArgument("tag: invalid UTF-8");
-  for (unsigned char ch : t)
-    if (ch < 0x20 || ch == '"' || ch == '\'')
-      return InvalidArgument("tag '" + t + "': no quotes or control characters");
-  return Status::Ok();
-}
-
 Result<Json> JsonBody(const ApiRequest& q) {
   if (q.body.empty()) return Json::object();
   Json j = Json::parse(q.body, nullptr, false);
@@ -494,18 +245,6 @@ Result<std::string> StringField(const Json& body, const char* name, bool require
   return it->get<std::string>();
 }
 
-// The member's account keys (manual tags are keyed by account).
-Result<std::pair<uint32_t, std::vector<std::string>>> MemberAccounts(ServerContext& c,
-                                                                     const std::string& who) {
-  auto lock = c.workspace->ReadLock();
-  const Engine& e = c.workspace->engine();
-  QUN_ASSIGN_OR_RETURN(uint32_t m, ResolveMember(e, who));
-  std::vector<std::string> keys;
-  for (uint32_t a : e.members()[m].accounts) keys.push_back(AccountLabel(e, a));
-  if (keys.empty()) return FailedPrecondition("member " + who + " has no accounts");
-  return std::make_pair(m, std::move(keys));
-}
-
 Result<ApiResponse> AddTags(ServerContext& c, const ApiRequest& q) {
   QUN_ASSIGN_OR_RETURN(Json body, JsonBody(q));
   auto it = body.find("tags");
@@ -515,25 +254,16 @@ Result<ApiResponse> AddTags(ServerContext& c, const ApiRequest& q) {
   for (const auto& t : *it) {
     if (!t.is_string()) return InvalidArgument("body field 'tags': every tag must be a string");
     tags.push_back(t.get<std::string>());
-    QUN_RETURN_IF_ERROR(CheckTagName(tags.back()));
   }
-  QUN_ASSIGN_OR_RETURN(auto who, MemberAccounts(c, q.Param("id")));
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(c.workspace->data_dir(), false));
-  int changed = 0;
-  for (const auto& t : tags) {
-    QUN_RETURN_IF_ERROR(db->AddTag(who.second.front(), t, NowMs()));
-    ++changed;
-  }
-  return ApiResponse::Json(Json{{"member", who.first}, {"tagged", tags}, {"changed", changed}});
+  QUN_ASSIGN_OR_RETURN(TagChange ch, AddMemberTags(*c.workspace, q.Param("id"), tags));
+  return ApiResponse::Json(Json{{"member", ch.member}, {"tagged", tags}, {"changed", ch.changed}});
 }
 
 Result<ApiResponse> RemoveTag(ServerContext& c, const ApiRequest& q) {
   const std::string& tag = q.Param("tag");
-  QUN_RETURN_IF_ERROR(CheckTagName(tag));
-  QUN_ASSIGN_OR_RETURN(auto who, MemberAccounts(c, q.Param("id")));
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(c.workspace->data_dir(), false));
-  QUN_ASSIGN_OR_RETURN(int n, db->RemoveTag(who.second, tag));
-  return ApiResponse::Json(Json{{"member", who.first}, {"untagged", Json::array({tag})}, {"changed", n}});
+  QUN_ASSIGN_OR_RETURN(TagChange ch, RemoveMemberTags(*c.workspace, q.Param("id"), {tag}));
+  return ApiResponse::Json(
+      Json{{"member", ch.member}, {"untagged", Json::array({tag})}, {"changed", ch.changed}});
 }
 
 // Every tag any member in scope carries (rule-based and manual), with counts.
@@ -559,38 +289,9 @@ Result<ApiResponse> SegmentList(ServerContext& c, const ApiRequest& q) {
   HeavySlot slot;
   QUN_RETURN_IF_ERROR(slot.status());
   auto lock = c.workspace->ReadLock();
-  const Engine& e = c.workspace->engine();
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(c.workspace->data_dir(), true));
-  QUN_ASSIGN_OR_RETURN(auto segs, db->Segments());
-  QUN_ASSIGN_OR_RETURN(auto intel, LoadIntel(*c.workspace, q, false));
-  Json arr = Json::array();
-  for (const auto& s : segs) {
-    Json item = {{"name", s.name}, {"filter", s.filter}, {"created", FormatRfc3339(s.created_ms)}};
-    auto flt = SegmentFilter::Parse(s.filter);
-    if (flt.ok()) {
-      uint32_t n = 0;
-      for (size_t i = 0; i < intel->table.profiles.size(); ++i)
-        if (flt->Matches(SubjectFor(e, intel->table, i))) ++n;
-      item["members"] = n;
-    } else {
-      item["members"] = nullptr;
-      item["error"] = flt.status().message();
-    }
-    arr.push_back(item);
-  }
-  return ApiResponse::Json(Json{{"as_of", FormatDate(intel->day)}, {"segments", arr}});
-}
-
-Result<ApiResponse> SaveSegment(ServerContext& c, std::string name, const std::string& filter, bool replace,
-                                int status) {
-  auto parsed = SegmentFilter::Parse(filter);
-  if (!parsed.ok()) return InvalidArgument("body field 'filter': " + parsed.status().message());
-  if (name.empty() || name.size() > 64 || FindInvalidUtf8(name))
-    return InvalidArgument("segment name: 1 to 64 bytes of UTF-8");
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(c.workspace->data_dir(), false));
-  SavedSegment seg{std::move(name), parsed->ToString(), NowMs()};
-  QUN_RETURN_IF_ERROR(db->SaveSegment(seg, replace));
-  return ApiResponse::Json(Json{{"name", seg.name}, {"filter", seg.filter}}, status);
+  QUN_ASSIGN_OR_RETURN(Json j,
+                       SegmentListJson(*c.workspace, ScopeOf(q, false), ParamStyle::kApi, &g_member_tables));
+  return ApiResponse::Json(j);
 }
 
 Result<ApiResponse> CreateSegment(ServerContext& c, const ApiRequest& q) {
@@ -602,22 +303,24 @@ Result<ApiResponse> CreateSegment(ServerContext& c, const ApiRequest& q) {
     if (!it->is_boolean()) return InvalidArgument("body field 'replace': expected true or false");
     replace = it->get<bool>();
   }
-  return SaveSegment(c, name, filter, replace, 201);
+  QUN_ASSIGN_OR_RETURN(
+      SavedSegment seg,
+      SaveMemberSegment(*c.workspace, name, filter, replace ? SegmentWrite::kReplace : SegmentWrite::kCreate,
+                        ParamStyle::kApi));
+  return ApiResponse::Json(Json{{"name", seg.name}, {"filter", seg.filter}}, 201);
 }
 
+// PUT updates an existing segment; POST creates.
 Result<ApiResponse> UpdateSegment(ServerContext& c, const ApiRequest& q) {
   QUN_ASSIGN_OR_RETURN(Json body, JsonBody(q));
   QUN_ASSIGN_OR_RETURN(std::string filter, StringField(body, "filter", true));
-  {
-    QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(c.workspace->data_dir(), true));
-    QUN_RETURN_IF_ERROR(db->Segment(q.Param("name")).status());  // PUT updates; POST creates
-  }
-  return SaveSegment(c, q.Param("name"), filter, true, 200);
+  QUN_ASSIGN_OR_RETURN(SavedSegment seg, SaveMemberSegment(*c.workspace, q.Param("name"), filter,
+                                                           SegmentWrite::kUpdate, ParamStyle::kApi));
+  return ApiResponse::Json(Json{{"name", seg.name}, {"filter", seg.filter}});
 }
 
 Result<ApiResponse> DeleteSegment(ServerContext& c, const ApiRequest& q) {
-  QUN_ASSIGN_OR_RETURN(auto db, MembersDb::Open(c.workspace->data_dir(), false));
-  QUN_RETURN_IF_ERROR(db->DeleteSegment(q.Param("name")));
+  QUN_RETURN_IF_ERROR(DeleteMemberSegment(*c.workspace, q.Param("name")));
   return ApiResponse::Json(Json{{"deleted", q.Param("name")}});
 }
 
@@ -642,8 +345,6 @@ Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
     return InvalidArgument("parameter 'lang' '" + lang + "': expected zh or en");
   if (format != "html" && format != "md" && format != "json")
     return InvalidArgument("parameter 'format' '" + format + "': expected html, md or json");
-  auto tz = TimeZone::Load(q.Query("tz", "UTC"));
-  if (!tz.ok()) return InvalidArgument("parameter 'tz': " + tz.status().message());
   std::optional<int32_t> week;
   if (std::string w = q.Query("week"); !w.empty()) {
     auto parsed = ParseIsoWeek(w);
@@ -656,16 +357,16 @@ Result<ApiResponse> WeeklyReport(ServerContext& c, const ApiRequest& q) {
   std::string key = ResponseKey(*c.workspace, q);
   if (auto hit = g_response_cache.Get(key)) return *hit;
   const Engine& e = c.workspace->engine();
+  ScopeText text{.community = q.Query("community"), .as_of = "", .tz = q.Query("tz", "UTC")};
+  QUN_ASSIGN_OR_RETURN(ResolvedScope scope,
+                       ResolveScope(e, text, ParamStyle::kApi, DefaultDay::kLastEventInScope));
+  if (scope.empty) return FailedPrecondition("no events in scope: import data first (qun import)");
   ReportOptions opt;
-  opt.tz = *tz;
+  opt.tz = scope.tz;
   opt.lang = lang;
-  opt.community_label = q.Query("community");
-  if (!opt.community_label.empty()) {
-    QUN_ASSIGN_OR_RETURN(opt.community, ResolveCommunity(e, opt.community_label));
-  }
-  auto last = LastEventDay(e, opt.community, opt.tz);
-  if (!last) return FailedPrecondition("no events in scope: import data first (qun import)");
-  opt.week_start = week ? *week : DefaultReportWeek(*last);
+  opt.community_label = text.community;
+  opt.community = scope.community;
+  opt.week_start = week ? *week : DefaultReportWeek(scope.last_day);
   auto report = BuildWeeklyReport(e, opt);
   ApiResponse r = format == "json" ? ApiResponse{200, RenderReportJson(report), "application/json"}
                   : format == "md"

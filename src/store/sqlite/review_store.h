@@ -1,4 +1,6 @@
-// The moderation review queue on SQLite (WAL), in <data-dir>/moderation.db.
+// The moderation store on SQLite (WAL), in <data-dir>/moderation.db: the
+// review queue, the findings of inline moderation with their watermark, and
+// the shared ban list (schema: docs/moderation.md#storage).
 // Self-contained: its own file and schema (with a schema_version table),
 // separate from the main event store. Every decision is appended to an
 // audit table that is never updated or deleted.
@@ -23,17 +25,26 @@ struct sqlite3;
 namespace qun::store {
 
 struct ReviewItemInput {
+  uint64_t seq = 0;  // stored event seq (inline moderation), 0 otherwise
   std::string source_ref;
   std::string community;
   std::string member;
   int64_t ts_ms = 0;
   std::string text;
+  std::string context_json = "[]";  // see moderation::ReviewItem::context_json
   moderation::ModerationResult result;
+};
+
+// What a review item shows besides the finding: the message and what came
+// just before it.
+struct ReviewContext {
+  std::string text;
+  std::string context_json = "[]";
 };
 
 class ReviewStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (creating the folder and file if needed) <data_dir>/moderation.db.
   // kFailedPrecondition if the file has a newer schema; kUnavailable if it
@@ -49,6 +60,10 @@ class ReviewStore {
   // Items, newest first; `status` filters (nullopt = all); at most `limit`.
   Result<std::vector<moderation::ReviewItem>> List(std::optional<moderation::ReviewStatus> status,
                                                    int64_t limit) const;
+  // Items matching `filter`, newest first, and the number of all matches.
+  Result<std::vector<moderation::ReviewItem>> List(const moderation::ReviewFilter& filter, int64_t* total) const;
+  // One item, or kNotFound.
+  Result<moderation::ReviewItem> Get(int64_t id) const;
   // Records a decision (audit row + item status) in one transaction.
   // kNotFound for an unknown item; kInvalidArgument for a bad reviewer.
   // Deciding again is allowed: the latest decision sets the status.
@@ -58,6 +73,32 @@ class ReviewStore {
   Result<std::vector<moderation::ReviewDecision>> Audit(int64_t item_id) const;
   // Counts per rule and the false-positive rate from decided items.
   Result<std::vector<moderation::RuleOutcome>> RuleOutcomes() const;
+
+  // --- inline moderation ---
+  // Every event with seq <= watermark has been moderated (0 on a new file).
+  Result<uint64_t> Watermark() const;
+  // In one transaction: stores `findings` (a seq already stored is skipped,
+  // so a replay never duplicates), enqueues a review item (with context) for
+  // each new finding, and sets the watermark to `watermark`.
+  // New findings get the id of their review item; findings already stored
+  // keep review_item 0.
+  Status CommitFindings(std::vector<moderation::FindingRecord>& findings, const std::vector<ReviewContext>& context,
+                        uint64_t watermark, int64_t now_ms = 0);
+  // Forgets everything about events after `seq` (findings, their undecided
+  // review items) and lowers the watermark to `seq` when above it: the
+  // events were discarded from the store.
+  Status DiscardAfter(uint64_t seq);
+  // The seqs of stored findings, ascending.
+  Result<std::vector<uint64_t>> FindingSeqs() const;
+  // Findings matching `filter`, newest (highest seq) first.
+  Result<std::vector<moderation::FindingRecord>> Findings(const moderation::FindingFilter& filter) const;
+
+  // --- ban list ---
+  Result<std::vector<moderation::BanRecord>> Bans() const;
+  // Adds (or keeps) a ban; returns false when the member was already banned.
+  Result<bool> AddBan(const moderation::BanRecord& ban);
+  // Removes a ban; returns false when the member was not banned.
+  Result<bool> RemoveBan(const std::string& member);
 
  private:
   explicit ReviewStore(sqlite3* db) : db_(db) {}
