@@ -6,6 +6,7 @@
 //
 //   analytics_driver --data-dir DIR --sqlite FILE [--reps N] [--max-seconds S]
 //                    [--sql-reps N] [--sql-max-seconds S] [--json OUT]
+//                    [--only LABEL-SUBSTRING]   (time only the queries whose label contains it)
 //   analytics_driver --data-dir DIR --export-persons FILE
 //
 // The SQLite file holds table `ev(ts ms, type text, community, account,
@@ -486,7 +487,7 @@ int ExportPersons(const qun::Engine& engine, const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data_dir, sqlite_path, json_out, export_persons, pg_conninfo;
+  std::string data_dir, sqlite_path, json_out, export_persons, pg_conninfo, only;
   int reps = 200, sql_reps = 3;
   double max_s = 5, sql_max_s = 120;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -500,6 +501,7 @@ int main(int argc, char** argv) {
     else if (k == "--json") json_out = val;
     else if (k == "--export-persons") export_persons = val;
     else if (k == "--pg") pg_conninfo = val;
+    else if (k == "--only") only = val;
     else {
       std::fprintf(stderr, "analytics_driver: unknown option %s\n", k.c_str());
       return 2;
@@ -508,7 +510,7 @@ int main(int argc, char** argv) {
   if (data_dir.empty()) {
     std::fprintf(stderr,
                  "usage: analytics_driver --data-dir DIR [--sqlite FILE] [--pg CONNINFO] [--reps N] [--max-seconds S]"
-                 " [--sql-reps N] [--sql-max-seconds S] [--json OUT]\n");
+                 " [--sql-reps N] [--sql-max-seconds S] [--json OUT] [--only LABEL-SUBSTRING]\n");
     return 2;
   }
 
@@ -595,6 +597,7 @@ int main(int argc, char** argv) {
   };
   for (size_t spec_i = 0; spec_i < specs.size(); ++spec_i) {
     const Spec& sp = specs[spec_i];
+    if (!only.empty() && sp.label.find(only) == std::string::npos) continue;
     const std::string pg_twin = spec_i < pg_sql.size() ? pg_sql[spec_i] : "";
     // The first (cold) call fills the caches (docs/metrics.md#caching) and is
     // reported on its own; then timed calls.

@@ -280,8 +280,42 @@ struct ScopeAccounts {
   }
 };
 
+// A member.joined that names an inviter (docs/metrics.md#referral).
 struct InviteRec {
   uint32_t ts, community, account, inviter;
+  uint32_t rec;  // the joiner account's position in its community's ScopeAccounts::recs
+  uint32_t row;
+};
+
+// Invites in referral order: event time, then joiner account, then inviter
+// account (each by platform, then platform id), then row. Everything but the
+// row is independent of arrival order; the row only orders identical edges.
+struct InviteLess {
+  const Engine& e;
+  bool AccountLess(uint32_t a, uint32_t b) const {
+    const AccountInfo &x = e.accounts()[a], &y = e.accounts()[b];
+    return x.platform != y.platform ? x.platform < y.platform : x.ext_id < y.ext_id;
+  }
+  bool operator()(const InviteRec& a, const InviteRec& b) const {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    if (a.account != b.account) return AccountLess(a.account, b.account);
+    if (a.inviter != b.inviter) return AccountLess(a.inviter, b.inviter);
+    return a.row < b.row;
+  }
+};
+
+// Invites kept sorted by InviteLess as batches commit: the new tail of a
+// batch is sorted and merged into the sorted prefix.
+struct InviteList {
+  std::vector<InviteRec> v;
+  size_t clean = 0;  // sorted prefix length
+  void Sort(const InviteLess& less) {
+    if (clean == v.size()) return;
+    auto mid = v.begin() + static_cast<std::ptrdiff_t>(clean);
+    std::sort(mid, v.end(), less);
+    if (mid != v.begin() && less(*mid, *(mid - 1))) std::inplace_merge(v.begin(), mid, v.end(), less);
+    clean = v.size();
+  }
 };
 
 // Event types a funnel may use as steps (per-account time lists are kept).
@@ -323,7 +357,8 @@ struct MetricsModule::State {
   std::vector<uint32_t> replied;  // question rows whose first reply changed in the current batch
   std::vector<ScopeAccounts> comm_acc;
   ScopeAccounts ws_acc;
-  std::vector<InviteRec> invites;
+  InviteList invites;                  // every invite, sorted (InviteLess)
+  std::vector<InviteList> comm_invites;  // the same, by community
   // Funnel index: per funnel slot, the rows of that event type sorted by
   // (ts, row); funnel_clean[slot] = sorted prefix length (the rest is the
   // current batch, merged in by SortFunnel).
@@ -369,7 +404,15 @@ struct MetricsModule::State {
         if (t == EventType::kMemberLeft) r.membership.emplace_back(ts, false);
       }
     }
-    if (t == EventType::kMemberJoined && aux != kNone) invites.push_back(InviteRec{ts, com, acc, aux});
+    if (t == EventType::kMemberJoined && aux != kNone) {
+      // The join itself created the joiner's record above.
+      const auto& index = Acc(com).index;
+      const auto it = index.find(acc);
+      const InviteRec rec{ts, com, acc, aux, it == index.end() ? kNone : it->second, row};
+      invites.v.push_back(rec);
+      if (com >= comm_invites.size()) comm_invites.resize(com + 1);
+      comm_invites[com].v.push_back(rec);
+    }
     if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
         engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
       auto [it, fresh] = first_reply.try_emplace(aux, ts);
@@ -378,6 +421,12 @@ struct MetricsModule::State {
     }
     int slot = FunnelSlot(t);
     if (slot >= 0) funnel[slot].push_back(row);
+  }
+
+  void SortInvites() {
+    const InviteLess less{engine};
+    invites.Sort(less);
+    for (InviteList& l : comm_invites) l.Sort(less);
   }
 
   void SortFunnel() {
@@ -495,6 +544,7 @@ void MetricsModule::OnAppended(const Engine& engine, uint32_t first_row, uint32_
   s_->SyncMembers();
   for (uint32_t r = first_row; r < end_row; ++r) s_->AddGlobal(r);
   s_->SortFunnel();
+  s_->SortInvites();
   std::lock_guard lock(s_->mu);
   // A question's day (in every zone view) caches its wait: drop those caches.
   const auto& cols = engine.events();
@@ -561,7 +611,9 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 }
 
 size_t MetricsModule::MemoryBytes() const {
-  size_t b = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->invites.capacity() * sizeof(InviteRec);
+  size_t b = s_->question.capacity() / 8 + s_->first_reply.size() * 24 +
+             s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
+  for (const InviteList& l : s_->comm_invites) b += l.v.capacity() * sizeof(InviteRec);
   auto acc = [&](const ScopeAccounts& a) {
     b += a.recs.capacity() * sizeof(AccountRec) + a.index.size() * 24;
     for (const auto& r : a.recs) b += r.membership.capacity() * 8;
@@ -1257,69 +1309,117 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   if (c.empty()) return out;
   const Engine& e = s_->engine;
   const TimeZone& tz = c.view->tz;
-  std::unordered_map<uint32_t, uint32_t> parent;  // invitee member -> inviter member (first invite in range)
-  std::unordered_map<uint32_t, Inviter> inviters;
-  std::vector<std::pair<uint32_t, const InviteRec*>> in_range;
-  for (const InviteRec& r : s_->invites) {
-    if (q.community != kNone && r.community != q.community) continue;
-    int32_t d = tz.LocalDay(FromEngineSeconds(r.ts));
-    if (d < c.from || d > c.to) continue;
-    in_range.emplace_back(r.ts, &r);
+  const std::vector<InviteRec>* list = nullptr;
+  if (q.community == kNone) list = &s_->invites.v;
+  else if (q.community < s_->comm_invites.size()) list = &s_->comm_invites[q.community].v;
+
+  // Invites of the range: a binary search over the time-sorted list with two
+  // days of margin on each side (a UTC offset moves an instant by at most 26 h
+  // from its UTC day), then the exact local-day test for rows near an end.
+  constexpr int64_t kMargin = 2 * 86400000LL;
+  const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
+  std::vector<const InviteRec*> in_range;
+  if (list) {
+    auto first = std::partition_point(list->begin(), list->end(),
+                                      [&](const InviteRec& r) { return FromEngineSeconds(r.ts) < lo_ms - kMargin; });
+    for (auto it = first; it != list->end(); ++it) {
+      const int64_t ms = FromEngineSeconds(it->ts);
+      if (ms >= hi_ms + kMargin) break;
+      if (ms < lo_ms + kMargin || ms >= hi_ms - kMargin) {
+        const int32_t d = tz.LocalDay(ms);
+        if (d < c.from || d > c.to) continue;
+      }
+      in_range.push_back(&*it);
+    }
   }
-  std::sort(in_range.begin(), in_range.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : a.second < b.second; });
-  for (const auto& [ts, r] : in_range) {
-    uint32_t child = e.member_of(r->account), inv = e.member_of(r->inviter);
-    if (child == inv || !parent.try_emplace(child, inv).second) continue;
-    Inviter& iv = inviters.try_emplace(inv, Inviter{inv, r->inviter, 0, 0}).first->second;
+
+  // The invite forest (docs/metrics.md#referral), in referral order: an invite
+  // adds the edge inviter -> joiner unless it is a self-invite, the joiner
+  // already has an inviter, or the edge would close a cycle. A joiner without
+  // an inviter is the top of its own tree, so the edge closes a cycle exactly
+  // when the inviter's tree top is the joiner: a union-find over people whose
+  // sets are the trees, with each set's top person kept at its representative.
+  const size_t nm = e.members().size();
+  std::vector<uint32_t> parent(nm, kNone);  // person -> inviter person (accepted edge)
+  std::vector<uint32_t> uf(nm, kNone);      // union-find link (kNone: representative)
+  std::vector<uint32_t> tree_top(nm, kNone);  // at a representative: its tree's top (kNone: itself)
+  std::vector<uint32_t> slot(nm, kNone);    // person -> index in `inviters`
+  auto find = [&](uint32_t x) {
+    while (uf[x] != kNone) {
+      if (uf[uf[x]] != kNone) uf[x] = uf[uf[x]];  // path halving
+      x = uf[x];
+    }
+    return x;
+  };
+  std::vector<Inviter> inviters;
+  std::vector<uint32_t> children;  // people with an accepted edge, in order
+  for (const InviteRec* r : in_range) {
+    const uint32_t child = c.MemberOf(r->account), inv = c.MemberOf(r->inviter);
+    if (child == inv || parent[child] != kNone) continue;
+    const uint32_t ri = find(inv);
+    const uint32_t top_of_inv = tree_top[ri] == kNone ? ri : tree_top[ri];
+    if (top_of_inv == child) continue;  // would close a cycle
+    parent[child] = inv;
+    children.push_back(child);
+    uf[find(child)] = ri;  // child's tree (topped by child) joins inv's tree
+    tree_top[ri] = top_of_inv;
+    if (slot[inv] == kNone) {
+      slot[inv] = static_cast<uint32_t>(inviters.size());
+      inviters.push_back(Inviter{inv, r->inviter, 0, 0});
+    }
+    Inviter& iv = inviters[slot[inv]];
     ++iv.invited;
-    // Converted: the invitee was active in the scope at or after the join.
-    const ScopeAccounts* sa = s_->AccOf(q.community == kNone ? r->community : q.community);
-    bool conv = false;
-    for (uint32_t a : e.members()[child].accounts) {
-      auto it = sa->index.find(a);
-      if (it != sa->index.end() && sa->recs[it->second].last_active >= r->ts &&
-          sa->recs[it->second].last_active != 0)
-        conv = true;
+    // Converted: an account of the joiner was active in the join's community
+    // at or after the join. The joining account's own record (kept in the
+    // invite) decides most cases; only otherwise are the person's other
+    // accounts looked up.
+    const ScopeAccounts* sa = s_->AccOf(r->community);
+    auto active_after = [&](const AccountRec& rec) { return rec.last_active != 0 && rec.last_active >= r->ts; };
+    bool conv = r->rec != kNone && active_after(sa->recs[r->rec]);
+    if (!conv) {
+      const auto& accounts = e.members()[child].accounts;
+      if (accounts.size() > 1 || r->rec == kNone)
+        for (uint32_t a : accounts) {
+          auto it = sa->index.find(a);
+          if (it != sa->index.end() && active_after(sa->recs[it->second])) conv = true;
+        }
     }
     if (conv) ++iv.converted;
   }
-  out.invited_joins = static_cast<uint32_t>(parent.size());
+  out.invited_joins = static_cast<uint32_t>(children.size());
   uint32_t joins = 0;
   for (int32_t d = c.from; d <= c.to; ++d)
     if (const DayAgg* g = c.Day(d)) joins += g->joins;
   out.organic_joins = joins > in_range.size() ? joins - static_cast<uint32_t>(in_range.size()) : 0;
   out.members_at_start = MembersByDay(c, s_->comm_acc, c.from - 1, c.from - 1)[0];
   out.k_factor = Ratio(out.invited_joins, out.members_at_start);
-  // Depth: longest chain of invite edges (cycles cut at the first repeat).
-  std::unordered_map<uint32_t, uint32_t> depth;
-  for (const auto& [child, p] : parent) {
-    std::vector<uint32_t> path{child};
-    uint32_t cur = child, base = 0;
-    while (true) {
-      auto d = depth.find(cur);
-      if (d != depth.end()) {
-        base = d->second + 1;  // the path's topmost node is one edge below `cur`
-        path.pop_back();
-        break;
-      }
-      auto it = parent.find(cur);
-      if (it == parent.end() || std::find(path.begin(), path.end(), it->second) != path.end()) break;
-      cur = it->second;
+  // Depth (edges from the tree top) of every person with an edge; the forest
+  // is acyclic, so each walk ends at a top or at a person already known.
+  std::vector<uint32_t> depth(nm, kNone), path;
+  for (uint32_t child : children) {
+    uint32_t cur = child;
+    path.clear();
+    while (depth[cur] == kNone && parent[cur] != kNone) {
       path.push_back(cur);
+      cur = parent[cur];
     }
-    // path: child … topmost reached (its depth is `base`: one more than the
-    // already known node above it, or 0 at a root / cycle cut).
-    for (size_t i = path.size(); i-- > 0;) depth[path[i]] = base + static_cast<uint32_t>(path.size() - 1 - i);
+    uint32_t d = depth[cur] == kNone ? 0 : depth[cur];  // a top has depth 0
+    for (size_t i = path.size(); i-- > 0;) depth[path[i]] = ++d;
     out.max_depth = std::max(out.max_depth, depth[child]);
   }
-  for (const auto& [m, iv] : inviters)
-    if (!parent.count(m)) ++out.trees;
-  for (auto& [m, iv] : inviters) out.inviters.push_back(iv);
-  std::sort(out.inviters.begin(), out.inviters.end(), [](const Inviter& a, const Inviter& b) {
+  for (const Inviter& iv : inviters)
+    if (parent[iv.member] == kNone) ++out.trees;
+  out.inviters = std::move(inviters);
+  auto by_invited = [](const Inviter& a, const Inviter& b) {
     return a.invited != b.invited ? a.invited > b.invited : a.member < b.member;
-  });
-  if (out.inviters.size() > top) out.inviters.resize(top);
+  };
+  if (out.inviters.size() > top) {
+    std::partial_sort(out.inviters.begin(), out.inviters.begin() + static_cast<std::ptrdiff_t>(top),
+                      out.inviters.end(), by_invited);
+    out.inviters.resize(top);
+  } else {
+    std::sort(out.inviters.begin(), out.inviters.end(), by_invited);
+  }
   return out;
 }
 

@@ -192,11 +192,14 @@ struct Nps {
 struct Inviter {
   uint32_t member;        // engine member id
   uint32_t account;       // an account of it (for display)
-  uint32_t invited = 0;   // people whose join named this inviter
+  uint32_t invited = 0;   // people whose accepted invite (edge) came from this inviter
   uint32_t converted = 0; // … who were active at least once after joining
 };
+// The invite forest of the range: invites in referral order (time, then
+// joiner account, then inviter account; never arrival order), self-invites,
+// second inviters and invites that would close a cycle ignored. Deterministic.
 struct Referral {
-  uint32_t invited_joins = 0;   // people who joined via an invite in range
+  uint32_t invited_joins = 0;   // people with an accepted invite edge in range
   uint32_t organic_joins = 0;   // joins in range without inviter
   uint32_t members_at_start = 0;
   double k_factor = 0;          // invited_joins / members_at_start
@@ -263,6 +266,7 @@ class MetricsModule : public EngineModule {
   // order of first appearance, cohorts oldest first, only cohorts of size > 0).
   Result<std::vector<RevenueCohort>> RevenueCohorts(const Query& q, Granularity g) const;
   Result<Nps> NpsOf(const Query& q) const;
+  // O(invites in range + people) per call; no per-call hash maps.
   Result<Referral> Referrals(const Query& q, size_t top = 20) const;
   // A named daily series for anomaly detection: dau, wau, mau, messages,
   // joins, leaves, interacting, questions, orders, gmv. InvalidArgument else.
