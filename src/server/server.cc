@@ -274,6 +274,14 @@ HttpServer::HttpServer(ServerOptions options, Workspace* workspace, Authenticato
       SendApi(res, ApiResponse::Error(InvalidArgument("multipart bodies are not accepted; send the data as the body")));
       return;
     }
+    // No Content-Length and no chunked Transfer-Encoding: the request has no
+    // body (RFC 9112 §6.3), e.g. `curl -X POST` without data. Reading would
+    // wait for the peer to close and then fail on the read timeout.
+    if (!req.has_header("Content-Length") &&
+        req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
+      im->Dispatch(req, res, std::string());
+      return;
+    }
     bool read_ok = reader([&](const char* data, size_t len) {
       if (body.size() + len > max) {
         too_big = true;
