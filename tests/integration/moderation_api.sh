@@ -6,22 +6,10 @@
 # and the persisted ban list. Needs $QUN, curl, jq and python3.
 set -euo pipefail
 : "${QUN:?set QUN to the qun binary}"
-for tool in curl jq python3; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps)"; exit 0; }
-done
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=lib/http.bash
+source "$HERE/lib/http.bash"
 DATA="$WORK/data"
-FAILS=0
-PASSES=0
-ok() { PASSES=$((PASSES + 1)); }
-fail() { echo "FAIL: $*"; [ -f "$WORK/body" ] && echo "  last body: $(head -c 400 "$WORK/body")"; FAILS=$((FAILS + 1)); }
-expect_eq() { if [ "$1" == "$2" ]; then ok; else fail "$3: expected '$2', got '$1'"; fi; }
 
 printf 'badword\n刷单\tads\t7\n' > "$WORK/lex.txt"
 # 10 members join on 2026-03-01; one message a day each 2026-03-01..20; the
@@ -91,22 +79,7 @@ declare -A TOK
 for role in admin operator analyst viewer; do
   TOK[$role]="$("$QUN" token create --data-dir "$DATA2" --role $role --name "t-$role" 2>/dev/null)"
 done
-"$QUN" serve --data-dir "$DATA2" --listen 127.0.0.1:0 --rate 0 --quiet > "$WORK/serve.out" 2> "$WORK/serve.err" &
-SERVER_PID=$!
-for _ in $(seq 1 300); do
-  grep -q "listening on" "$WORK/serve.out" 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err"; echo "FAIL: server died"; exit 1; }
-  sleep 0.1
-done
-BASE="$(grep -o 'http://[^ ]*' "$WORK/serve.out" | head -1)"
-BASE="${BASE%/}"
-code() {  # code METHOD PATH TOKEN [curl args…] -> HTTP status; body in $WORK/body
-  local m="$1" p="$2" t="$3"
-  shift 3
-  local auth=()
-  [ -n "$t" ] && auth=(-H "Authorization: Bearer $t")
-  curl -s -o "$WORK/body" -w '%{http_code}' -X "$m" "${auth[@]}" "$@" "$BASE$p"
-}
+start_server "$DATA2" --rate 0 --quiet
 # Minimum role of every route: 401 without a token, 403 one role below.
 check_roles() {  # METHOD PATH MIN_ROLE [curl args…]
   local m="$1" p="$2" min="$3"

@@ -7,22 +7,9 @@ set -euo pipefail
 : "${QUN:?set QUN to the qun binary}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 GEN="$HERE/lib/gen_events.py"
-for tool in curl jq python3; do
-  command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps)"; exit 0; }
-done
-WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=lib/http.bash
+source "$HERE/lib/http.bash"
 DATA="$WORK/data"
-FAILS=0
-PASSES=0
-ok() { PASSES=$((PASSES + 1)); }
-fail() { echo "FAIL: $*"; [ -f "$WORK/body" ] && echo "  last body: $(head -c 400 "$WORK/body")"; FAILS=$((FAILS + 1)); }
-expect_eq() { if [ "$1" == "$2" ]; then ok; else fail "$3: expected '$2', got '$1'"; fi; }
 
 # --- token CLI contract -----------------------------------------------------
 python3 "$GEN" 3000 --seed 11 > "$WORK/base.ndjson"
@@ -48,18 +35,6 @@ if sqlite3 "$DATA/qun.db" "select count(*) from tokens where hex(hash) like '%' 
 fi
 
 # --- server ------------------------------------------------------------------
-start_server() {
-  rm -f "$WORK/serve.out"  # else the wait below could read the previous run's URL
-  "$QUN" serve --data-dir "$DATA" --listen 127.0.0.1:0 "$@" > "$WORK/serve.out" 2> "$WORK/serve.err" &
-  SERVER_PID=$!
-  for _ in $(seq 1 300); do
-    if grep -q "listening on" "$WORK/serve.out" 2>/dev/null; then break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.err"; echo "FAIL: server died"; exit 1; }
-    sleep 0.1
-  done
-  BASE="$(grep -o 'http://[^ ]*' "$WORK/serve.out" | head -1)"
-  BASE="${BASE%/}"
-}
 stop_server() {
   kill -TERM "$SERVER_PID"
   local rc=0
@@ -67,16 +42,8 @@ stop_server() {
   SERVER_PID=""
   expect_eq "$rc" "0" "graceful stop exit code"
 }
-# code METHOD PATH TOKEN [curl args…] -> prints the HTTP status, body in $WORK/body
-code() {
-  local m="$1" p="$2" t="$3"
-  shift 3
-  local auth=()
-  [ -n "$t" ] && auth=(-H "Authorization: Bearer $t")
-  curl -s -o "$WORK/body" -w '%{http_code}' -X "$m" "${auth[@]}" "$@" "$BASE$p"
-}
 
-start_server --max-body-mb 1 --max-events 1000 --rate 0 --quiet
+start_server "$DATA" --max-body-mb 1 --max-events 1000 --rate 0 --quiet
 expect_eq "$(code GET /healthz '')" "200" "healthz without token"
 expect_eq "$(code GET /readyz '')" "200" "readyz without token"
 expect_eq "$(code GET /metrics '')" "200" "metrics without token"
@@ -361,7 +328,7 @@ stop_server
 grep -q "draining" "$WORK/serve.err" && ok || fail "drain logged"
 
 # Restart: everything acknowledged is still there; the rate limit works.
-start_server --rate 1 --burst 3
+start_server "$DATA" --rate 1 --burst 3
 expect_eq "$(code GET /v1/stats "${TOK[viewer]}")" "200" "stats after restart"
 expect_eq "$(jq .events "$WORK/body")" "$after" "acknowledged events survive a restart"
 code GET /v1/stats "${TOK[viewer]}" >/dev/null
@@ -376,7 +343,7 @@ stop_server
 # The metrics route equals the CLI's JSON, when the CLI has `qun metrics`.
 HELP="$("$QUN" --help)"
 if grep -q "^  metrics " <<< "$HELP"; then
-  start_server --rate 0 --quiet
+  start_server "$DATA" --rate 0 --quiet
   code GET '/v1/metrics/active?granularity=day&from=2026-01-20&to=2026-02-10&community=g1' "${TOK[viewer]}" >/dev/null
   cp "$WORK/body" "$WORK/api.json"
   expect_eq "$(jq '.series | length' "$WORK/api.json")" "22" "metrics active: one point per day"
