@@ -352,21 +352,49 @@ void Engine::Apply(const StagedBatch& b) {
   }
 }
 
-size_t Engine::MemoryBytes() const {
-  size_t bytes = cols_.ts.capacity() * 4 + cols_.account.capacity() * 4 + cols_.community.capacity() * 4 +
-                 cols_.type.capacity() + cols_.aux.capacity() * 4 + cols_.key.capacity() * 8;
-  bytes += key_index_.MemoryBytes() + community_index_.MemoryBytes() + account_index_.MemoryBytes() +
-           message_index_.MemoryBytes() + content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
-           verified_key_index_.MemoryBytes();
-  for (const auto& c : communities_) bytes += sizeof(c) + c.ext_id.capacity();
-  for (const auto& a : accounts_) bytes += sizeof(a) + a.ext_id.capacity() + a.display_name.capacity();
+std::vector<MemoryPart> Engine::MemoryBreakdown() const {
+  std::vector<MemoryPart> parts;
+  auto add = [&](std::string name, size_t bytes) { parts.push_back(MemoryPart{std::move(name), bytes, false}); };
+  add("columns.ts", cols_.ts.capacity() * sizeof(cols_.ts[0]));
+  add("columns.account", cols_.account.capacity() * sizeof(cols_.account[0]));
+  add("columns.community", cols_.community.capacity() * sizeof(cols_.community[0]));
+  add("columns.type", cols_.type.capacity() * sizeof(cols_.type[0]));
+  add("columns.aux", cols_.aux.capacity() * sizeof(cols_.aux[0]));
+  add("columns.key", cols_.key.capacity() * sizeof(cols_.key[0]));
+  add("index.key", key_index_.MemoryBytes());
+  add("index.message", message_index_.MemoryBytes());
+  add("index.dimensions", community_index_.MemoryBytes() + account_index_.MemoryBytes() +
+                              content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
+                              verified_key_index_.MemoryBytes());
+  size_t identity = communities_.capacity() * sizeof(CommunityInfo) + accounts_.capacity() * sizeof(AccountInfo) +
+                    members_.capacity() * sizeof(MemberInfo) + merges_.capacity() * sizeof(MergeRecord) +
+                    separations_.capacity() * sizeof(separations_[0]);
+  auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  for (const auto& c : communities_) identity += heap(c.ext_id);
+  for (const auto& a : accounts_) identity += heap(a.ext_id) + heap(a.display_name);
   for (const auto& m : members_) {
-    bytes += sizeof(m) + m.accounts.capacity() * 4;
-    for (const auto& kv : m.attributes) bytes += sizeof(kv) + kv.first.capacity() + kv.second.capacity();
+    identity += m.accounts.capacity() * 4 + m.attributes.capacity() * sizeof(m.attributes[0]);
+    for (const auto& kv : m.attributes) identity += heap(kv.first) + heap(kv.second);
   }
-  bytes += orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo);
-  for (const auto& m : merges_) bytes += sizeof(m) + m.accounts.capacity() * 4 + m.reason.capacity();
-  for (const auto& m : modules_) bytes += m->MemoryBytes();
+  for (const auto& m : merges_) identity += m.accounts.capacity() * 4 + heap(m.reason);
+  add("identity", identity);
+  size_t side = orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo) +
+                activities_.capacity() * sizeof(std::string) + currencies_.capacity() * sizeof(std::string);
+  for (const auto& c : contents_) side += heap(c.content_id);
+  for (const auto& a : activities_) side += heap(a);
+  add("side_tables", side);
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    const std::string name = "module." + module_names_[i];
+    add(name, modules_[i]->MemoryBytes());
+    for (auto& [part, bytes] : modules_[i]->MemoryParts()) parts.push_back(MemoryPart{name + "." + part, bytes, true});
+  }
+  return parts;
+}
+
+size_t Engine::MemoryBytes() const {
+  size_t bytes = 0;
+  for (const MemoryPart& p : MemoryBreakdown())
+    if (!p.detail) bytes += p.bytes;
   return bytes;
 }
 

@@ -158,7 +158,18 @@ class EngineModule {
   virtual void OnBatchEvents(const Engine& engine, const StagedBatch& batch) {}
   // The account -> member mapping changed for these members (merge/unmerge).
   virtual void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) {}
+  // Approximate heap bytes the module holds.
   virtual size_t MemoryBytes() const { return 0; }
+  // Optional finer split of MemoryBytes() as (part name, bytes); the parts
+  // need not add up to the total (docs/metrics.md#memory). Empty by default.
+  virtual std::vector<std::pair<std::string, size_t>> MemoryParts() const { return {}; }
+};
+
+// One line of Engine::MemoryBreakdown: a named part of the engine's heap.
+struct MemoryPart {
+  std::string name;   // e.g. "columns.ts", "index.key", "module.metrics"
+  size_t bytes = 0;
+  bool detail = false;  // a finer split of the part before it (not added to the total)
 };
 
 // Attaches every standard module (src/core/engine/modules.cc lists them).
@@ -192,8 +203,12 @@ class Engine {
   // to the member they came from; that pair is not re-merged automatically.
   Status Unmerge(uint32_t merge_id, int64_t ts_ms);
 
-  // Takes ownership. Attach before the first Apply.
-  void AttachModule(std::unique_ptr<EngineModule> m) { modules_.push_back(std::move(m)); }
+  // Takes ownership. Attach before the first Apply. `name` labels the
+  // module in MemoryBreakdown ("module.<name>").
+  void AttachModule(std::unique_ptr<EngineModule> m, std::string name = "module") {
+    modules_.push_back(std::move(m));
+    module_names_.push_back(std::move(name));
+  }
   // The attached module of type T, or nullptr.
   template <typename T>
   T* module() const {
@@ -222,8 +237,13 @@ class Engine {
   // Row of a message.posted by (community, message_id), or kNone.
   uint32_t FindMessage(uint32_t community, std::string_view message_id) const;
 
-  // Approximate heap bytes held by the engine (columns, dimensions, indexes).
+  // Approximate heap bytes held by the engine (columns, dimensions, indexes,
+  // attached modules): the sum of MemoryBreakdown()'s non-detail parts.
   size_t MemoryBytes() const;
+  // The same, split by part (docs/metrics.md#memory), in a fixed order:
+  // columns.*, index.*, identity, side_tables, then module.<name> per module
+  // followed by its detail parts (module.<name>.<part>, detail = true).
+  std::vector<MemoryPart> MemoryBreakdown() const;
 
  private:
   uint32_t NewMember();
@@ -251,6 +271,7 @@ class Engine {
   FlatMap64 verified_key_index_;  // hash(kind, value) -> account holding it first
   std::vector<std::pair<uint32_t, uint32_t>> separations_;  // account pairs never auto-merged again
   std::vector<std::unique_ptr<EngineModule>> modules_;
+  std::vector<std::string> module_names_;  // parallel to modules_
 };
 
 // The idempotency key of an event: hash of (platform, id).
