@@ -7,8 +7,9 @@
 //     phone_hash, email_hash in profile.updated — and manual merges) and the
 //     merge history, every merge with its reason, every one reversible;
 //   * the event log as columns indexed by row (row = seq - 1): time, account,
-//     community, type, an `aux` reference whose meaning depends on type, and
-//     the idempotency key;
+//     community, type and an `aux` reference whose meaning depends on type;
+//     the idempotency keys live only in the key index (KeyIndex, exact on
+//     64 bits, ~10 bytes per event);
 //   * side tables for orders, content and message ids (for replies,
 //     reactions and first-response times).
 // Per-member figures follow the merged person: columns store the *account*;
@@ -40,12 +41,18 @@
 #include <vector>
 
 #include "core/engine/flat_map.h"
+#include "core/engine/key_index.h"
 #include "qun/event.h"
 #include "qun/status.h"
 
 namespace qun {
 
 constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+// At most this many communities per workspace (the community column is 16
+// bits wide); Stage reports ResourceExhausted for the event that would add
+// one more.
+constexpr uint32_t kMaxCommunities = 65535;
 
 // Engine time unit: seconds since 2000-01-01T00:00:00Z (fits uint32 to 2136).
 constexpr int64_t kEngineEpochMs = 946684800000LL;
@@ -96,13 +103,14 @@ struct MergeRecord {
 //   identity.linked         the linked account
 //   activity.joined         index of the activity id (activities())
 //   others                  kNone
+// 15 bytes per event. Capacity grows by 1/4 (not doubling); Engine::Compact
+// gives back the spare capacity.
 struct EventColumns {
   std::vector<uint32_t> ts;         // engine seconds (ToEngineSeconds)
   std::vector<uint32_t> account;
-  std::vector<uint32_t> community;
+  std::vector<uint16_t> community;  // < kMaxCommunities
   std::vector<EventType> type;
   std::vector<uint32_t> aux;
-  std::vector<uint64_t> key;        // idempotency key hash (platform, id)
   size_t size() const { return ts.size(); }
 };
 
@@ -132,6 +140,9 @@ struct StagedEvent {
 };
 
 struct StagedBatch {
+  // Not OK when the batch must not be applied: a limit would be exceeded
+  // (ResourceExhausted naming the event); `events` is then incomplete.
+  Status status;
   std::vector<StagedEvent> events;             // new events only, in seq order
   uint64_t duplicates = 0;                     // dropped as already stored / repeated in batch
   // Dimension rows this batch creates (ids continue the engine's ranges).
@@ -193,8 +204,12 @@ class Engine {
   StagedBatch Stage(std::vector<Event> events, uint64_t first_seq,
                     const StoredIdCheck& same_stored = nullptr) const;
   // Applies a committed batch. Precondition: Stage'd against the current
-  // state and committed by the store.
+  // state, batch.status OK, committed by the store. (A batch whose status is
+  // not OK is ignored.)
   void Apply(const StagedBatch& batch);
+  // Gives back spare capacity (columns, key index, dimension tables); call
+  // after a rebuild. O(events).
+  void Compact();
 
   // Manual identity operations (also replayed at rebuild).
   // Merges member `from` into `into`. NotFound / FailedPrecondition on bad ids.
@@ -262,7 +277,7 @@ class Engine {
   std::vector<std::string> currencies_;
   size_t live_members_ = 0;
 
-  FlatKeyIndex key_index_;        // idempotency key -> row
+  KeyIndex key_index_;            // idempotency key -> row
   FlatMap64 community_index_;     // hash(platform, ext) -> community
   FlatMap64 account_index_;       // hash(platform, ext) -> account
   FlatMap64 message_index_;       // hash(community, message_id) -> row
