@@ -368,6 +368,8 @@ void Engine::Compact() {
   cols_.type.shrink_to_fit();
   cols_.aux.shrink_to_fit();
   key_index_.Compact();
+  account_index_.Compact();
+  message_index_.Compact();
   communities_.shrink_to_fit();
   accounts_.shrink_to_fit();
   members_.shrink_to_fit();

@@ -279,8 +279,8 @@ class Engine {
 
   KeyIndex key_index_;            // idempotency key -> row
   FlatMap64 community_index_;     // hash(platform, ext) -> community
-  FlatMap64 account_index_;       // hash(platform, ext) -> account
-  FlatMap64 message_index_;       // hash(community, message_id) -> row
+  KeyIndex account_index_;        // hash(platform, ext) -> account
+  KeyIndex message_index_;        // hash(community, message_id) -> row
   FlatMap64 content_index_;       // hash(content_id) -> content
   FlatMap64 activity_index_;      // hash(activity_id) -> activity
   FlatMap64 verified_key_index_;  // hash(kind, value) -> account holding it first
