@@ -153,7 +153,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   // form a doubly linked list so placement skips occupied cells; slots that
   // keep failing are dropped from the list head.
   const auto width = static_cast<int32_t>(a.row_width_);
-  auto& cells = a.cells_;
+  std::vector<Cell>& cells = a.cells_;
   std::vector<int32_t> next_free, prev_free;
   int32_t free_head = -1, free_tail = -1;
   auto grow = [&](size_t size) {

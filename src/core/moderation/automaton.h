@@ -34,7 +34,6 @@
 #include <utility>
 #include <vector>
 
-#include "common/table_memory.h"
 #include "core/moderation/normalizer.h"  // DecodeUtf8/AppendUtf8, for callers that relied on it
 #include "qun/status.h"
 
@@ -209,11 +208,9 @@ class Automaton {
   }
 
   uint8_t class_[256] = {};
-  // The tables the steps look up at random: in huge pages where the OS
-  // allows (common/table_memory.h; measured in docs/moderation.md#results).
-  std::vector<uint32_t, TableAllocator<uint32_t>> dense_;  // dense_rows_ rows of row_width_ values (the last: report index)
-  std::vector<Cell, TableAllocator<Cell>> cells_;          // the deep states (double array)
-  std::vector<uint32_t, TableAllocator<uint32_t>> fail_;  // per cell: failure link (a state value), for kDeepFail walks
+  std::vector<uint32_t> dense_;      // dense_rows_ rows of row_width_ values (the last: report index)
+  std::vector<Cell> cells_;          // the deep states (double array)
+  std::vector<uint32_t> fail_;       // per cell: failure link (a state value), for kDeepFail walks
   std::vector<uint32_t> reports_;    // pattern-id lists of the reporting states
   uint32_t row_width_ = 0;
   size_t max_key_bytes_ = 0;
