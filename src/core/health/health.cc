@@ -231,10 +231,8 @@ HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope) 
   HealthInputs in;
   const int32_t day = scope.day;
   in.day = day;
-  ActivityLedger storage;
   LedgerScope ls{.tz = scope.tz, .community = scope.community, .until_day = day};
-  const ActivityLedger& ledger = LedgerFor(engine, ls, &storage);
-  MemberTable table = BuildMemberTable(engine, ledger, day, scope.members);
+  MemberTable table = BuildMemberTable(engine, *LedgerFor(engine, ls), day, scope.members);
 
   // 3 newcomer integration.
   for (size_t i = 0; i < table.profiles.size(); ++i) {

@@ -75,21 +75,20 @@ RfmTier RfmTierFor(int r, int fm) {
   return kGrid[fm - 1][r - 1];
 }
 
-PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member) {
+PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member,
+                             int32_t until_day) {
   PersonTimeline t;
   t.member = member;
   if (member >= engine.members().size()) return t;
-  const TimeZone& tz = ledger.scope().tz;
   const auto& accounts = engine.members()[member].accounts;
-  int64_t last_nps_ts = -1;
   std::vector<const AccountFacts*> facts;
   for (uint32_t a : accounts)
     if (const AccountFacts* f = ledger.account(a)) facts.push_back(f);
   if (facts.empty()) return t;
   if (facts.size() == 1) {
-    t.days = facts[0]->days;
+    t.days.assign(facts[0]->days.begin(), facts[0]->DaysEnd(until_day));
   } else {
-    for (const AccountFacts* f : facts) t.days.insert(t.days.end(), f->days.begin(), f->days.end());
+    for (const AccountFacts* f : facts) t.days.insert(t.days.end(), f->days.begin(), f->DaysEnd(until_day));
     std::stable_sort(t.days.begin(), t.days.end(), [](const DayCounts& a, const DayCounts& b) { return a.day < b.day; });
     size_t w = 0;
     for (size_t i = 0; i < t.days.size(); ++i) {
@@ -98,14 +97,22 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
     }
     t.days.resize(w);
   }
-  int64_t first_join = -1;
+  int64_t first_join = -1, last_nps_ts = -1;
   for (const AccountFacts* f : facts) {
-    if (f->first_join_ts != kNone && (first_join < 0 || f->first_join_ts < first_join)) first_join = f->first_join_ts;
-    if (f->last_join_ts != kNone) t.last_join_ts = std::max<int64_t>(t.last_join_ts, f->last_join_ts);
-    if (f->last_left_ts != kNone) t.last_left_ts = std::max<int64_t>(t.last_left_ts, f->last_left_ts);
-    if (f->last_nps_ts != kNone && static_cast<int64_t>(f->last_nps_ts) >= last_nps_ts) {
-      last_nps_ts = f->last_nps_ts;
-      t.last_nps = f->last_nps;
+    if (f->milestones.empty()) continue;
+    const AccountMilestones m = f->MilestonesAsOf(until_day);
+    if (m.first_join_ts >= 0 && (first_join < 0 || m.first_join_ts < first_join)) {
+      first_join = m.first_join_ts;
+      t.join_day = m.first_join_day;
+    }
+    t.last_join_ts = std::max(t.last_join_ts, m.last_join_ts);
+    if (m.last_left_ts > t.last_left_ts) {
+      t.last_left_ts = m.last_left_ts;
+      t.left_day = m.last_left_day;
+    }
+    if (m.last_nps_ts >= 0 && m.last_nps_ts >= last_nps_ts) {
+      last_nps_ts = m.last_nps_ts;
+      t.last_nps = m.last_nps;
     }
   }
   for (const DayCounts& d : t.days)
@@ -113,9 +120,7 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
       t.first_day = d.day;
       break;
     }
-  if (first_join >= 0) t.join_day = DayOf(first_join, tz);
-  if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, tz);
-  if (t.last_left_ts >= 0) t.left_day = DayOf(t.last_left_ts, tz);
+  if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, ledger.scope().tz);
   return t;
 }
 
@@ -213,7 +218,7 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
   const auto& members = engine.members();
   for (uint32_t m = 0; m < members.size(); ++m) {
     if (members[m].merged_into != kNone) continue;
-    PersonTimeline t = BuildTimeline(engine, ledger, m);
+    PersonTimeline t = BuildTimeline(engine, ledger, m, day);
     if (t.first_day == kNoDay || t.first_day > day) continue;
     MemberProfile p;
     p.member = m;

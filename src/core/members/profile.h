@@ -100,8 +100,10 @@ struct PersonTimeline {
 };
 
 // Builds the timeline of `member` (kNone-free; merged-away ids give an
-// empty timeline). Only ledger rows on or before `until` are taken.
-PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member);
+// empty timeline) from the ledger as of `until_day`: only rows and
+// milestones on or before it are taken.
+PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member,
+                             int32_t until_day = std::numeric_limits<int32_t>::max());
 
 // Facts of a person on evaluation day `day` (only rows <= day).
 struct MemberFacts {
@@ -149,7 +151,7 @@ struct MemberProfile {
   std::vector<std::string> manual_tags;
 };
 
-// Every seen person in scope, as of `day`.
+// Every seen person in scope, as of `day` (the ledger is read as of `day`).
 struct MemberTable {
   int32_t day = kNoDay;
   MemberConfig config;

@@ -153,10 +153,8 @@ Json Gather(const Engine& engine, const ReportOptions& opt) {
   HealthScore prev = ScoreHealth(GatherHealthInputs(engine, hs));
   r["health_previous"] = Json{{"score", prev.total}, {"grade", prev.grade}, {"to", FormatDate(to - 7)}};
 
-  ActivityLedger storage;
   LedgerScope ls{.tz = opt.tz, .community = opt.community, .until_day = to};
-  const ActivityLedger& ledger = LedgerFor(engine, ls, &storage);
-  MemberTable table = BuildMemberTable(engine, ledger, to);
+  MemberTable table = BuildMemberTable(engine, *LedgerFor(engine, ls), to);
   r["members"] = MembersOverviewJson(table);
 
   // Week totals from the member ledger.
