@@ -289,10 +289,16 @@ TEST(ActivityLedgerTest, TablesHealthAndReportUnchangedAgainstRefold) {
         EXPECT_EQ(MembersOverviewJson(a).dump(), MembersOverviewJson(b).dump());
         for (size_t i = 0; i < a.profiles.size(); ++i)
           EXPECT_EQ(MemberJson(live, a, i, true).dump(), MemberJson(*refold, b, i, true).dump());
-        HealthScope hs{.community = community, .tz = *tz, .day = day};
+        HealthScope hs;
+        hs.community = community;
+        hs.tz = *tz;
+        hs.day = day;
         EXPECT_EQ(HealthJson(ScoreHealth(GatherHealthInputs(live, hs)), "en").dump(),
                   HealthJson(ScoreHealth(GatherHealthInputs(*refold, hs)), "en").dump());
-        ReportOptions ro{.community = community, .tz = *tz, .week_start = day - WeekdayFromDays(day)};
+        ReportOptions ro;
+        ro.community = community;
+        ro.tz = *tz;
+        ro.week_start = day - WeekdayFromDays(day);
         EXPECT_EQ(BuildWeeklyReport(live, ro).dump(), BuildWeeklyReport(*refold, ro).dump());
       }
     }
