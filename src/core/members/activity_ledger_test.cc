@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -15,6 +16,7 @@
 #include "core/health/health.h"
 #include "core/health/health_json.h"
 #include "core/members/members_json.h"
+#include "core/members/population.h"
 #include "core/members/profile.h"
 #include "core/metrics/metrics.h"
 #include "core/report/weekly_report.h"
@@ -289,6 +291,18 @@ TEST(ActivityLedgerTest, TablesHealthAndReportUnchangedAgainstRefold) {
         EXPECT_EQ(MembersOverviewJson(a).dump(), MembersOverviewJson(b).dump());
         for (size_t i = 0; i < a.profiles.size(); ++i)
           EXPECT_EQ(MemberJson(live, a, i, true).dump(), MemberJson(*refold, b, i, true).dump());
+        // The level transitions' shortcut (facts at the table's day) against
+        // evaluating both days from the timelines.
+        for (int32_t from : {day - 7, day - 1, day - 45, day}) {
+          LevelTransitions fast = ComputeLevelTransitions(a, from, day);
+          std::array<std::array<uint32_t, 6>, 6> slow{};
+          for (const PersonTimeline& tl : a.timelines) {
+            if (tl.first_day == kNoDay || tl.first_day > day) continue;
+            ++slow[EvaluateLevel(FactsAt(tl, from, a.config), from, a.config)]
+                  [EvaluateLevel(FactsAt(tl, day, a.config), day, a.config)];
+          }
+          EXPECT_EQ(fast.matrix, slow) << "from " << from;
+        }
         HealthScope hs;
         hs.community = community;
         hs.tz = *tz;

@@ -24,14 +24,58 @@ PyramidCounts CountLevels(const MemberTable& t) {
   return c;
 }
 
+namespace {
+
+// EvaluateLevel(FactsAt(t, from), from) for a person whose facts at `to`
+// (>= from, the table's day) are known: only the level window and the days
+// after `from` are read, not the whole history.
+int LevelBefore(const PersonTimeline& t, const MemberFacts& at_to, int32_t from, const MemberConfig& cfg) {
+  MemberFacts f;
+  f.seen = t.first_day != kNoDay && t.first_day <= from;
+  const int32_t first_active = at_to.first_active_day != kNoDay && at_to.first_active_day <= from
+                                   ? at_to.first_active_day
+                                   : kNoDay;
+  const bool joined = t.join_day != kNoDay && t.join_day <= from;
+  f.is_member = joined || first_active != kNoDay;
+  if (joined && first_active != kNoDay) f.join_day = std::min(t.join_day, first_active);
+  else if (joined) f.join_day = t.join_day;
+  else f.join_day = first_active;
+  f.left = t.left_day != kNoDay && t.left_day <= from && t.last_left_ts > t.last_join_ts;
+  const int32_t window_start = from - cfg.level_window_days + 1;
+  uint32_t later_invites = 0;
+  for (auto it = t.days.rbegin(); it != t.days.rend() && it->day >= window_start; ++it) {
+    if (it->day > from) {
+      later_invites += it->invites;
+      continue;
+    }
+    f.window.Add(*it);
+    if (it->active) ++f.active_days_window;
+  }
+  // Invites count over the whole history: those on or before `from` (every
+  // day after `from` is inside the loop above, as window_start <= from).
+  f.total.invites = at_to.total.invites - later_invites;
+  return EvaluateLevel(f, from, cfg);
+}
+
+}  // namespace
+
 LevelTransitions ComputeLevelTransitions(const MemberTable& t, int32_t from, int32_t to) {
   LevelTransitions r;
   r.from = from;
   r.to = to;
-  for (const auto& tl : t.timelines) {
+  // The table already holds everyone's facts and level at its day.
+  const bool at_table_day = to == t.day && from <= to && t.profiles.size() == t.timelines.size();
+  for (size_t i = 0; i < t.timelines.size(); ++i) {
+    const PersonTimeline& tl = t.timelines[i];
     if (tl.first_day == kNoDay || tl.first_day > to) continue;
-    int a = EvaluateLevel(FactsAt(tl, from, t.config), from, t.config);
-    int b = EvaluateLevel(FactsAt(tl, to, t.config), to, t.config);
+    int a, b;
+    if (at_table_day) {
+      a = LevelBefore(tl, t.profiles[i].facts, from, t.config);
+      b = t.profiles[i].level;
+    } else {
+      a = EvaluateLevel(FactsAt(tl, from, t.config), from, t.config);
+      b = EvaluateLevel(FactsAt(tl, to, t.config), to, t.config);
+    }
     ++r.matrix[a][b];
     if (a >= 1 && a <= 4) {
       ++r.eligible_up;
