@@ -7,6 +7,7 @@
 //   analytics_driver --data-dir DIR --sqlite FILE [--reps N] [--max-seconds S]
 //                    [--sql-reps N] [--sql-max-seconds S] [--json OUT]
 //                    [--only LABEL-SUBSTRING]   (time only the queries whose label contains it)
+//                    [--ingest-batch N]   (events of the after-ingest phase; 0 skips it)
 //   analytics_driver --data-dir DIR --export-persons FILE
 //
 // The SQLite file holds table `ev(ts ms, type text, community, account,
@@ -43,12 +44,15 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.h"
+#include "core/engine/scope.h"
+#include "core/health/health.h"
 #include "core/members/activity_ledger.h"
 #include "core/members/member_table_cache.h"
 #include "core/members/members_json.h"
 #include "core/members/profile.h"
 #include "core/metrics/metrics.h"
 #include "core/metrics/metrics_json.h"
+#include "core/report/weekly_report.h"
 #include "store/workspace.h"
 
 namespace {
@@ -486,9 +490,100 @@ int ExportPersons(const qun::Engine& engine, const std::string& path) {
 
 }  // namespace
 
+// The "first computation after an ingest" phase (docs/benchmarks.md): the
+// weekly report, health and the member table + overview, each computed once
+// for three scopes (the default — UTC, all communities —, another zone, one
+// community) as a first call ever, then again right after one batch of
+// `batch` new messages (existing accounts and communities, one second apart
+// after the last event) is applied to the engine. The batch is applied in
+// memory only (Stage + Apply: what an ingest does after its store commit;
+// nothing is written), so the data directory is unchanged.
+json AfterIngestPhase(qun::Engine& engine, int batch) {
+  struct Scope {
+    const char* label;
+    const char* tz;
+    uint32_t community;
+  };
+  const Scope scopes[] = {{"UTC, all communities (default)", "UTC", qun::kNone},
+                          {"Asia/Shanghai, all communities", "Asia/Shanghai", qun::kNone},
+                          {"UTC, community 0", "UTC", 0}};
+  json out = json::array();
+  auto run = [&](const char* phase) {
+    for (const Scope& sc : scopes) {
+      qun::ScopeText text{.community = sc.community == qun::kNone ? "" : std::to_string(sc.community),
+                          .as_of = "",
+                          .tz = sc.tz};
+      auto rs = qun::ResolveScope(engine, text, qun::ParamStyle::kCliFlag, qun::DefaultDay::kLastEventInScope);
+      if (!rs.ok()) continue;
+      double c0 = CpuMs();
+      auto t = Clock::now();
+      qun::ReportOptions ro;
+      ro.community = rs->community;
+      ro.tz = rs->tz;
+      ro.week_start = qun::DefaultReportWeek(rs->last_day);
+      auto report = qun::BuildWeeklyReport(engine, ro);
+      const double report_ms = Ms(Clock::now() - t), report_cpu = CpuMs() - c0;
+      c0 = CpuMs();
+      t = Clock::now();
+      qun::HealthScope hs;
+      hs.community = rs->community;
+      hs.tz = rs->tz;
+      hs.day = rs->day;
+      auto health = qun::ScoreHealth(qun::GatherHealthInputs(engine, hs));
+      const double health_ms = Ms(Clock::now() - t), health_cpu = CpuMs() - c0;
+      c0 = CpuMs();
+      t = Clock::now();
+      qun::LedgerScope ls{.tz = rs->tz, .community = rs->community, .until_day = rs->day};
+      auto table = qun::BuildMemberTable(engine, *qun::LedgerFor(engine, ls), rs->day);
+      auto overview = qun::MembersOverviewJson(table);
+      const double members_ms = Ms(Clock::now() - t), members_cpu = CpuMs() - c0;
+      std::printf("%-16s %-32s report %8.1f ms (%8.1f CPU)  health %8.1f ms (%8.1f CPU)  members %8.1f ms (%8.1f CPU)"
+                  "  [%zu profiles, score %.1f]\n",
+                  phase, sc.label, report_ms, report_cpu, health_ms, health_cpu, members_ms, members_cpu,
+                  table.profiles.size(), health.total);
+      std::fflush(stdout);
+      out.push_back({{"phase", phase}, {"scope", sc.label}, {"report_ms", report_ms}, {"report_cpu_ms", report_cpu},
+                     {"health_ms", health_ms}, {"health_cpu_ms", health_cpu}, {"members_ms", members_ms},
+                     {"members_cpu_ms", members_cpu}});
+      (void)report;
+      (void)overview;
+    }
+  };
+  std::printf("after-ingest phase: first calls (report = weekly report of the default week, health = score of the"
+              " last day, members = member table + overview)\n");
+  run("first ever");
+  const qun::EventColumns& c = engine.events();
+  uint32_t last = 0;
+  for (size_t i = 0; i < c.size(); ++i) last = std::max(last, c.ts[i]);
+  std::vector<qun::Event> evs;
+  const size_t n = c.size();
+  for (int k = 0; k < batch; ++k) {
+    const size_t r = n - 1 - static_cast<size_t>(k) * 7919 % n;  // spread over recent and older rows
+    qun::Event e;
+    e.id = fmt::format("after-ingest-{}-{}", n, k);
+    e.type = qun::EventType::kMessagePosted;
+    e.ts_ms = qun::FromEngineSeconds(last) + (k + 1) * 1000LL;
+    const auto& acc = engine.accounts()[c.account[r]];
+    e.platform = acc.platform;
+    e.actor = acc.ext_id;
+    e.community = engine.communities()[c.community[r]].ext_id;
+    e.message_id = e.id;
+    e.text = "after ingest";
+    evs.push_back(std::move(e));
+  }
+  double c0 = CpuMs();
+  auto t = Clock::now();
+  auto staged = engine.Stage(std::move(evs), engine.last_seq() + 1);
+  engine.Apply(staged);
+  std::printf("%-16s applied %d messages in %.1f ms (%.1f CPU), engine now %zu events\n", "ingest", batch,
+              Ms(Clock::now() - t), CpuMs() - c0, engine.events().size());
+  run("after ingest");
+  return out;
+}
+
 int main(int argc, char** argv) {
   std::string data_dir, sqlite_path, json_out, export_persons, pg_conninfo, only;
-  int reps = 200, sql_reps = 3;
+  int reps = 200, sql_reps = 3, ingest_batch = 1000;
   double max_s = 5, sql_max_s = 120;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], val = argv[i + 1];
@@ -502,6 +597,7 @@ int main(int argc, char** argv) {
     else if (k == "--export-persons") export_persons = val;
     else if (k == "--pg") pg_conninfo = val;
     else if (k == "--only") only = val;
+    else if (k == "--ingest-batch") ingest_batch = std::atoi(val.c_str());
     else {
       std::fprintf(stderr, "analytics_driver: unknown option %s\n", k.c_str());
       return 2;
@@ -702,6 +798,12 @@ int main(int argc, char** argv) {
   const double bpe_after = static_cast<double>(engine.MemoryBytes()) / cols.size();
   report["engine_bytes_per_event_after_queries"] = bpe_after;
   std::printf("engine after the queries (caches filled): %.1f bytes/event\n", bpe_after);
+  if (ingest_batch > 0) {
+    // Single-threaded driver: nobody else reads the engine. The workspace is
+    // read-only, so the batch stays in memory (see AfterIngestPhase).
+    lock.unlock();
+    report["after_ingest"] = AfterIngestPhase(const_cast<qun::Engine&>(engine), ingest_batch);
+  }
   if (!json_out.empty()) {
     if (FILE* f = std::fopen(json_out.c_str(), "w")) {
       std::fprintf(f, "%s\n", report.dump(2).c_str());
