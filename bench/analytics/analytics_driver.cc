@@ -510,11 +510,17 @@ json AfterIngestPhase(qun::Engine& engine, int batch) {
   json out = json::array();
   auto run = [&](const char* phase) {
     for (const Scope& sc : scopes) {
-      qun::ScopeText text{.community = sc.community == qun::kNone ? "" : std::to_string(sc.community),
-                          .as_of = "",
-                          .tz = sc.tz};
+      std::string community;
+      if (sc.community != qun::kNone && sc.community < engine.communities().size()) {
+        const auto& ci = engine.communities()[sc.community];
+        community = fmt::format("{}:{}", qun::PlatformName(ci.platform), ci.ext_id);
+      }
+      qun::ScopeText text{.community = community, .as_of = "", .tz = sc.tz};
       auto rs = qun::ResolveScope(engine, text, qun::ParamStyle::kCliFlag, qun::DefaultDay::kLastEventInScope);
-      if (!rs.ok()) continue;
+      if (!rs.ok()) {
+        std::printf("%-16s %-32s ERROR %s\n", phase, sc.label, rs.status().message().c_str());
+        continue;
+      }
       double c0 = CpuMs();
       auto t = Clock::now();
       qun::ReportOptions ro;

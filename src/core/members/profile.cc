@@ -157,6 +157,34 @@ MemberFacts FactsAt(const PersonTimeline& t, int32_t day, const MemberConfig& cf
   return f;
 }
 
+int LevelBefore(const PersonTimeline& t, const MemberFacts& at_to, int32_t from, const MemberConfig& cfg) {
+  MemberFacts f;
+  f.seen = t.first_day != kNoDay && t.first_day <= from;
+  const int32_t first_active = at_to.first_active_day != kNoDay && at_to.first_active_day <= from
+                                   ? at_to.first_active_day
+                                   : kNoDay;
+  const bool joined = t.join_day != kNoDay && t.join_day <= from;
+  f.is_member = joined || first_active != kNoDay;
+  if (joined && first_active != kNoDay) f.join_day = std::min(t.join_day, first_active);
+  else if (joined) f.join_day = t.join_day;
+  else f.join_day = first_active;
+  f.left = t.left_day != kNoDay && t.left_day <= from && t.last_left_ts > t.last_join_ts;
+  const int32_t window_start = from - cfg.level_window_days + 1;
+  uint32_t later_invites = 0;
+  for (auto it = t.days.rbegin(); it != t.days.rend() && it->day >= window_start; ++it) {
+    if (it->day > from) {
+      later_invites += it->invites;
+      continue;
+    }
+    f.window.Add(*it);
+    if (it->active) ++f.active_days_window;
+  }
+  // Invites count over the whole history: those on or before `from` (every
+  // day after `from` is inside the loop above, as window_start <= from).
+  f.total.invites = at_to.total.invites - later_invites;
+  return EvaluateLevel(f, from, cfg);
+}
+
 Stage ClassifyStage(const MemberFacts& f, int32_t day, const StageRules& r) {
   if (!f.is_member) return Stage::kNone;
   if (f.left) return Stage::kChurned;
@@ -252,6 +280,19 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
     p.rfm.fm = table.has_orders ? (p.rfm.f + p.rfm.m + 1) / 2 : p.rfm.f;
     p.rfm.tier = RfmTierFor(p.rfm.r, p.rfm.fm);
   }
+  // The population views' compact copy (ProfileSummary).
+  table.summary.reserve(table.profiles.size());
+  for (size_t i = 0; i < table.profiles.size(); ++i) {
+    const MemberProfile& p = table.profiles[i];
+    table.summary.push_back({.contribution = p.contribution,
+                             .stage = p.stage,
+                             .level = static_cast<uint8_t>(p.level),
+                             .level_week_before = static_cast<uint8_t>(LevelBefore(table.timelines[i], p.facts, day - 7, cfg)),
+                             .rfm_tier = p.rfm.tier,
+                             .is_member = p.facts.is_member});
+    if (p.facts.is_member) table.member_contributions.push_back(p.contribution);
+  }
+  std::sort(table.member_contributions.begin(), table.member_contributions.end());
   return table;
 }
 
