@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace qun {
 namespace {
@@ -81,9 +82,20 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
   t.member = member;
   if (member >= engine.members().size()) return t;
   const auto& accounts = engine.members()[member].accounts;
-  std::vector<const AccountFacts*> facts;
-  for (uint32_t a : accounts)
-    if (const AccountFacts* f = ledger.account(a)) facts.push_back(f);
+  // Most people have one or two accounts: no allocation for the list.
+  std::array<const AccountFacts*, 4> inline_facts;
+  std::vector<const AccountFacts*> more_facts;
+  std::span<const AccountFacts*> facts;
+  if (accounts.size() <= inline_facts.size()) {
+    size_t n = 0;
+    for (uint32_t a : accounts)
+      if (const AccountFacts* f = ledger.account(a)) inline_facts[n++] = f;
+    facts = std::span<const AccountFacts*>(inline_facts.data(), n);
+  } else {
+    for (uint32_t a : accounts)
+      if (const AccountFacts* f = ledger.account(a)) more_facts.push_back(f);
+    facts = std::span<const AccountFacts*>(more_facts);
+  }
   if (facts.empty()) return t;
   if (facts.size() == 1) {
     t.days.assign(facts[0]->days.begin(), facts[0]->DaysEnd(until_day));
@@ -244,6 +256,8 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
   table.day = day;
   table.config = cfg;
   const auto& members = engine.members();
+  table.profiles.reserve(members.size());
+  table.timelines.reserve(members.size());
   for (uint32_t m = 0; m < members.size(); ++m) {
     if (members[m].merged_into != kNone) continue;
     PersonTimeline t = BuildTimeline(engine, ledger, m, day);
