@@ -239,7 +239,16 @@ std::shared_ptr<const ActivityLedger> MemberLedgerModule::Scoped(const Engine& e
   built->Fold(engine, 0, rows);
   ++scoped_builds_;
   scoped_.push_front(built);
-  while (scoped_.size() > kScopedCapacity) scoped_.pop_back();
+  // At most kScopedCapacity ledgers and, beyond the newest, at most
+  // kScopedBudget times the live ledger's memory in all.
+  size_t bytes = 0;
+  const size_t budget = kScopedBudget * ledger_.MemoryBytes();
+  auto it = scoped_.begin();
+  for (size_t n = 0; it != scoped_.end(); ++it, ++n) {
+    bytes += (*it)->MemoryBytes();
+    if (n > 0 && (n >= kScopedCapacity || bytes > budget)) break;
+  }
+  scoped_.erase(it, scoped_.end());
   return built;
 }
 

@@ -150,8 +150,10 @@ class ActivityLedger {
 // folded forward by only the rows appended since, when next asked for.
 //
 // Ownership: the cache shares ownership of its ledgers with readers, so a
-// reader may keep one after the cache evicted it (least recently used, at
-// most `kScopedCapacity`).
+// reader may keep one after the cache evicted it (least recently used go
+// first: at most `kScopedCapacity` ledgers, and none beyond the newest once
+// they hold more than `kScopedBudget` × the live ledger's bytes — a scoped
+// ledger over all communities is as large as the live one).
 // Thread-safety: OnAppended runs under the engine's write lock. Scoped() may
 // be called by several readers holding the engine's read lock at once: an
 // internal mutex guards the cache and the forward folds. A ledger returned
@@ -160,6 +162,7 @@ class ActivityLedger {
 class MemberLedgerModule : public EngineModule {
  public:
   static constexpr size_t kScopedCapacity = 4;
+  static constexpr size_t kScopedBudget = 2;
 
   void OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) override {
     ledger_.Fold(engine, first_row, end_row);
