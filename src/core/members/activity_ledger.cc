@@ -52,9 +52,26 @@ void ActivityLedger::DropIfEmpty(uint32_t account, int32_t day) {
     days.erase(it);
 }
 
+int32_t ActivityLedger::CreditedOffset(uint32_t msg_row) const {
+  const uint8_t v = engaged_[msg_row];
+  if (v == kNotEngaged) return -1;
+  if (v != kFarOffset) return v;
+  return engaged_far_.at(msg_row);
+}
+
+void ActivityLedger::SetCreditedOffset(uint32_t msg_row, int32_t offset) {
+  if (offset < kFarOffset) {
+    engaged_[msg_row] = static_cast<uint8_t>(offset);
+    engaged_far_.erase(msg_row);
+  } else {
+    engaged_[msg_row] = kFarOffset;
+    engaged_far_[msg_row] = offset;
+  }
+}
+
 void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end_row) {
   const EventColumns& c = engine.events();
-  if (engaged_.size() < end_row) engaged_.resize(end_row, 0);
+  if (engaged_.size() < end_row) engaged_.resize(end_row, kNotEngaged);
   // Sized up front so no reference into accounts_ moves inside the loop.
   if (accounts_.size() < engine.accounts().size()) accounts_.resize(engine.accounts().size());
   const bool utc = scope_.tz.name() == "UTC";
@@ -89,18 +106,18 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
       DayCounts& ar = Row(author, eday);
       if (reply) ++ar.replies_received;
       else ++ar.reactions_received;
-      const uint16_t credited = engaged_[msg_row];
-      const int32_t offset = eday - mday;  // < 50,000: both are days of engine seconds
-      if (credited == 0) {
-        engaged_[msg_row] = static_cast<uint16_t>(offset + 1);
+      const int32_t offset = eday - mday;  // >= 0
+      const int32_t credited = CreditedOffset(msg_row);
+      if (credited < 0) {
+        SetCreditedOffset(msg_row, offset);
         ++ar.ugc;
-      } else if (offset + 1 < credited) {
+      } else if (offset < credited) {
         // An earlier engagement arrived late: the ugc moves to its day.
         ++ar.ugc;  // `ar` is used no more after the lookup below
-        const int32_t old_day = mday + credited - 1;
+        const int32_t old_day = mday + credited;
         --Row(author, old_day).ugc;
         DropIfEmpty(author, old_day);
-        engaged_[msg_row] = static_cast<uint16_t>(offset + 1);
+        SetCreditedOffset(msg_row, offset);
       }
     };
     switch (t) {
@@ -192,7 +209,9 @@ std::vector<DayCounts>::const_iterator AccountFacts::DaysEnd(int32_t until_day) 
 }
 
 size_t ActivityLedger::MemoryBytes() const {
-  size_t b = accounts_.capacity() * sizeof(AccountFacts) + engaged_.capacity() * sizeof(uint16_t);
+  size_t b = accounts_.capacity() * sizeof(AccountFacts) + engaged_.capacity() +
+             engaged_far_.size() * (sizeof(std::pair<uint32_t, int32_t>) + 2 * sizeof(void*)) +
+             engaged_far_.bucket_count() * sizeof(void*);
   for (const auto& a : accounts_)
     b += a.days.capacity() * sizeof(DayCounts) + a.milestones.capacity() * sizeof(Milestone);
   return b;

@@ -35,6 +35,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "common/time.h"
@@ -135,10 +136,14 @@ class ActivityLedger {
 
   LedgerScope scope_;
   std::vector<AccountFacts> accounts_;
-  // Per event row: 0 = the message has no outside engagement yet, else 1 +
-  // (day its ugc is credited on − the message's day). Days of engine seconds
-  // span < 50,000, so the offset always fits.
-  std::vector<uint16_t> engaged_;
+  // Per event row, for a message: the day its ugc is credited on minus the
+  // message's own day (>= 0), or kNotEngaged; offsets from kFarOffset on are
+  // kept in engaged_far_ (rare: engagement months after the message).
+  static constexpr uint8_t kNotEngaged = 255, kFarOffset = 254;
+  int32_t CreditedOffset(uint32_t msg_row) const;  // -1 = not engaged
+  void SetCreditedOffset(uint32_t msg_row, int32_t offset);
+  std::vector<uint8_t> engaged_;
+  std::unordered_map<uint32_t, int32_t> engaged_far_;
   uint32_t rows_folded_ = 0;
   int32_t max_day_ = std::numeric_limits<int32_t>::min();
 };

@@ -229,6 +229,37 @@ TEST(ActivityLedgerTest, OutOfOrderEngagementMovesUgcToTheEarliestDay) {
   EXPECT_EQ(f->days[1].ugc, 1u);
   EXPECT_EQ(f->days[2].ugc, 0u);
   EXPECT_EQ(f->days[2].reactions_received, 1u);
+
+  // Engagement far after the message (offsets kept outside the per-row byte).
+  Event m2 = ev(EventType::kMessagePosted, 1, "a", "m2");
+  m2.message_id = "y";
+  Ingest(e, {m2});
+  auto react = [&](int day, const char* actor, const char* id) {
+    Event x = ev(EventType::kReactionAdded, day, actor, id);
+    x.message_id = "y";
+    x.emoji = "+1";
+    Ingest(e, {x});
+  };
+  auto ugc_on = [&](int day) -> int {
+    for (const DayCounts& d : l.account(a)->days)
+      if (d.day == kDay0 + day) return static_cast<int>(d.ugc);
+    return -1;  // no row
+  };
+  react(400, "b", "y400");
+  EXPECT_EQ(ugc_on(400), 1);
+  react(300, "c", "y300");  // earlier, still far
+  EXPECT_EQ(ugc_on(400), 0);
+  EXPECT_EQ(ugc_on(300), 1);
+  react(900, "b", "y900");  // later: nothing moves
+  EXPECT_EQ(ugc_on(300), 1);
+  EXPECT_EQ(ugc_on(900), 0);
+  react(3, "c", "y3");  // near the message
+  EXPECT_EQ(ugc_on(300), 0);
+  EXPECT_EQ(ugc_on(3), 1);
+  // A fresh fold (rows in ingest order) agrees row by row.
+  ActivityLedger fresh;
+  fresh.Fold(e, 0, static_cast<uint32_t>(e.events().size()));
+  ExpectSameAsOf(e, l, fresh, std::numeric_limits<int32_t>::max());
 }
 
 TEST(ActivityLedgerTest, ScopedLedgersAreBuiltOnceAndFoldedForward) {
