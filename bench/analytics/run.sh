@@ -30,7 +30,9 @@
 # stored events + indexes (timed) -> analytics_driver: opens the workspace once
 # (timed: store read + engine rebuild), runs every dashboard query many times
 # in process (p50/p99), runs the SQL a few times, checks equal numbers, prints
-# ratios. Exit status 1 when a SQL result differs from qun's.
+# ratios; then the after-ingest phase: the first weekly report, health and member table for
+# three scopes, before and after one batch of 1,000 messages applied in memory
+# (docs/benchmarks.md "Member engine at 10M"). Exit status 1 when a SQL result differs from qun's.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
