@@ -44,7 +44,8 @@ std::vector<std::vector<Event>> RandomBatches(uint32_t seed) {
     e.platform = Platform::kTelegram;
     e.community = "g" + std::to_string(rng() % 3);
     e.actor = "u" + std::to_string(rng() % accounts);
-    e.ts_ms = kDay0Ms + static_cast<int64_t>(rng() % kDays) * kMsPerDay + static_cast<int64_t>(rng() % 86400) * 1000;
+    e.ts_ms = kDay0Ms + static_cast<int64_t>(rng() % kDays) * kMsPerDay +
+              static_cast<int64_t>(rng() % 86400) * 1000;
     switch (rng() % 10) {
       case 0:
         e.type = EventType::kMemberJoined;
@@ -121,12 +122,13 @@ bool SameCounts(const DayCounts& a, const DayCounts& b) {
 }
 
 std::string Describe(const DayCounts& d) {
-  return "day " + std::to_string(d.day) + " own " + std::to_string(d.own) + " active " + std::to_string(d.active) +
-         " msg " + std::to_string(d.messages) + " rg " + std::to_string(d.replies_given) + " ans " +
-         std::to_string(d.answers) + " rr " + std::to_string(d.replies_received) + " xg " +
-         std::to_string(d.reactions_given) + " xr " + std::to_string(d.reactions_received) + " ugc " +
-         std::to_string(d.ugc) + " inv " + std::to_string(d.invites) + " ord " + std::to_string(d.orders) +
-         " gmv " + std::to_string(d.gmv_minor) + " chk " + std::to_string(d.checkins);
+  return "day " + std::to_string(d.day) + " own " + std::to_string(d.own) + " active " +
+         std::to_string(d.active) + " msg " + std::to_string(d.messages) + " rg " +
+         std::to_string(d.replies_given) + " ans " + std::to_string(d.answers) + " rr " +
+         std::to_string(d.replies_received) + " xg " + std::to_string(d.reactions_given) + " xr " +
+         std::to_string(d.reactions_received) + " ugc " + std::to_string(d.ugc) + " inv " +
+         std::to_string(d.invites) + " ord " + std::to_string(d.orders) + " gmv " +
+         std::to_string(d.gmv_minor) + " chk " + std::to_string(d.checkins);
 }
 
 // `view` read as of `day` against `cut` (folded with until_day = day).
@@ -139,7 +141,8 @@ void ExpectSameAsOf(const Engine& e, const ActivityLedger& view, const ActivityL
     if (v) vd.assign(v->days.begin(), v->DaysEnd(day));
     if (c) cd = c->days;
     ASSERT_EQ(vd.size(), cd.size());
-    for (size_t i = 0; i < vd.size(); ++i) EXPECT_TRUE(SameCounts(vd[i], cd[i])) << Describe(vd[i]) << " vs " << Describe(cd[i]);
+    for (size_t i = 0; i < vd.size(); ++i)
+      EXPECT_TRUE(SameCounts(vd[i], cd[i])) << Describe(vd[i]) << " vs " << Describe(cd[i]);
     AccountMilestones vm = v ? v->MilestonesAsOf(day) : AccountMilestones{};
     AccountMilestones cm = c ? c->MilestonesAsOf(day) : AccountMilestones{};
     EXPECT_EQ(vm.first_join_ts, cm.first_join_ts);
@@ -314,7 +317,8 @@ TEST(ActivityLedgerTest, TablesHealthAndReportUnchangedAgainstRefold) {
       ASSERT_TRUE(tz.ok());
       for (uint32_t community : {kNone, 0u, 1u}) {
         const int32_t day = kDay0 + static_cast<int32_t>(rng() % (kDays + 3));
-        SCOPED_TRACE(std::string(zone) + " community " + std::to_string(community) + " day " + std::to_string(day));
+        SCOPED_TRACE(std::string(zone) + " community " + std::to_string(community) + " day " +
+                     std::to_string(day));
         LedgerScope s{.tz = *tz, .community = community, .until_day = day};
         MemberTable a = BuildMemberTable(live, *LedgerFor(live, s), day);
         MemberTable b = BuildMemberTable(*refold, *LedgerFor(*refold, s), day);
