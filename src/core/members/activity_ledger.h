@@ -18,12 +18,13 @@
 //   reactions_received  reactions by another account to its messages
 //   ugc                 its messages that got a reply or reaction from
 //                       another account (counted once, on the earliest day)
-// Engagement received is counted on the engagement's day, or the message's
-// day when that is later (a reply time-stamped before its message).
 //   invites             member.joined events naming it as inviter
 //   orders, gmv_minor   order.paid (+1, +amount) / order.refunded (−amount)
 //   checkins, activities, surveys, clicks, funnel (visit/signup/content.*)
 //   active              any activity-type event (IsActivityType)
+// Engagement received is counted on the engagement's day, or the message's
+// day when that is later (a reply time-stamped before its message). Joins,
+// leaves and NPS answers are per-account milestones, not day counts.
 //
 // Thread-safety: ActivityLedger has none (the engine's owner guards it like
 // the engine); MemberLedgerModule documents its own below.
