@@ -72,7 +72,11 @@ else
   if [[ ! -f "$build/build.ninja" ]]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
   fi
-  cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
+  if [[ $inproc == 1 ]]; then
+    cmake --build "$build" -j2 --target analytics_driver >/dev/null  # no qun needed
+  else
+    cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
+  fi
   qun="$build/qun"
   driver="$build/bench/analytics_driver"
 fi
@@ -84,6 +88,12 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/104857
 
 if [[ $inproc == 1 ]]; then
   echo "== in-process mode: $members members x $days days, generator -> engine, SQL twins skipped"
+  # Measured at 10M events (docs/benchmarks.md): ~0.56 events per member-day,
+  # peak RSS ~152 bytes per event with every query's caches filled.
+  awk -v m="$members" -v d="$days" '/MemAvailable/ {
+    ev = m * d * 0.556; need = ev * 152 / 2^30; have = $2 / 2^20
+    printf "== expect ~%.0fM events, peak RSS ~%.1f GB; MemAvailable %.1f GB%s\n", ev / 1e6, need, have,
+      (need > have * 0.9 ? "  -- NOT ENOUGH MEMORY, expect swapping or the OOM killer" : "") }' /proc/meminfo
   status=0
   timer=()
   [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f "== driver: %e s wall, %U s user, %M kB max RSS")
