@@ -28,8 +28,8 @@ void MessageTimeIndex::Extend(const EventColumns& cols) {
   rows_ = cols.size();
 }
 
-std::vector<uint32_t> MessageTimeIndex::TopBelow(const EventColumns& cols, uint32_t community, uint32_t bound_ts,
-                                                 uint32_t bound_row, size_t n) const {
+std::vector<uint32_t> MessageTimeIndex::TopBelow(const EventColumns& cols, uint32_t community,
+                                                 uint32_t bound_ts, uint32_t bound_row, size_t n) const {
   std::vector<uint32_t> top;  // largest key first
   if (n == 0) return top;
   top.reserve(n + 1);
@@ -47,8 +47,8 @@ std::vector<uint32_t> MessageTimeIndex::TopBelow(const EventColumns& cols, uint3
       const uint32_t ts = cols.ts[r], row = static_cast<uint32_t>(r);
       if (!KeyLess(ts, row, bound_ts, bound_row)) continue;
       if (top.size() == n && !KeyLess(cols.ts[top.back()], top.back(), ts, row)) continue;
-      auto at = std::find_if(top.begin(), top.end(),
-                             [&](uint32_t t) { return KeyLess(cols.ts[t], t, ts, row); });
+      auto at =
+          std::find_if(top.begin(), top.end(), [&](uint32_t t) { return KeyLess(cols.ts[t], t, ts, row); });
       top.insert(at, row);
       if (top.size() > n) top.pop_back();
     }
@@ -66,8 +66,8 @@ std::vector<uint32_t> MessageTimeIndex::MessagesBefore(const EventColumns& cols,
   size_t examined = 0;
   while (out.size() < n && examined < max_examined) {
     // Without a filter one search suffices; with one, fetch a few more at a time.
-    const size_t want = accept ? std::min(max_examined - examined, std::max<size_t>(n - out.size(), 16))
-                               : n - out.size();
+    const size_t want =
+        accept ? std::min(max_examined - examined, std::max<size_t>(n - out.size(), 16)) : n - out.size();
     std::vector<uint32_t> batch = TopBelow(cols, community, bound_ts, bound_row, want);
     for (uint32_t r : batch) {
       ++examined;

@@ -55,8 +55,8 @@ class MessageTimeIndex {
   };
   // The up to `n` largest keys below (bound_ts, bound_row) in `community`,
   // largest first.
-  std::vector<uint32_t> TopBelow(const EventColumns& cols, uint32_t community, uint32_t bound_ts, uint32_t bound_row,
-                                 size_t n) const;
+  std::vector<uint32_t> TopBelow(const EventColumns& cols, uint32_t community, uint32_t bound_ts,
+                                 uint32_t bound_row, size_t n) const;
   std::vector<Block> blocks_;
   size_t rows_ = 0;
 };

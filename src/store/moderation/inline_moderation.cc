@@ -152,7 +152,8 @@ Result<uint64_t> InlineModeration::Watermark() {
 }
 
 Result<std::vector<uint64_t>> InlineModeration::ModerateAndStore(const std::vector<ModerationInput>& events,
-                                                                 uint64_t watermark, const ContextSource& context_of) {
+                                                                 uint64_t watermark,
+                                                                 const ContextSource& context_of) {
   if (!engine_) return FailedPrecondition("moderation is not enabled for this data directory");
   std::vector<moderation::FindingRecord> findings;
   std::vector<ReviewContext> context;

@@ -101,8 +101,8 @@ class InlineModeration {
   // one transaction. Each review item's context comes from `context`
   // (nullptr: none). Returns the seqs of the new findings.
   // FailedPrecondition when moderation is disabled.
-  Result<std::vector<uint64_t>> ModerateAndStore(const std::vector<ModerationInput>& events, uint64_t watermark,
-                                                 const ContextSource& context = nullptr);
+  Result<std::vector<uint64_t>> ModerateAndStore(const std::vector<ModerationInput>& events,
+                                                 uint64_t watermark, const ContextSource& context = nullptr);
   // Feeds already-moderated events (in seq order) to the stateful detectors'
   // history (flood, near-duplicates, first-day links, ladders) without
   // storing anything or changing the ban list: the Workspace replays the

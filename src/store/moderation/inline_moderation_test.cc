@@ -184,10 +184,14 @@ TEST_F(InlineModerationTest, ContextIsInEventTimeForOutOfOrderBatches) {
   reaction.actor = "b";
   reaction.message_id = "m1";
   reaction.emoji = "+1";
-  std::vector<Event> batch = {Msg("1", "a", "first", t + 50000),       Msg("2", "b", "second", t + 60000),
-                              Msg("3", "c", "badword now", t + 100000), Msg("4", "d", "late but earlier", t + 90000),
-                              other,                                    reaction,
-                              Msg("6", "a", "just before", t + 97000),  Msg("7", "b", "after it", t + 200000)};
+  std::vector<Event> batch = {Msg("1", "a", "first", t + 50000),
+                              Msg("2", "b", "second", t + 60000),
+                              Msg("3", "c", "badword now", t + 100000),
+                              Msg("4", "d", "late but earlier", t + 90000),
+                              other,
+                              reaction,
+                              Msg("6", "a", "just before", t + 97000),
+                              Msg("7", "b", "after it", t + 200000)};
   auto sum = (*ws)->IngestBatch(batch);
   ASSERT_TRUE(sum.ok()) << sum.status().ToString();
   ASSERT_EQ(sum->flagged, 1u);
@@ -204,8 +208,9 @@ TEST_F(InlineModerationTest, ContextSurvivesRestart) {
   {
     auto ws = Workspace::Open(dir_);
     ASSERT_TRUE(ws.ok());
-    ASSERT_TRUE((*ws)->IngestBatch({Msg("1", "a", "one", t), Msg("2", "b", "two", t + 1000),
-                                    Msg("3", "a", "three", t + 2000), Msg("4", "c", "four", t + 3000)})
+    ASSERT_TRUE((*ws)
+                    ->IngestBatch({Msg("1", "a", "one", t), Msg("2", "b", "two", t + 1000),
+                                   Msg("3", "a", "three", t + 2000), Msg("4", "c", "four", t + 3000)})
                     .ok());
   }
   auto ws = Workspace::Open(dir_);  // the per-process state is gone
@@ -219,7 +224,8 @@ TEST_F(InlineModerationTest, CatchUpAfterEnableGivesContext) {
   {
     auto ws = Workspace::Open(dir_);
     ASSERT_TRUE(ws.ok());
-    ASSERT_TRUE((*ws)->IngestBatch({Msg("1", "a", "badword first", t + 5000), Msg("2", "b", "earlier", t)}).ok());
+    ASSERT_TRUE(
+        (*ws)->IngestBatch({Msg("1", "a", "badword first", t + 5000), Msg("2", "b", "earlier", t)}).ok());
   }
   Enable();
   auto ws = Workspace::Open(dir_);  // catch-up moderates seq 1 with the whole log known
@@ -254,8 +260,8 @@ TEST_F(InlineModerationTest, FloodHistorySurvivesRestart) {
   {
     auto ws = Workspace::Open(dir_);
     ASSERT_TRUE(ws.ok()) << ws.status().ToString();
-    auto sum = (*ws)->IngestBatch({Msg("1", "x", "hi 1", t), Msg("2", "x", "hi 2", t + 1000),
-                                   Msg("3", "x", "hi 3", t + 2000)});
+    auto sum = (*ws)->IngestBatch(
+        {Msg("1", "x", "hi 1", t), Msg("2", "x", "hi 2", t + 1000), Msg("3", "x", "hi 3", t + 2000)});
     ASSERT_TRUE(sum.ok());
     EXPECT_EQ(sum->flagged, 0u);  // 3 in 60 s is allowed
   }
