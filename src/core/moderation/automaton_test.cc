@@ -156,6 +156,60 @@ TEST(AutomatonDifferential, LongTextsAcrossLanes) {
   }
 }
 
+// Scan over the decoded text, with ends mapped to byte offsets: the order
+// ScanUtf8 must reproduce exactly (not only the set).
+std::vector<Hit> DecodedScan(const Automaton& a, const std::string& text) {
+  std::u32string chars;
+  std::vector<size_t> byte_end;
+  size_t i = 0;
+  while (i < text.size()) {
+    int32_t c = DecodeUtf8(text, &i);
+    chars.push_back(c < 0 ? char32_t{0x110000} : static_cast<char32_t>(c));
+    byte_end.push_back(i);
+  }
+  std::vector<Hit> hits;
+  a.Scan(chars.data(), chars.size(), [&](size_t end, uint32_t id) { hits.emplace_back(byte_end[end - 1], id); });
+  return hits;
+}
+
+// Texts whose lengths sit around the lane threshold and whose keys sit on
+// the lane boundaries (n / 4 * k) and at both ends of the buffer: one-,
+// two- and three-byte keys (a, é, 微), keys sharing prefixes, and long keys
+// that straddle a boundary. ScanUtf8 must report exactly what Scan does,
+// in the same order.
+TEST(AutomatonDifferential, RawScanAtLaneAndBufferBoundaries) {
+  const std::vector<std::u32string> keys = {U"a", U"\u00e9", U"微", U"微信", U"微信号", U"ab", U"abc",
+                                            U"信号x", U"xyz", U"\u00e9\u00e9a", U"aaaaaaaaaaaaaaaaaaaaab"};
+  auto a = Automaton::Build(keys);
+  ASSERT_TRUE(a.ok());
+  std::mt19937 rng(17);
+  const std::u32string filler = U"qrstuvw ,.!信号";
+  for (size_t n : {size_t{1}, size_t{2}, size_t{3}, size_t{63}, size_t{64}, size_t{65}, size_t{16383},
+                   size_t{16384}, size_t{16385}, size_t{16400}, size_t{20001}}) {
+    std::string text;
+    while (text.size() < n) AppendUtf8(text, filler[rng() % filler.size()]);
+    text.resize(n);  // may cut a character: an invalid tail
+    // Keys at the start, the end and around each lane boundary.
+    std::vector<size_t> spots = {0, n > 3 ? n - 3 : 0};
+    for (size_t k = 1; k < 4; ++k)
+      for (int d = -25; d <= 3; d += 7)
+        if (static_cast<int64_t>(n / 4 * k) + d >= 0) spots.push_back(static_cast<size_t>(static_cast<int64_t>(n / 4 * k) + d));
+    for (size_t at : spots) {
+      std::string key;
+      for (char32_t c : keys[rng() % keys.size()]) AppendUtf8(key, c);
+      if (at >= text.size()) continue;
+      const size_t len = std::min(key.size(), text.size() - at);  // cut at the end: a partial key
+      text.replace(at, len, key, 0, len);
+    }
+    std::vector<Hit> got;
+    a->ScanUtf8(text, [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+    ASSERT_EQ(got, DecodedScan(*a, text)) << "n " << n;
+    std::vector<Hit> sorted = got;
+    std::sort(sorted.begin(), sorted.end());
+    ASSERT_EQ(sorted, NaiveUtf8(keys, text)) << "n " << n;
+  }
+}
+
 // A lexicon deep enough that many states are past the dense rows and fail
 // to other deep states (the slow walk).
 TEST(AutomatonDifferential, DeepFailureChains) {
@@ -169,6 +223,13 @@ TEST(AutomatonDifferential, DeepFailureChains) {
     a->Scan(text.data(), text.size(), [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
     std::sort(got.begin(), got.end());
     ASSERT_EQ(got, Naive(keys, text));
+  }
+  // The same keys over long raw texts: deep states in every lane.
+  for (int t = 0; t < 3; ++t) {
+    std::string text = RandomBytes(rng, U"abcdxyz", 17000 + rng() % 9000);
+    std::vector<Hit> got;
+    a->ScanUtf8(text, [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+    ASSERT_EQ(got, DecodedScan(*a, text));
   }
 }
 
