@@ -573,7 +573,8 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   std::sort(accounts.begin(), accounts.end());
   for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
   std::lock_guard lock(s_->mu);
-  for (auto& [name, v] : s_->views) {
+  for (auto& entry : s_->views) {
+    auto& v = entry.second;  // not a structured binding: the lambdas below capture it (clang < 16)
     std::lock_guard cache_lock(v->cache_mu);
     auto fix_series = [&](const DaySeries& series) {
       for (size_t i = 0; i < series.days.size(); ++i) {
