@@ -7,7 +7,24 @@
 //   analytics_driver --data-dir DIR --sqlite FILE [--reps N] [--max-seconds S]
 //                    [--sql-reps N] [--sql-max-seconds S] [--json OUT]
 //                    [--only LABEL-SUBSTRING]   (time only the queries whose label contains it)
+//                    [--ingest-batch N]   (events of the after-ingest phase; 0 skips it;
+//                                          default 1000, 0 in the in-process mode)
 //   analytics_driver --data-dir DIR --export-persons FILE
+//   analytics_driver --generate MEMBERS [--days D] [--seed S] [--communities C]
+//                    [--batch N] [--roundtrip 1] [--reps N] [--json OUT] [--digest OUT]
+//
+// In-process mode (--generate): no store. The events of `qun gen --seed S
+// --members MEMBERS --days D --communities C` (same generator, same options,
+// defaults 7/120/6) go straight from the generator into an Engine with the
+// standard modules attached, through the same Stage/Apply path as ingest and
+// the store's rebuild, in batches of N (default 16384, the import and rebuild
+// batch). This is how the 100M-event run fits a 2-core machine: no 21 GB
+// NDJSON, no 2 h import, no JSON replay at open. SQL twins are skipped (the
+// SQL comparison needs the store). --roundtrip 1 also serializes and
+// re-parses every event through the canonical JSON codec, as import does.
+// --digest OUT writes one line per query: label, tab, XXH3 of the first
+// result's JSON; both modes write it, so bench/analytics/verify_inproc.sh can
+// check that the in-process engine answers exactly like the store-based one.
 //
 // The SQLite file holds table `ev(ts ms, type text, community, account,
 // person, message_id, reply_to, text, category, amount_minor, currency, nps)`
@@ -42,13 +59,19 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "common/hash.h"
 #include "common/time.h"
+#include "core/engine/scope.h"
+#include "core/gen/generator.h"
+#include "core/health/health.h"
+#include "core/model/event_json.h"
 #include "core/members/activity_ledger.h"
 #include "core/members/member_table_cache.h"
 #include "core/members/members_json.h"
 #include "core/members/profile.h"
 #include "core/metrics/metrics.h"
 #include "core/metrics/metrics_json.h"
+#include "core/report/weekly_report.h"
 #include "store/workspace.h"
 
 namespace {
@@ -484,11 +507,198 @@ int ExportPersons(const qun::Engine& engine, const std::string& path) {
   return sqlite3_exec(out.db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK ? 0 : 1;
 }
 
+// Peak resident set size of this process (VmHWM), in MB; 0 when unknown.
+double PeakRssMb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  double kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %lf kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb / 1024;
+}
+
+struct InprocOptions {
+  int64_t members = 0;
+  int32_t days = 120;
+  uint64_t seed = 7;
+  int communities = 6;
+  size_t batch = 16384;
+  bool roundtrip = false;
+};
+
+struct InprocStats {
+  double wall_ms = 0, cpu_ms = 0, engine_cpu_ms = 0;
+};
+
+// Builds an engine from the generator's events (see the file comment).
+// Returns nullptr (after a message on stderr) when the options are invalid.
+std::unique_ptr<qun::Engine> BuildInProcess(const InprocOptions& o, InprocStats* stats) {
+  qun::gen::GenOptions g;  // everything else as `qun gen` defaults
+  g.seed = o.seed;
+  g.members = o.members;
+  g.days = o.days;
+  g.communities = o.communities;
+  auto generator = qun::gen::Generator::Create(g);
+  if (!generator.ok()) {
+    std::fprintf(stderr, "analytics_driver: %s\n", generator.status().message().c_str());
+    return nullptr;
+  }
+  auto engine = std::make_unique<qun::Engine>();
+  qun::AttachStandardModules(*engine);
+  const auto t0 = Clock::now();
+  const double c0 = CpuMs();
+  std::vector<qun::Event> batch;
+  batch.reserve(o.batch);
+  qun::EventParser parser;
+  std::string buf;
+  bool bad = false;
+  auto never_same = [](uint32_t, const qun::Event&) { return false; };  // generated ids are distinct
+  auto flush = [&] {
+    if (batch.empty()) return;
+    const double e0 = CpuMs();
+    qun::StagedBatch b = engine->Stage(std::move(batch), engine->last_seq() + 1, never_same);
+    engine->Apply(b);
+    stats->engine_cpu_ms += CpuMs() - e0;
+    batch = std::vector<qun::Event>();
+    batch.reserve(o.batch);
+  };
+  int32_t next_report = 10;
+  while ((*generator)->NextDay([&](const qun::Event& e) {
+    if (o.roundtrip) {
+      buf.clear();
+      qun::AppendEventJson(buf, e);
+      auto parsed = parser.Parse(buf);
+      if (!parsed.ok()) {
+        if (!bad) std::fprintf(stderr, "analytics_driver: round trip of %s: %s\n", e.id.c_str(),
+                               parsed.status().message().c_str());
+        bad = true;
+        return;
+      }
+      batch.push_back(std::move(parsed).value());
+    } else {
+      batch.push_back(e);
+    }
+    if (batch.size() >= o.batch) flush();
+  })) {
+    if ((*generator)->days_done() * 100 >= next_report * (*generator)->days_total()) {
+      std::fprintf(stderr, "analytics_driver: generated %d of %d days, %llu events, %.0f s\n",
+                   (*generator)->days_done(), (*generator)->days_total(),
+                   static_cast<unsigned long long>(engine->last_seq() + batch.size()), Ms(Clock::now() - t0) / 1e3);
+      next_report += 10;
+    }
+  }
+  flush();
+  if (bad) return nullptr;
+  stats->wall_ms = Ms(Clock::now() - t0);
+  stats->cpu_ms = CpuMs() - c0;
+  return engine;
+}
+
 }  // namespace
 
+// The "first computation after an ingest" phase (docs/benchmarks.md): the
+// weekly report, health and the member table + overview, each computed once
+// for three scopes (the default — UTC, all communities —, another zone, one
+// community) as a first call ever, then again right after one batch of
+// `batch` new messages (existing accounts and communities, one second apart
+// after the last event) is applied to the engine. The batch is applied in
+// memory only (Stage + Apply: what an ingest does after its store commit;
+// nothing is written), so the data directory is unchanged.
+json AfterIngestPhase(qun::Engine& engine, int batch) {
+  struct Scope {
+    const char* label;
+    const char* tz;
+    uint32_t community;
+  };
+  const Scope scopes[] = {{"UTC, all communities (default)", "UTC", qun::kNone},
+                          {"Asia/Shanghai, all communities", "Asia/Shanghai", qun::kNone},
+                          {"UTC, community 0", "UTC", 0}};
+  json out = json::array();
+  auto run = [&](const char* phase) {
+    for (const Scope& sc : scopes) {
+      std::string community;
+      if (sc.community != qun::kNone && sc.community < engine.communities().size()) {
+        const auto& ci = engine.communities()[sc.community];
+        community = fmt::format("{}:{}", qun::PlatformName(ci.platform), ci.ext_id);
+      }
+      qun::ScopeText text{.community = community, .as_of = "", .tz = sc.tz};
+      auto rs = qun::ResolveScope(engine, text, qun::ParamStyle::kCliFlag, qun::DefaultDay::kLastEventInScope);
+      if (!rs.ok()) {
+        std::printf("%-16s %-32s ERROR %s\n", phase, sc.label, rs.status().message().c_str());
+        continue;
+      }
+      double c0 = CpuMs();
+      auto t = Clock::now();
+      qun::ReportOptions ro;
+      ro.community = rs->community;
+      ro.tz = rs->tz;
+      ro.week_start = qun::DefaultReportWeek(rs->last_day);
+      auto report = qun::BuildWeeklyReport(engine, ro);
+      const double report_ms = Ms(Clock::now() - t), report_cpu = CpuMs() - c0;
+      c0 = CpuMs();
+      t = Clock::now();
+      qun::HealthScope hs;
+      hs.community = rs->community;
+      hs.tz = rs->tz;
+      hs.day = rs->day;
+      auto health = qun::ScoreHealth(qun::GatherHealthInputs(engine, hs));
+      const double health_ms = Ms(Clock::now() - t), health_cpu = CpuMs() - c0;
+      c0 = CpuMs();
+      t = Clock::now();
+      qun::LedgerScope ls{.tz = rs->tz, .community = rs->community, .until_day = rs->day};
+      auto table = qun::BuildMemberTable(engine, *qun::LedgerFor(engine, ls), rs->day);
+      auto overview = qun::MembersOverviewJson(table);
+      const double members_ms = Ms(Clock::now() - t), members_cpu = CpuMs() - c0;
+      std::printf("%-16s %-32s report %8.1f ms (%8.1f CPU)  health %8.1f ms (%8.1f CPU)  members %8.1f ms (%8.1f CPU)"
+                  "  [%zu profiles, score %.1f]\n",
+                  phase, sc.label, report_ms, report_cpu, health_ms, health_cpu, members_ms, members_cpu,
+                  table.profiles.size(), health.total);
+      std::fflush(stdout);
+      out.push_back({{"phase", phase}, {"scope", sc.label}, {"report_ms", report_ms}, {"report_cpu_ms", report_cpu},
+                     {"health_ms", health_ms}, {"health_cpu_ms", health_cpu}, {"members_ms", members_ms},
+                     {"members_cpu_ms", members_cpu}});
+      (void)report;
+      (void)overview;
+    }
+  };
+  std::printf("after-ingest phase: first calls (report = weekly report of the default week, health = score of the"
+              " last day, members = member table + overview)\n");
+  run("first ever");
+  const qun::EventColumns& c = engine.events();
+  uint32_t last = 0;
+  for (size_t i = 0; i < c.size(); ++i) last = std::max(last, c.ts[i]);
+  std::vector<qun::Event> evs;
+  const size_t n = c.size();
+  for (int k = 0; k < batch; ++k) {
+    const size_t r = n - 1 - static_cast<size_t>(k) * 7919 % n;  // spread over recent and older rows
+    qun::Event e;
+    e.id = fmt::format("after-ingest-{}-{}", n, k);
+    e.type = qun::EventType::kMessagePosted;
+    e.ts_ms = qun::FromEngineSeconds(last) + (k + 1) * 1000LL;
+    const auto& acc = engine.accounts()[c.account[r]];
+    e.platform = acc.platform;
+    e.actor = acc.ext_id;
+    e.community = engine.communities()[c.community[r]].ext_id;
+    e.message_id = e.id;
+    e.text = "after ingest";
+    evs.push_back(std::move(e));
+  }
+  double c0 = CpuMs();
+  auto t = Clock::now();
+  auto staged = engine.Stage(std::move(evs), engine.last_seq() + 1);
+  engine.Apply(staged);
+  std::printf("%-16s applied %d messages in %.1f ms (%.1f CPU), engine now %zu events\n", "ingest", batch,
+              Ms(Clock::now() - t), CpuMs() - c0, engine.events().size());
+  run("after ingest");
+  return out;
+}
+
 int main(int argc, char** argv) {
-  std::string data_dir, sqlite_path, json_out, export_persons, pg_conninfo, only;
-  int reps = 200, sql_reps = 3;
+  std::string data_dir, sqlite_path, json_out, export_persons, pg_conninfo, only, digest_out;
+  InprocOptions inproc;
+  int reps = 200, sql_reps = 3, ingest_batch = -1;  // -1: 1000, none in-process
   double max_s = 5, sql_max_s = 120;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], val = argv[i + 1];
@@ -502,31 +712,53 @@ int main(int argc, char** argv) {
     else if (k == "--export-persons") export_persons = val;
     else if (k == "--pg") pg_conninfo = val;
     else if (k == "--only") only = val;
+    else if (k == "--ingest-batch") ingest_batch = std::atoi(val.c_str());
+    else if (k == "--digest") digest_out = val;
+    else if (k == "--generate") inproc.members = std::atoll(val.c_str());
+    else if (k == "--days") inproc.days = std::atoi(val.c_str());
+    else if (k == "--seed") inproc.seed = std::strtoull(val.c_str(), nullptr, 10);
+    else if (k == "--communities") inproc.communities = std::atoi(val.c_str());
+    else if (k == "--batch") inproc.batch = std::max(1, std::atoi(val.c_str()));
+    else if (k == "--roundtrip") inproc.roundtrip = val == "1";
     else {
       std::fprintf(stderr, "analytics_driver: unknown option %s\n", k.c_str());
       return 2;
     }
   }
-  if (data_dir.empty()) {
+  const bool in_process = inproc.members > 0;
+  if (data_dir.empty() == !in_process || (in_process && (!sqlite_path.empty() || !pg_conninfo.empty() ||
+                                                         !export_persons.empty()))) {
     std::fprintf(stderr,
                  "usage: analytics_driver --data-dir DIR [--sqlite FILE] [--pg CONNINFO] [--reps N] [--max-seconds S]"
-                 " [--sql-reps N] [--sql-max-seconds S] [--json OUT] [--only LABEL-SUBSTRING]\n");
+                 " [--sql-reps N] [--sql-max-seconds S] [--json OUT] [--digest OUT] [--only LABEL-SUBSTRING]\n"
+                 "       analytics_driver --generate MEMBERS [--days 120] [--seed 7] [--communities 6] [--batch 16384]"
+                 " [--roundtrip 1] [--reps N] [--max-seconds S] [--json OUT] [--digest OUT] [--only LABEL-SUBSTRING]\n");
     return 2;
   }
 
   auto t0 = Clock::now();
   const double c_open = CpuMs();
-  auto ws = qun::Workspace::Open(data_dir, {.read_only = true, .create = false});
-  if (!ws.ok()) {
-    std::fprintf(stderr, "analytics_driver: %s\n", ws.status().message().c_str());
-    return 1;
+  std::unique_ptr<qun::Workspace> ws;
+  std::shared_lock<std::shared_mutex> lock;
+  std::unique_ptr<qun::Engine> own_engine;
+  InprocStats build;
+  if (in_process) {
+    own_engine = BuildInProcess(inproc, &build);
+    if (!own_engine) return 1;
+  } else {
+    auto opened = qun::Workspace::Open(data_dir, {.read_only = true, .create = false});
+    if (!opened.ok()) {
+      std::fprintf(stderr, "analytics_driver: %s\n", opened.status().message().c_str());
+      return 1;
+    }
+    ws = std::move(opened).value();
+    lock = ws->ReadLock();
   }
   const double open_ms = Ms(Clock::now() - t0), open_cpu = CpuMs() - c_open;
-  auto lock = (*ws)->ReadLock();
-  const qun::Engine& engine = (*ws)->engine();
+  const qun::Engine& engine = in_process ? *own_engine : ws->engine();
   const auto& cols = engine.events();
   if (cols.size() == 0) {
-    std::fprintf(stderr, "analytics_driver: no events in %s\n", data_dir.c_str());
+    std::fprintf(stderr, "analytics_driver: no events %s\n", in_process ? "generated" : ("in " + data_dir).c_str());
     return 1;
   }
   if (!export_persons.empty()) return ExportPersons(engine, export_persons);
@@ -563,17 +795,41 @@ int main(int argc, char** argv) {
   const auto* ledger_module = engine.module<qun::MemberLedgerModule>();
   const double metrics_bpe = metrics_module ? static_cast<double>(metrics_module->MemoryBytes()) / cols.size() : 0;
   const double ledger_bpe = ledger_module ? static_cast<double>(ledger_module->MemoryBytes()) / cols.size() : 0;
-  std::printf("events %zu, days %s .. %s, workspace open (store read + engine rebuild) %.0f ms wall, %.0f ms CPU,"
-              " engine %.1f bytes/event (metrics module %.1f, member ledger %.1f, the rest %.1f)\n",
-              cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), open_ms, open_cpu, bpe,
-              metrics_bpe, ledger_bpe, bpe - metrics_bpe - ledger_bpe);
+  if (in_process) {
+    std::printf("in-process mode: events of `qun gen --seed %llu --members %lld --days %d --communities %d` fed"
+                " straight into the engine (Stage/Apply, batches of %zu%s); no store; SQL twins skipped (the SQL"
+                " comparison runs at 1M/10M through the store)\n",
+                static_cast<unsigned long long>(inproc.seed), static_cast<long long>(inproc.members), inproc.days,
+                inproc.communities, inproc.batch, inproc.roundtrip ? ", JSON round trip" : "");
+    std::printf("events %zu, days %s .. %s, build (generate + engine) %.0f ms wall, %.0f ms CPU, of which engine"
+                " Stage/Apply %.0f ms CPU (%.1f s CPU per 10M events); engine %.1f bytes/event (metrics module %.1f,"
+                " member ledger %.1f, the rest %.1f); peak RSS %.0f MB\n",
+                cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), build.wall_ms,
+                build.cpu_ms, build.engine_cpu_ms, build.cpu_ms / 1e3 * 1e7 / cols.size(), bpe, metrics_bpe,
+                ledger_bpe, bpe - metrics_bpe - ledger_bpe, PeakRssMb());
+  } else {
+    std::printf("events %zu, days %s .. %s, workspace open (store read + engine rebuild) %.0f ms wall, %.0f ms CPU,"
+                " engine %.1f bytes/event (metrics module %.1f, member ledger %.1f, the rest %.1f)\n",
+                cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), open_ms, open_cpu,
+                bpe, metrics_bpe, ledger_bpe, bpe - metrics_bpe - ledger_bpe);
+  }
   std::fflush(stdout);
   std::printf("%-42s %5s %8s %8s %8s %8s %8s | %4s %9s %9s %7s | %9s %7s | %s\n", "query (workspace scope, UTC)",
               "reps", "p50 ms", "p99 ms", "cpu p50", "cpu p99", "cold ms", "reps", "SQLite", "SQL cpu", "SQL/qun",
               "PG p50", "PG/qun", "check");
   json report = {{"events", cols.size()},        {"open_ms", open_ms},
                  {"open_cpu_ms", open_cpu},     {"engine_bytes_per_event", bpe},
-                 {"metrics_bytes_per_event", metrics_bpe}, {"ledger_bytes_per_event", ledger_bpe}};
+                 {"metrics_bytes_per_event", metrics_bpe}, {"ledger_bytes_per_event", ledger_bpe},
+                 {"mode", in_process ? "in-process" : "store"}};
+  if (in_process) {
+    report["build_wall_ms"] = build.wall_ms;
+    report["build_cpu_ms"] = build.cpu_ms;
+    report["engine_cpu_ms"] = build.engine_cpu_ms;
+    report["peak_rss_mb"] = PeakRssMb();
+    report["generator"] = {{"seed", inproc.seed}, {"members", inproc.members}, {"days", inproc.days},
+                           {"communities", inproc.communities}, {"batch", inproc.batch}, {"roundtrip", inproc.roundtrip}};
+  }
+  std::string digests;  // "label\tXXH3 of the cold result's JSON\n" per query
   json rows = json::array();
   int mismatches = 0, misses = 0;
   std::vector<Spec> specs = MakeSpecs(first_day, last_day, Dialect{false});
@@ -609,6 +865,8 @@ int main(int argc, char** argv) {
       ++mismatches;
       continue;
     }
+    const std::string digest = fmt::format("{:016x}", qun::Hash64(first->dump()));
+    digests += sp.label + "\t" + digest + "\n";
     std::vector<double> times, cpu;
     auto start = Clock::now();
     for (int r = 0; r < reps && Ms(Clock::now() - start) < max_s * 1000; ++r) {
@@ -621,7 +879,7 @@ int main(int argc, char** argv) {
     }
     Timing q = Summarize(times), qc = Summarize(cpu);
     Timing s, sc_t;
-    std::string check = "-";
+    std::string check = in_process ? "SQL skipped (in-process)" : "-";
     if (sq.db && !sp.sql.empty()) {
       std::vector<double> st, sc;
       Rows got;
@@ -696,12 +954,28 @@ int main(int argc, char** argv) {
                     {"cold_cpu_ms", cold_ms},
                     {"pg_reps", pgt.reps},
                     {"pg_p50_ms", pgt.p50},
+                    {"digest", digest},
                     {"check", check}});
   }
   report["queries"] = rows;
   const double bpe_after = static_cast<double>(engine.MemoryBytes()) / cols.size();
   report["engine_bytes_per_event_after_queries"] = bpe_after;
   std::printf("engine after the queries (caches filled): %.1f bytes/event\n", bpe_after);
+  if (ingest_batch < 0) ingest_batch = in_process ? 0 : 1000;  // 100M in process: too slow for the phase
+  if (ingest_batch > 0) {
+    // Single-threaded driver: nobody else reads the engine. A workspace is
+    // opened read-only, so the batch stays in memory (see AfterIngestPhase).
+    if (lock.owns_lock()) lock.unlock();
+    report["after_ingest"] = AfterIngestPhase(const_cast<qun::Engine&>(engine), ingest_batch);
+  }
+  if (in_process) report["peak_rss_mb_after_queries"] = PeakRssMb();
+  if (!digest_out.empty()) {
+    FILE* f = std::fopen(digest_out.c_str(), "w");
+    if (!f || std::fputs(digests.c_str(), f) < 0 || std::fclose(f) != 0) {
+      std::fprintf(stderr, "analytics_driver: cannot write %s\n", digest_out.c_str());
+      return 1;
+    }
+  }
   if (!json_out.empty()) {
     if (FILE* f = std::fopen(json_out.c_str(), "w")) {
       std::fprintf(f, "%s\n", report.dump(2).c_str());
@@ -711,10 +985,13 @@ int main(int argc, char** argv) {
   std::printf("goals (DESIGN §9: p99 <= 50 ms (wall, or CPU on a loaded machine) and SQL p50 >= 100x qun p50): %s;"
               " SQL checks: %s\n",
               misses ? fmt::format("{} queries miss", misses).c_str() : "all met",
-              mismatches ? fmt::format("{} MISMATCH(ES)", mismatches).c_str() : "all same");
+              in_process ? (mismatches ? fmt::format("skipped (in-process), {} query ERROR(S)", mismatches).c_str()
+                                       : "skipped (in-process mode)")
+              : mismatches ? fmt::format("{} MISMATCH(ES)", mismatches).c_str()
+                           : "all same");
 #ifdef QUN_HAVE_PQ
   if (pg) PQfinish(pg);
 #endif
-  if (mismatches) std::printf("!!!!!!!! SQL AND QUN DISAGREE ON %d QUERIES !!!!!!!!\n", mismatches);
+  if (mismatches && !in_process) std::printf("!!!!!!!! SQL AND QUN DISAGREE ON %d QUERIES !!!!!!!!\n", mismatches);
   return mismatches ? 1 : 0;
 }

@@ -7,6 +7,17 @@
 #   bench/analytics/run.sh                     # ~10M events (150,000 members x 120 days)
 #   QUN_BENCH_QUICK=1 bench/analytics/run.sh   # ~1M events (15,000 members x 120 days)
 #
+#   QUN_BENCH_SCALE=100m bench/analytics/run.sh   # in process, 1,500,000 members x 120 days ≈ 100M events
+#   QUN_BENCH_INPROC=1 bench/analytics/run.sh     # in process at the size chosen as above
+#
+# In-process mode (QUN_BENCH_INPROC=1, implied by QUN_BENCH_SCALE=100m): no
+# gen file, no import, no store, no SQL: analytics_driver --generate feeds the
+# same generator's events (same options as below) straight into an engine with
+# the standard modules (Stage/Apply in import-sized batches) and times the
+# same qun queries. bench/analytics/verify_inproc.sh checks at 1M that both
+# modes give identical query results. Needs ~100 bytes/event of RAM (100M ≈
+# 10-11 GB).
+#
 # Environment: QUN_BENCH_MEMBERS / QUN_BENCH_DAYS override the size,
 # QUN_BENCH_REPS / QUN_BENCH_SQL_REPS the repetitions of qun / SQL queries;
 # QUN_BENCH_SQLITE=0 skips timing the SQLite twins (the table is still built);
@@ -30,7 +41,9 @@
 # stored events + indexes (timed) -> analytics_driver: opens the workspace once
 # (timed: store read + engine rebuild), runs every dashboard query many times
 # in process (p50/p99), runs the SQL a few times, checks equal numbers, prints
-# ratios. Exit status 1 when a SQL result differs from qun's.
+# ratios; then the after-ingest phase: the first weekly report, health and member table for
+# three scopes, before and after one batch of 1,000 messages applied in memory
+# (docs/benchmarks.md "Member engine at 10M"). Exit status 1 when a SQL result differs from qun's.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +56,12 @@ else
   members=${QUN_BENCH_MEMBERS:-150000}
   reps=200 sql_reps=2
 fi
+inproc=${QUN_BENCH_INPROC:-0}
+case "${QUN_BENCH_SCALE:-}" in
+  "") ;;
+  100m) members=${QUN_BENCH_MEMBERS:-1500000} inproc=1 ;;
+  *) echo "run.sh: QUN_BENCH_SCALE must be 100m (or unset), not '${QUN_BENCH_SCALE}'" >&2; exit 2 ;;
+esac
 days=${QUN_BENCH_DAYS:-120}
 reps=${QUN_BENCH_REPS:-$reps}
 sql_reps=${QUN_BENCH_SQL_REPS:-$sql_reps}
@@ -55,7 +74,11 @@ else
   if [[ ! -f "$build/build.ninja" ]]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
   fi
-  cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
+  if [[ $inproc == 1 ]]; then
+    cmake --build "$build" -j2 --target analytics_driver >/dev/null  # no qun needed
+  else
+    cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
+  fi
   qun="$build/qun"
   driver="$build/bench/analytics_driver"
 fi
@@ -63,7 +86,24 @@ fi
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine: numbers are noisy)"
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo) RAM, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine: numbers are noisy)"
+
+if [[ $inproc == 1 ]]; then
+  echo "== in-process mode: $members members x $days days, generator -> engine, SQL twins skipped"
+  # Measured at 10M events (docs/benchmarks.md): ~0.56 events per member-day,
+  # peak RSS ~152 bytes per event with every query's caches filled.
+  awk -v m="$members" -v d="$days" '/MemAvailable/ {
+    ev = m * d * 0.556; need = ev * 152 / 2^30; have = $2 / 2^20
+    printf "== expect ~%.0fM events, peak RSS ~%.1f GB; MemAvailable %.1f GB%s\n", ev / 1e6, need, have,
+      (need > have * 0.9 ? "  -- NOT ENOUGH MEMORY, expect swapping or the OOM killer" : "") }' /proc/meminfo
+  status=0
+  timer=()
+  [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f "== driver: %e s wall, %U s user, %M kB max RSS")
+  "${timer[@]}" "$driver" --generate "$members" --days "$days" --seed 7 --communities 6 --reps "$reps" \
+    --json "$work/result-inproc-$members-$days.json" || status=$?
+  echo "== load average after queries: $(cut -d' ' -f1-3 /proc/loadavg); JSON: $work/result-inproc-$members-$days.json"
+  exit $status
+fi
 
 events="$work/events-$members-$days.ndjson"
 if [[ ! -f "$events" ]]; then

@@ -71,9 +71,8 @@ Result<std::shared_ptr<const CachedMemberTable>> LoadMemberIntel(const Workspace
     t.community = rs.community;
     t.tz = rs.tz;
     t.day = rs.day;
-    ActivityLedger storage;  // the table keeps no reference to it
     LedgerScope ls{.tz = t.tz, .community = t.community, .until_day = t.day};
-    t.table = BuildMemberTable(e, LedgerFor(e, ls, &storage), t.day);
+    t.table = BuildMemberTable(e, *LedgerFor(e, ls), t.day);  // the table keeps no reference to the ledger
     ApplyManualTags(e, t.table, tags);
     return Status::Ok();
   };

@@ -4,13 +4,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "core/model/event_json.h"
+#include "core/moderation/engine.h"
 #include "core/moderation/tally.h"
 #include "store/moderation/inline_moderation.h"
 #include "store/sqlite/sqlite_store.h"
@@ -20,6 +23,8 @@ namespace {
 
 constexpr size_t kRebuildBatch = 16384;
 constexpr size_t kCatchUpBatch = 4096;
+constexpr size_t kContextMessages = 3;       // messages before a finding shown as its context
+constexpr size_t kMaxWarmEvents = 200'000;   // bound on the detector-history replay at open
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -71,7 +76,70 @@ Status Workspace::LoadModeration() {
   QUN_ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, moderation_->FindingSeqs());
   AddToTally(seqs);
   if (!moderation_->enabled()) return Status::Ok();
+  QUN_RETURN_IF_ERROR(WarmModerationHistory());
   return CatchUpModeration().status();
+}
+
+Status Workspace::WarmModerationHistory() {
+  const int64_t window_ms = moderation_->HistoryWindowMs();
+  QUN_ASSIGN_OR_RETURN(uint64_t watermark, moderation_->Watermark());
+  const EventColumns& cols = engine_->events();
+  const size_t end = static_cast<size_t>(std::min<uint64_t>(watermark, cols.size()));
+  if (window_ms <= 0 || end == 0) return Status::Ok();
+  uint32_t newest = 0;
+  for (size_t r = 0; r < end; ++r) newest = std::max(newest, cols.ts[r]);
+  const int64_t window_s = (window_ms + 999) / 1000;
+  const uint32_t from = newest > window_s ? static_cast<uint32_t>(newest - window_s) : 0;
+  std::vector<uint32_t> rows;  // in seq order, as they were moderated
+  for (size_t r = 0; r < end; ++r) {
+    const EventType t = cols.type[r];
+    if (cols.ts[r] >= from && (t == EventType::kMessagePosted || t == EventType::kMessageEdited ||
+                               t == EventType::kMemberJoined))
+      rows.push_back(static_cast<uint32_t>(r));
+  }
+  if (rows.size() > kMaxWarmEvents) rows.erase(rows.begin(), rows.end() - kMaxWarmEvents);
+  EventParser parser;
+  for (uint32_t r : rows) {
+    QUN_ASSIGN_OR_RETURN(std::string body, store_->EventBody(r + 1));
+    auto e = parser.Parse(body);
+    if (!e.ok()) return DataLoss(fmt::format("stored event seq {} is unreadable: {}", r + 1, e.status().message()));
+    moderation_->WarmHistory(*e);
+  }
+  return Status::Ok();
+}
+
+std::vector<store::ContextMessage> Workspace::ReviewContextOf(uint64_t seq, const Event& e) {
+  const EventColumns& cols = engine_->events();
+  if (seq == 0 || seq > cols.size()) return {};
+  context_index_.Extend(cols);
+  EventParser parser;
+  std::unordered_map<uint32_t, Event> loaded;
+  auto load = [&](uint32_t r) -> const Event* {
+    auto it = loaded.find(r);
+    if (it != loaded.end()) return &it->second;
+    auto body = store_->EventBody(r + 1);
+    if (!body.ok()) return nullptr;
+    auto parsed = parser.Parse(*body);
+    if (!parsed.ok()) return nullptr;
+    return &loaded.emplace(r, std::move(parsed).value()).first->second;
+  };
+  // A message in a thread is shown with its thread (the root and the other
+  // replies); any other message with the community's top-level messages.
+  // (A thread's root may carry its own id as `thread`: it is top-level.)
+  const bool in_thread = !e.thread.empty() && e.thread != e.message_id;
+  auto same_conversation = [&](uint32_t r) {
+    const Event* m = load(r);
+    if (m == nullptr) return false;
+    if (in_thread) return m->thread == e.thread || m->message_id == e.thread;
+    return m->thread.empty() || m->thread == m->message_id;
+  };
+  std::vector<store::ContextMessage> out;
+  for (uint32_t r : context_index_.MessagesBefore(cols, static_cast<uint32_t>(seq - 1), kContextMessages,
+                                                  same_conversation)) {
+    const Event* m = load(r);
+    out.push_back({r + 1ull, m->ts_ms, moderation::ModerationEngine::MemberKey(*m), m->text});
+  }
+  return out;
 }
 
 void Workspace::AddToTally(const std::vector<uint64_t>& seqs) {
@@ -103,7 +171,10 @@ Result<uint64_t> Workspace::CatchUpModeration() {
       uint32_t account = engine_->FindAccount(events[i].platform, events[i].actor);
       in[i] = {seqs[i], &events[i], account == kNone ? -1 : static_cast<int64_t>(engine_->member_of(account))};
     }
-    QUN_ASSIGN_OR_RETURN(std::vector<uint64_t> flagged, moderation_->ModerateAndStore(in, seqs.back()));
+    QUN_ASSIGN_OR_RETURN(std::vector<uint64_t> flagged,
+                         moderation_->ModerateAndStore(in, seqs.back(), [this](uint64_t seq, const Event& e) {
+                           return ReviewContextOf(seq, e);
+                         }));
     added += flagged.size();
     AddToTally(flagged);
     events.clear();
@@ -134,7 +205,8 @@ uint64_t Workspace::ModerateCommitted(const StagedBatch& b) {
     for (const StagedEvent& se : b.events)
       in.push_back({se.seq, &se.event,
                     se.account == kNone ? -1 : static_cast<int64_t>(engine_->member_of(se.account))});
-    auto flagged = moderation_->ModerateAndStore(in, b.events.back().seq);
+    auto flagged = moderation_->ModerateAndStore(
+        in, b.events.back().seq, [this](uint64_t seq, const Event& e) { return ReviewContextOf(seq, e); });
     if (flagged.ok()) {
       AddToTally(*flagged);
       r = static_cast<uint64_t>(flagged->size());

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/engine/engine.h"
+#include "core/moderation/review_context.h"
 #include "qun/event.h"
 #include "qun/status.h"
 
@@ -36,6 +37,7 @@ namespace qun {
 class SqliteStore;
 namespace store {
 class InlineModeration;
+struct ContextMessage;
 }
 
 struct WorkspaceOptions {
@@ -107,6 +109,13 @@ class Workspace {
   // on stderr and retried by the next catch-up: the events stay acknowledged.
   uint64_t ModerateCommitted(const StagedBatch& b);
   void AddToTally(const std::vector<uint64_t>& seqs);
+  // The review context of flagged event `seq` (docs/moderation.md#review-context):
+  // the 3 messages before it in event time in its community (and thread),
+  // from the engine's columns, texts from the store. Writer mutex held.
+  std::vector<store::ContextMessage> ReviewContextOf(uint64_t seq, const Event& e);
+  // Replays the already-moderated recent past into the stateful detectors
+  // (docs/moderation.md#detector-history); at open, before the catch-up.
+  Status WarmModerationHistory();
   std::string data_dir_;
   bool read_only_ = false;
   bool closed_ = false;  // after DiscardSince
@@ -114,6 +123,7 @@ class Workspace {
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<store::InlineModeration> moderation_;
+  moderation::MessageTimeIndex context_index_;  // over engine_'s columns, extended on use
   std::mutex writer_mutex_;
   mutable std::shared_mutex state_mutex_;
 };

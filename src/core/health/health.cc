@@ -228,13 +228,14 @@ HealthScore ScoreHealth(const HealthInputs& in) {
 }
 
 HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope) {
+  LedgerScope ls{.tz = scope.tz, .community = scope.community, .until_day = scope.day};
+  return GatherHealthInputs(engine, scope, BuildMemberTable(engine, *LedgerFor(engine, ls), scope.day, scope.members));
+}
+
+HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope, const MemberTable& table) {
   HealthInputs in;
   const int32_t day = scope.day;
   in.day = day;
-  ActivityLedger storage;
-  LedgerScope ls{.tz = scope.tz, .community = scope.community, .until_day = day};
-  const ActivityLedger& ledger = LedgerFor(engine, ls, &storage);
-  MemberTable table = BuildMemberTable(engine, ledger, day, scope.members);
 
   // 3 newcomer integration.
   for (size_t i = 0; i < table.profiles.size(); ++i) {

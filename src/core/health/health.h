@@ -95,6 +95,10 @@ struct HealthScore {
 };
 
 HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope);
+// The same with the member table of the scope already built: `members` must
+// be BuildMemberTable(engine, *LedgerFor(engine, {scope.tz, scope.community,
+// scope.day}), scope.day, scope.members) (the weekly report shares its own).
+HealthInputs GatherHealthInputs(const Engine& engine, const HealthScope& scope, const MemberTable& members);
 HealthScore ScoreHealth(const HealthInputs& in);
 
 // "activity", "interaction", … (stable ids used in JSON and docs).

@@ -41,16 +41,47 @@ DayCounts& ActivityLedger::Row(uint32_t account, int32_t day) {
   return *days.insert(it, DayCounts{.day = day});
 }
 
+void ActivityLedger::DropIfEmpty(uint32_t account, int32_t day) {
+  auto& days = accounts_[account].days;
+  auto it = std::lower_bound(days.begin(), days.end(), day, [](const DayCounts& d, int32_t v) { return d.day < v; });
+  if (it == days.end() || it->day != day) return;
+  const DayCounts& d = *it;
+  if (!d.own && !d.active && d.gmv_minor == 0 && d.messages == 0 && d.replies_given == 0 && d.answers == 0 &&
+      d.replies_received == 0 && d.reactions_given == 0 && d.reactions_received == 0 && d.ugc == 0 &&
+      d.invites == 0 && d.orders == 0 && d.checkins == 0 && d.reports_filed == 0 && d.funnel == 0)
+    days.erase(it);
+}
+
+int32_t ActivityLedger::CreditedOffset(uint32_t msg_row) const {
+  const uint8_t v = engaged_[msg_row];
+  if (v == kNotEngaged) return -1;
+  if (v != kFarOffset) return v;
+  return engaged_far_.at(msg_row);
+}
+
+void ActivityLedger::SetCreditedOffset(uint32_t msg_row, int32_t offset) {
+  if (offset < kFarOffset) {
+    engaged_[msg_row] = static_cast<uint8_t>(offset);
+    engaged_far_.erase(msg_row);
+  } else {
+    engaged_[msg_row] = kFarOffset;
+    engaged_far_[msg_row] = offset;
+  }
+}
+
 void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end_row) {
   const EventColumns& c = engine.events();
-  if (engaged_.size() < end_row) engaged_.resize(end_row, false);
+  if (engaged_.size() < end_row) engaged_.resize(end_row, kNotEngaged);
   // Sized up front so no reference into accounts_ moves inside the loop.
   if (accounts_.size() < engine.accounts().size()) accounts_.resize(engine.accounts().size());
   const bool utc = scope_.tz.name() == "UTC";
+  auto day_of = [&](uint32_t ts) {
+    const int64_t ms = FromEngineSeconds(ts);
+    return utc ? static_cast<int32_t>(FloorDiv(ms, kMsPerDay)) : scope_.tz.LocalDay(ms);
+  };
   for (uint32_t r = first_row; r < end_row; ++r) {
     if (scope_.community != kNone && c.community[r] != scope_.community) continue;
-    const int64_t ms = FromEngineSeconds(c.ts[r]);
-    const int32_t day = utc ? static_cast<int32_t>(FloorDiv(ms, kMsPerDay)) : scope_.tz.LocalDay(ms);
+    const int32_t day = day_of(c.ts[r]);
     if (day > scope_.until_day) continue;
     max_day_ = std::max(max_day_, day);
     const EventType t = c.type[r];
@@ -62,24 +93,31 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
     row.own = true;
     if (IsActivityType(t)) row.active = true;
     AccountFacts& f = accounts_[acc];
-    f.first_day = std::min(f.first_day, day);
-    f.last_day = std::max(f.last_day, day);
-    // A message's author gets credit for outside engagement; the message row
-    // is earlier than r, so it is in scope whenever r is (same community).
+    // A message's author gets credit for outside engagement on the later of
+    // the two days; the message row is earlier than r (same community).
     auto credit_author = [&](uint32_t msg_row, bool reply) {
       if (msg_row == kNone || msg_row >= r) return;
       uint32_t author = c.account[msg_row];
       if (author == acc) return;
       if (scope_.community != kNone && c.community[msg_row] != scope_.community) return;
-      const int64_t mms = FromEngineSeconds(c.ts[msg_row]);
-      const int32_t mday = utc ? static_cast<int32_t>(FloorDiv(mms, kMsPerDay)) : scope_.tz.LocalDay(mms);
+      const int32_t mday = day_of(c.ts[msg_row]);
       if (mday > scope_.until_day) return;
-      DayCounts& ar = Row(author, day);
+      const int32_t eday = std::max(day, mday);
+      DayCounts& ar = Row(author, eday);
       if (reply) ++ar.replies_received;
       else ++ar.reactions_received;
-      if (!engaged_[msg_row]) {
-        engaged_[msg_row] = true;
+      const int32_t offset = eday - mday;  // >= 0
+      const int32_t credited = CreditedOffset(msg_row);
+      if (credited < 0) {
+        SetCreditedOffset(msg_row, offset);
         ++ar.ugc;
+      } else if (offset < credited) {
+        // An earlier engagement arrived late: the ugc moves to its day.
+        ++ar.ugc;  // `ar` is used no more after the lookup below
+        const int32_t old_day = mday + credited;
+        --Row(author, old_day).ugc;
+        DropIfEmpty(author, old_day);
+        SetCreditedOffset(msg_row, offset);
       }
     };
     switch (t) {
@@ -97,18 +135,13 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
         ++row.reactions_given;
         credit_author(aux, false);
         break;
-      case EventType::kMemberJoined: {
-        uint32_t ts = c.ts[r];
-        if (f.first_join_ts == kNone || ts < f.first_join_ts) f.first_join_ts = ts;
-        if (f.last_join_ts == kNone || ts > f.last_join_ts) f.last_join_ts = ts;
+      case EventType::kMemberJoined:
+        f.milestones.push_back({.ts = c.ts[r], .day = day, .kind = Milestone::kJoin});
         if (aux != kNone && aux != acc) ++Row(aux, day).invites;
         break;
-      }
-      case EventType::kMemberLeft: {
-        uint32_t ts = c.ts[r];
-        if (f.last_left_ts == kNone || ts > f.last_left_ts) f.last_left_ts = ts;
+      case EventType::kMemberLeft:
+        f.milestones.push_back({.ts = c.ts[r], .day = day, .kind = Milestone::kLeft});
         break;
-      }
       case EventType::kOrderPaid:
         ++row.orders;
         if (aux != kNone) row.gmv_minor += engine.orders()[aux].amount_minor;
@@ -123,10 +156,9 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
         ++row.reports_filed;
         break;
       case EventType::kSurveyAnswered:
-        if (aux != kNone && (f.last_nps_ts == kNone || c.ts[r] >= f.last_nps_ts)) {
-          f.last_nps_ts = c.ts[r];
-          f.last_nps = static_cast<int8_t>(aux);
-        }
+        if (aux != kNone)
+          f.milestones.push_back(
+              {.ts = c.ts[r], .day = day, .kind = Milestone::kNps, .nps = static_cast<int8_t>(aux)});
         break;
       case EventType::kVisit:
       case EventType::kSignup:
@@ -141,22 +173,111 @@ void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end
   rows_folded_ = std::max(rows_folded_, end_row);
 }
 
+AccountMilestones AccountFacts::MilestonesAsOf(int32_t until_day) const {
+  AccountMilestones m;
+  for (const Milestone& s : milestones) {
+    if (s.day > until_day) continue;
+    switch (s.kind) {
+      case Milestone::kJoin:
+        if (m.first_join_ts < 0 || s.ts < m.first_join_ts) {
+          m.first_join_ts = s.ts;
+          m.first_join_day = s.day;
+        }
+        m.last_join_ts = std::max<int64_t>(m.last_join_ts, s.ts);
+        break;
+      case Milestone::kLeft:
+        if (s.ts > m.last_left_ts) {
+          m.last_left_ts = s.ts;
+          m.last_left_day = s.day;
+        }
+        break;
+      case Milestone::kNps:
+        if (s.ts >= m.last_nps_ts) {
+          m.last_nps_ts = s.ts;
+          m.last_nps = s.nps;
+        }
+        break;
+    }
+  }
+  return m;
+}
+
+std::vector<DayCounts>::const_iterator AccountFacts::DaysEnd(int32_t until_day) const {
+  if (days.empty() || days.back().day <= until_day) return days.end();
+  return std::upper_bound(days.begin(), days.end(), until_day,
+                          [](int32_t v, const DayCounts& d) { return v < d.day; });
+}
+
 size_t ActivityLedger::MemoryBytes() const {
-  size_t b = accounts_.capacity() * sizeof(AccountFacts) + engaged_.capacity() / 8;
-  for (const auto& a : accounts_) b += a.days.capacity() * sizeof(DayCounts);
+  size_t b = accounts_.capacity() * sizeof(AccountFacts) + engaged_.capacity() +
+             engaged_far_.size() * (sizeof(std::pair<uint32_t, int32_t>) + 2 * sizeof(void*)) +
+             engaged_far_.bucket_count() * sizeof(void*);
+  for (const auto& a : accounts_)
+    b += a.days.capacity() * sizeof(DayCounts) + a.milestones.capacity() * sizeof(Milestone);
   return b;
 }
 
-const ActivityLedger& LedgerFor(const Engine& engine, const LedgerScope& scope, ActivityLedger* storage) {
-  if (auto* m = engine.module<MemberLedgerModule>()) {
-    const ActivityLedger& live = m->ledger();
-    if (scope.tz.name() == "UTC" && scope.community == kNone && live.max_day() <= scope.until_day &&
-        live.rows_folded() == engine.events().size())
-      return live;
+size_t MemberLedgerModule::MemoryBytes() const {
+  size_t b = ledger_.MemoryBytes();
+  std::lock_guard lock(mu_);
+  for (const auto& l : scoped_) b += l->MemoryBytes();
+  return b;
+}
+
+size_t MemberLedgerModule::scoped_builds() const {
+  std::lock_guard lock(mu_);
+  return scoped_builds_;
+}
+
+std::shared_ptr<const ActivityLedger> MemberLedgerModule::Scoped(const Engine& engine, const LedgerScope& scope) const {
+  const uint32_t rows = static_cast<uint32_t>(engine.events().size());
+  if (scope.tz.name() == "UTC" && scope.community == kNone) {
+    // Owned by the module; the aliasing pointer owns nothing.
+    return std::shared_ptr<const ActivityLedger>(std::shared_ptr<const ActivityLedger>(), &ledger_);
   }
-  *storage = ActivityLedger(scope);
-  storage->Fold(engine, 0, static_cast<uint32_t>(engine.events().size()));
-  return *storage;
+  std::lock_guard lock(mu_);
+  for (auto it = scoped_.begin(); it != scoped_.end(); ++it) {
+    const LedgerScope& s = (*it)->scope();
+    if (s.community != scope.community || s.tz.name() != scope.tz.name()) continue;
+    if ((*it)->rows_folded() > rows) {  // the engine was rebuilt smaller: start over
+      scoped_.erase(it);
+      break;
+    }
+    if ((*it)->rows_folded() < rows) {
+      if (it->use_count() > 1) {
+        // A reader still holds this version (it must have released the read
+        // lock): fold a copy rather than change what it reads.
+        *it = std::make_shared<ActivityLedger>(**it);
+      }
+      (*it)->Fold(engine, (*it)->rows_folded(), rows);
+    }
+    scoped_.splice(scoped_.begin(), scoped_, it);
+    return scoped_.front();
+  }
+  auto built = std::make_shared<ActivityLedger>(LedgerScope{.tz = scope.tz, .community = scope.community});
+  built->Fold(engine, 0, rows);
+  ++scoped_builds_;
+  scoped_.push_front(built);
+  // At most kScopedCapacity ledgers and, beyond the newest, at most
+  // kScopedBudget times the live ledger's memory in all.
+  size_t bytes = 0;
+  const size_t budget = kScopedBudget * ledger_.MemoryBytes();
+  auto it = scoped_.begin();
+  for (size_t n = 0; it != scoped_.end(); ++it, ++n) {
+    bytes += (*it)->MemoryBytes();
+    if (n > 0 && (n >= kScopedCapacity || bytes > budget)) break;
+  }
+  scoped_.erase(it, scoped_.end());
+  return built;
+}
+
+std::shared_ptr<const ActivityLedger> LedgerFor(const Engine& engine, const LedgerScope& scope) {
+  if (auto* m = engine.module<MemberLedgerModule>()) {
+    if (m->ledger().rows_folded() == engine.events().size()) return m->Scoped(engine, scope);
+  }
+  auto fresh = std::make_shared<ActivityLedger>(scope);
+  fresh->Fold(engine, 0, static_cast<uint32_t>(engine.events().size()));
+  return fresh;
 }
 
 }  // namespace qun

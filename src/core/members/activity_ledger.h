@@ -2,7 +2,7 @@
 // which the account did something — the raw material of member profiles
 // (docs/members.md §2). MemberLedgerModule keeps the workspace's ledger fresh
 // as batches are applied; a ledger can also be built on demand for another
-// time zone, a cut-off day or a single community.
+// time zone or a single community, and read as of any day.
 //
 // Why per account and not per member: a merge or unmerge only changes which
 // accounts a person owns, so profiles combine their accounts' rows at read
@@ -16,19 +16,27 @@
 //   replies_received    replies (by anyone else) to its messages
 //   reactions_given     its reaction.added
 //   reactions_received  reactions by another account to its messages
-//   ugc                 its messages that got their first reply or reaction
-//                       from another account (counted on that day)
+//   ugc                 its messages that got a reply or reaction from
+//                       another account (counted once, on the earliest day)
 //   invites             member.joined events naming it as inviter
 //   orders, gmv_minor   order.paid (+1, +amount) / order.refunded (−amount)
 //   checkins, activities, surveys, clicks, funnel (visit/signup/content.*)
 //   active              any activity-type event (IsActivityType)
+// Engagement received is counted on the engagement's day, or the message's
+// day when that is later (a reply time-stamped before its message). Joins,
+// leaves and NPS answers are per-account milestones, not day counts.
 //
-// Thread-safety: none; the engine's owner guards it like the engine.
+// Thread-safety: ActivityLedger has none (the engine's owner guards it like
+// the engine); MemberLedgerModule documents its own below.
 #ifndef QUN_CORE_MEMBERS_ACTIVITY_LEDGER_H_
 #define QUN_CORE_MEMBERS_ACTIVITY_LEDGER_H_
 
 #include <cstdint>
 #include <limits>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "common/time.h"
@@ -59,16 +67,35 @@ struct DayCounts {
 };
 static_assert(sizeof(DayCounts) <= 64, "DayCounts grew: see the note above it");
 
-// Per-account facts that are not day counts.
+// A join, leave or NPS answer of an account: the facts that are not day
+// counts, kept as a short list so they can be read as of any day.
+struct Milestone {
+  enum Kind : uint8_t { kJoin = 0, kLeft = 1, kNps = 2 };
+  uint32_t ts = 0;   // engine seconds
+  int32_t day = 0;   // local day of ts in the ledger's zone
+  Kind kind = kJoin;
+  int8_t nps = -1;   // the score, for kNps
+};
+
+// Milestones of an account folded into their values as of a day.
+struct AccountMilestones {
+  int64_t first_join_ts = -1, last_join_ts = -1;  // engine seconds, -1 = none
+  int32_t first_join_day = std::numeric_limits<int32_t>::min();
+  int64_t last_left_ts = -1;
+  int32_t last_left_day = std::numeric_limits<int32_t>::min();
+  int64_t last_nps_ts = -1;  // the latest answer (ties: the later folded row)
+  int last_nps = -1;
+};
+
+// Per-account rows and milestones.
 struct AccountFacts {
-  int32_t first_day = std::numeric_limits<int32_t>::max();  // any own event
-  int32_t last_day = std::numeric_limits<int32_t>::min();
-  uint32_t first_join_ts = kNone;  // engine seconds of the earliest member.joined
-  uint32_t last_join_ts = kNone;   // latest member.joined
-  uint32_t last_left_ts = kNone;   // latest member.left
-  uint32_t last_nps_ts = kNone;    // latest survey.answered …
-  int8_t last_nps = -1;            // … and its score
-  std::vector<DayCounts> days;     // sorted by day, one entry per day
+  std::vector<DayCounts> days;         // sorted by day, one entry per day
+  std::vector<Milestone> milestones;   // in fold order
+
+  // Join/leave/NPS facts over milestones on or before `until_day`.
+  AccountMilestones MilestonesAsOf(int32_t until_day) const;
+  // The rows on or before `until_day`: [days.begin(), DaysEnd(until_day)).
+  std::vector<DayCounts>::const_iterator DaysEnd(int32_t until_day) const;
 };
 
 struct LedgerScope {
@@ -77,6 +104,13 @@ struct LedgerScope {
   int32_t until_day = std::numeric_limits<int32_t>::max();  // last local day included
 };
 
+// As-of semantics (docs/members.md §2.1): every count is attributed to one
+// local day and every milestone carries its day, so the ledger of all rows
+// viewed as of day D (rows and milestones with day <= D) equals the ledger
+// folded with until_day = D, field by field. Two attributions make that hold
+// whatever order rows arrive in: credit for engagement goes to the later of
+// the engagement's and the message's day, and a message's ugc goes to the
+// earliest such day (a late-arriving earlier engagement moves it).
 class ActivityLedger {
  public:
   explicit ActivityLedger(LedgerScope scope = {}) : scope_(std::move(scope)) {}
@@ -86,7 +120,8 @@ class ActivityLedger {
   void Fold(const Engine& engine, uint32_t first_row, uint32_t end_row);
 
   const LedgerScope& scope() const { return scope_; }
-  // Facts of `account`, or nullptr if nothing in scope concerns it.
+  // Facts of `account`, or nullptr if nothing in scope concerns it. Readers
+  // that want a day D use DaysEnd(D) / MilestonesAsOf(D).
   const AccountFacts* account(uint32_t account) const {
     return account < accounts_.size() && !accounts_[account].days.empty() ? &accounts_[account] : nullptr;
   }
@@ -98,32 +133,69 @@ class ActivityLedger {
 
  private:
   DayCounts& Row(uint32_t account, int32_t day);
+  void DropIfEmpty(uint32_t account, int32_t day);
 
   LedgerScope scope_;
   std::vector<AccountFacts> accounts_;
-  std::vector<bool> engaged_;  // per event row: message already got outside engagement
+  // Per event row, for a message: the day its ugc is credited on minus the
+  // message's own day (>= 0), or kNotEngaged; offsets from kFarOffset on are
+  // kept in engaged_far_ (rare: engagement months after the message).
+  static constexpr uint8_t kNotEngaged = 255, kFarOffset = 254;
+  int32_t CreditedOffset(uint32_t msg_row) const;  // -1 = not engaged
+  void SetCreditedOffset(uint32_t msg_row, int32_t offset);
+  std::vector<uint8_t> engaged_;
+  std::unordered_map<uint32_t, int32_t> engaged_far_;
   uint32_t rows_folded_ = 0;
   int32_t max_day_ = std::numeric_limits<int32_t>::min();
 };
 
-// The workspace's live ledger (UTC days, all communities), attached by
-// AttachStandardModules.
+// The workspace's live ledger (UTC days — the default zone of every CLI flag
+// and API parameter — all communities, every row), attached by
+// AttachStandardModules, plus a small cache of ledgers for other scopes (a
+// zone, a community): each is built by one full fold on first use and then
+// folded forward by only the rows appended since, when next asked for.
+//
+// Ownership: the cache shares ownership of its ledgers with readers, so a
+// reader may keep one after the cache evicted it (least recently used go
+// first: at most `kScopedCapacity` ledgers, and none beyond the newest once
+// they hold more than `kScopedBudget` × the live ledger's bytes — a scoped
+// ledger over all communities is as large as the live one).
+// Thread-safety: OnAppended runs under the engine's write lock. Scoped() may
+// be called by several readers holding the engine's read lock at once: an
+// internal mutex guards the cache and the forward folds. A ledger returned
+// is not modified while the caller holds the read lock (only rows appended
+// under the write lock are folded later).
 class MemberLedgerModule : public EngineModule {
  public:
+  static constexpr size_t kScopedCapacity = 4;
+  static constexpr size_t kScopedBudget = 2;
+
   void OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) override {
     ledger_.Fold(engine, first_row, end_row);
   }
-  size_t MemoryBytes() const override { return ledger_.MemoryBytes(); }
+  // The live ledger plus the cached scoped ledgers.
+  size_t MemoryBytes() const override;
   const ActivityLedger& ledger() const { return ledger_; }
+
+  // The ledger of (scope.tz, scope.community), over every row of `engine`
+  // (scope.until_day is ignored: read it as of a day). The live ledger for
+  // UTC over all communities, else a cached one.
+  std::shared_ptr<const ActivityLedger> Scoped(const Engine& engine, const LedgerScope& scope) const;
+  // How many scoped ledgers were built by a full fold (for tests).
+  size_t scoped_builds() const;
 
  private:
   ActivityLedger ledger_;
+  mutable std::mutex mu_;
+  mutable std::list<std::shared_ptr<ActivityLedger>> scoped_;  // most recent first
+  mutable size_t scoped_builds_ = 0;
 };
 
-// A ledger for `scope`: the live module's when it fits (UTC, all
-// communities, nothing after until_day), else a fresh one built by folding
-// every row. `storage` holds the fresh one.
-const ActivityLedger& LedgerFor(const Engine& engine, const LedgerScope& scope, ActivityLedger* storage);
+// A ledger whose view as of scope.until_day answers for `scope`: the engine's
+// MemberLedgerModule (live or cached scoped ledger) when attached, else a
+// fresh fold of every row up to until_day. Readers must cut at until_day
+// (BuildTimeline's `until_day`, BuildMemberTable's day do).
+std::shared_ptr<const ActivityLedger> LedgerFor(const Engine& engine, const LedgerScope& scope);
 
 }  // namespace qun
 

@@ -7,6 +7,14 @@ namespace qun {
 
 StageCounts CountStages(const MemberTable& t) {
   StageCounts c;
+  if (t.summary.size() == t.profiles.size()) {
+    for (const ProfileSummary& s : t.summary) {
+      if (s.stage == Stage::kNone) continue;
+      ++c.count[static_cast<int>(s.stage)];
+      ++c.members;
+    }
+    return c;
+  }
   for (const auto& p : t.profiles) {
     if (p.stage == Stage::kNone) continue;
     ++c.count[static_cast<int>(p.stage)];
@@ -17,6 +25,13 @@ StageCounts CountStages(const MemberTable& t) {
 
 PyramidCounts CountLevels(const MemberTable& t) {
   PyramidCounts c;
+  if (t.summary.size() == t.profiles.size()) {
+    for (const ProfileSummary& s : t.summary) {
+      ++c.count[s.level];
+      if (s.level >= 1) ++c.total;
+    }
+    return c;
+  }
   for (const auto& p : t.profiles) {
     ++c.count[p.level];
     if (p.level >= 1) ++c.total;
@@ -28,31 +43,40 @@ LevelTransitions ComputeLevelTransitions(const MemberTable& t, int32_t from, int
   LevelTransitions r;
   r.from = from;
   r.to = to;
-  for (const auto& tl : t.timelines) {
-    if (tl.first_day == kNoDay || tl.first_day > to) continue;
-    int a = EvaluateLevel(FactsAt(tl, from, t.config), from, t.config);
-    int b = EvaluateLevel(FactsAt(tl, to, t.config), to, t.config);
-    ++r.matrix[a][b];
-    if (a >= 1 && a <= 4) {
-      ++r.eligible_up;
-      if (b > a) ++r.promoted;
-    }
-    if (a >= 2) {
-      ++r.eligible_down;
-      if (b >= 1 && b < a) ++r.demoted;
-    }
+  // The table already holds everyone's facts and level at its day.
+  const bool at_table_day = to == t.day && from <= to && t.profiles.size() == t.timelines.size();
+  if (at_table_day && from == to - 7 && t.summary.size() == t.profiles.size()) {
+    // Every profile's first day is <= the table's day.
+    for (const ProfileSummary& s : t.summary) r.Count(s.level_week_before, s.level);
+    r.Finish();
+    return r;
   }
-  r.transition_rate = r.eligible_up ? static_cast<double>(r.promoted) / r.eligible_up : 0;
-  r.demotion_rate = r.eligible_down ? static_cast<double>(r.demoted) / r.eligible_down : 0;
+  for (size_t i = 0; i < t.timelines.size(); ++i) {
+    const PersonTimeline& tl = t.timelines[i];
+    if (tl.first_day == kNoDay || tl.first_day > to) continue;
+    int a, b;
+    if (at_table_day) {
+      a = LevelBefore(tl, t.profiles[i].facts, from, t.config);
+      b = t.profiles[i].level;
+    } else {
+      a = EvaluateLevel(FactsAt(tl, from, t.config), from, t.config);
+      b = EvaluateLevel(FactsAt(tl, to, t.config), to, t.config);
+    }
+    r.Count(a, b);
+  }
+  r.Finish();
   return r;
 }
 
 ContributionView ComputeContribution(const MemberTable& t) {
   ContributionView v;
-  std::vector<double> values;
-  for (const auto& p : t.profiles)
-    if (p.facts.is_member) values.push_back(p.contribution);
-  std::sort(values.begin(), values.end());
+  std::vector<double> sorted;
+  if (t.summary.size() != t.profiles.size()) {
+    for (const auto& p : t.profiles)
+      if (p.facts.is_member) sorted.push_back(p.contribution);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  const std::vector<double>& values = t.summary.size() == t.profiles.size() ? t.member_contributions : sorted;
   const size_t n = values.size();
   v.members = static_cast<uint32_t>(n);
   for (double x : values) v.total += x;
@@ -78,6 +102,14 @@ ContributionView ComputeContribution(const MemberTable& t) {
 
 RfmCounts CountRfm(const MemberTable& t) {
   RfmCounts c;
+  if (t.summary.size() == t.profiles.size()) {
+    for (const ProfileSummary& s : t.summary) {
+      if (s.rfm_tier == RfmTier::kNone) continue;
+      ++c.count[static_cast<int>(s.rfm_tier)];
+      ++c.members;
+    }
+    return c;
+  }
   for (const auto& p : t.profiles) {
     if (p.rfm.tier == RfmTier::kNone) continue;
     ++c.count[static_cast<int>(p.rfm.tier)];

@@ -38,6 +38,22 @@ struct LevelTransitions {
   double transition_rate = 0;   // promoted / eligible_up (层级跃迁率)
   double demotion_rate = 0;     // demoted / eligible_down
   std::array<std::array<uint32_t, 6>, 6> matrix{};  // [from][to]
+
+  void Count(int a, int b) {
+    ++matrix[a][b];
+    if (a >= 1 && a <= 4) {
+      ++eligible_up;
+      if (b > a) ++promoted;
+    }
+    if (a >= 2) {
+      ++eligible_down;
+      if (b >= 1 && b < a) ++demoted;
+    }
+  }
+  void Finish() {
+    transition_rate = eligible_up ? static_cast<double>(promoted) / eligible_up : 0;
+    demotion_rate = eligible_down ? static_cast<double>(demoted) / eligible_down : 0;
+  }
 };
 LevelTransitions ComputeLevelTransitions(const MemberTable& t, int32_t from, int32_t to);
 

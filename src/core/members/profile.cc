@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace qun {
 namespace {
@@ -75,21 +76,31 @@ RfmTier RfmTierFor(int r, int fm) {
   return kGrid[fm - 1][r - 1];
 }
 
-PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member) {
+PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member,
+                             int32_t until_day) {
   PersonTimeline t;
   t.member = member;
   if (member >= engine.members().size()) return t;
-  const TimeZone& tz = ledger.scope().tz;
   const auto& accounts = engine.members()[member].accounts;
-  int64_t last_nps_ts = -1;
-  std::vector<const AccountFacts*> facts;
-  for (uint32_t a : accounts)
-    if (const AccountFacts* f = ledger.account(a)) facts.push_back(f);
+  // Most people have one or two accounts: no allocation for the list.
+  std::array<const AccountFacts*, 4> inline_facts;
+  std::vector<const AccountFacts*> more_facts;
+  std::span<const AccountFacts*> facts;
+  if (accounts.size() <= inline_facts.size()) {
+    size_t n = 0;
+    for (uint32_t a : accounts)
+      if (const AccountFacts* f = ledger.account(a)) inline_facts[n++] = f;
+    facts = std::span<const AccountFacts*>(inline_facts.data(), n);
+  } else {
+    for (uint32_t a : accounts)
+      if (const AccountFacts* f = ledger.account(a)) more_facts.push_back(f);
+    facts = std::span<const AccountFacts*>(more_facts);
+  }
   if (facts.empty()) return t;
   if (facts.size() == 1) {
-    t.days = facts[0]->days;
+    t.days.assign(facts[0]->days.begin(), facts[0]->DaysEnd(until_day));
   } else {
-    for (const AccountFacts* f : facts) t.days.insert(t.days.end(), f->days.begin(), f->days.end());
+    for (const AccountFacts* f : facts) t.days.insert(t.days.end(), f->days.begin(), f->DaysEnd(until_day));
     std::stable_sort(t.days.begin(), t.days.end(), [](const DayCounts& a, const DayCounts& b) { return a.day < b.day; });
     size_t w = 0;
     for (size_t i = 0; i < t.days.size(); ++i) {
@@ -98,14 +109,22 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
     }
     t.days.resize(w);
   }
-  int64_t first_join = -1;
+  int64_t first_join = -1, last_nps_ts = -1;
   for (const AccountFacts* f : facts) {
-    if (f->first_join_ts != kNone && (first_join < 0 || f->first_join_ts < first_join)) first_join = f->first_join_ts;
-    if (f->last_join_ts != kNone) t.last_join_ts = std::max<int64_t>(t.last_join_ts, f->last_join_ts);
-    if (f->last_left_ts != kNone) t.last_left_ts = std::max<int64_t>(t.last_left_ts, f->last_left_ts);
-    if (f->last_nps_ts != kNone && static_cast<int64_t>(f->last_nps_ts) >= last_nps_ts) {
-      last_nps_ts = f->last_nps_ts;
-      t.last_nps = f->last_nps;
+    if (f->milestones.empty()) continue;
+    const AccountMilestones m = f->MilestonesAsOf(until_day);
+    if (m.first_join_ts >= 0 && (first_join < 0 || m.first_join_ts < first_join)) {
+      first_join = m.first_join_ts;
+      t.join_day = m.first_join_day;
+    }
+    t.last_join_ts = std::max(t.last_join_ts, m.last_join_ts);
+    if (m.last_left_ts > t.last_left_ts) {
+      t.last_left_ts = m.last_left_ts;
+      t.left_day = m.last_left_day;
+    }
+    if (m.last_nps_ts >= 0 && m.last_nps_ts >= last_nps_ts) {
+      last_nps_ts = m.last_nps_ts;
+      t.last_nps = m.last_nps;
     }
   }
   for (const DayCounts& d : t.days)
@@ -113,9 +132,7 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
       t.first_day = d.day;
       break;
     }
-  if (first_join >= 0) t.join_day = DayOf(first_join, tz);
-  if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, tz);
-  if (t.last_left_ts >= 0) t.left_day = DayOf(t.last_left_ts, tz);
+  if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, ledger.scope().tz);
   return t;
 }
 
@@ -150,6 +167,34 @@ MemberFacts FactsAt(const PersonTimeline& t, int32_t day, const MemberConfig& cf
   else f.join_day = f.first_active_day;
   f.left = t.left_day != kNoDay && t.left_day <= day && t.last_left_ts > t.last_join_ts;
   return f;
+}
+
+int LevelBefore(const PersonTimeline& t, const MemberFacts& at_to, int32_t from, const MemberConfig& cfg) {
+  MemberFacts f;
+  f.seen = t.first_day != kNoDay && t.first_day <= from;
+  const int32_t first_active = at_to.first_active_day != kNoDay && at_to.first_active_day <= from
+                                   ? at_to.first_active_day
+                                   : kNoDay;
+  const bool joined = t.join_day != kNoDay && t.join_day <= from;
+  f.is_member = joined || first_active != kNoDay;
+  if (joined && first_active != kNoDay) f.join_day = std::min(t.join_day, first_active);
+  else if (joined) f.join_day = t.join_day;
+  else f.join_day = first_active;
+  f.left = t.left_day != kNoDay && t.left_day <= from && t.last_left_ts > t.last_join_ts;
+  const int32_t window_start = from - cfg.level_window_days + 1;
+  uint32_t later_invites = 0;
+  for (auto it = t.days.rbegin(); it != t.days.rend() && it->day >= window_start; ++it) {
+    if (it->day > from) {
+      later_invites += it->invites;
+      continue;
+    }
+    f.window.Add(*it);
+    if (it->active) ++f.active_days_window;
+  }
+  // Invites count over the whole history: those on or before `from` (every
+  // day after `from` is inside the loop above, as window_start <= from).
+  f.total.invites = at_to.total.invites - later_invites;
+  return EvaluateLevel(f, from, cfg);
 }
 
 Stage ClassifyStage(const MemberFacts& f, int32_t day, const StageRules& r) {
@@ -211,9 +256,11 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
   table.day = day;
   table.config = cfg;
   const auto& members = engine.members();
+  table.profiles.reserve(members.size());
+  table.timelines.reserve(members.size());
   for (uint32_t m = 0; m < members.size(); ++m) {
     if (members[m].merged_into != kNone) continue;
-    PersonTimeline t = BuildTimeline(engine, ledger, m);
+    PersonTimeline t = BuildTimeline(engine, ledger, m, day);
     if (t.first_day == kNoDay || t.first_day > day) continue;
     MemberProfile p;
     p.member = m;
@@ -247,6 +294,19 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
     p.rfm.fm = table.has_orders ? (p.rfm.f + p.rfm.m + 1) / 2 : p.rfm.f;
     p.rfm.tier = RfmTierFor(p.rfm.r, p.rfm.fm);
   }
+  // The population views' compact copy (ProfileSummary).
+  table.summary.reserve(table.profiles.size());
+  for (size_t i = 0; i < table.profiles.size(); ++i) {
+    const MemberProfile& p = table.profiles[i];
+    table.summary.push_back({.contribution = p.contribution,
+                             .stage = p.stage,
+                             .level = static_cast<uint8_t>(p.level),
+                             .level_week_before = static_cast<uint8_t>(LevelBefore(table.timelines[i], p.facts, day - 7, cfg)),
+                             .rfm_tier = p.rfm.tier,
+                             .is_member = p.facts.is_member});
+    if (p.facts.is_member) table.member_contributions.push_back(p.contribution);
+  }
+  std::sort(table.member_contributions.begin(), table.member_contributions.end());
   return table;
 }
 

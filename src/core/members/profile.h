@@ -100,8 +100,10 @@ struct PersonTimeline {
 };
 
 // Builds the timeline of `member` (kNone-free; merged-away ids give an
-// empty timeline). Only ledger rows on or before `until` are taken.
-PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member);
+// empty timeline) from the ledger as of `until_day`: only rows and
+// milestones on or before it are taken.
+PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger, uint32_t member,
+                             int32_t until_day = std::numeric_limits<int32_t>::max());
 
 // Facts of a person on evaluation day `day` (only rows <= day).
 struct MemberFacts {
@@ -149,14 +151,35 @@ struct MemberProfile {
   std::vector<std::string> manual_tags;
 };
 
-// Every seen person in scope, as of `day`.
+// What the population views (population.h) read of one profile, packed so
+// they scan 16 bytes per person instead of whole profiles.
+struct ProfileSummary {
+  double contribution = 0;
+  Stage stage = Stage::kNone;
+  uint8_t level = 0;
+  uint8_t level_week_before = 0;  // level at day − 7 (LevelBefore)
+  RfmTier rfm_tier = RfmTier::kNone;
+  bool is_member = false;
+};
+
+// Every seen person in scope, as of `day` (the ledger is read as of `day`).
 struct MemberTable {
   int32_t day = kNoDay;
   MemberConfig config;
   std::vector<MemberProfile> profiles;  // ordered by member id
   std::vector<PersonTimeline> timelines;  // parallel to profiles
   bool has_orders = false;  // any order in scope: M enters the RFM FM score
+  // Filled by BuildMemberTable; empty in tables made by hand (the views then
+  // read `profiles`). Whoever changes a profile's stage, level, RFM or
+  // contribution afterwards must clear both.
+  std::vector<ProfileSummary> summary;         // parallel to profiles
+  std::vector<double> member_contributions;    // of is_member profiles, ascending
 };
+
+// EvaluateLevel(FactsAt(t, from), from) for a person whose facts at a later
+// day `to` >= from are `at_to` (FactsAt(t, to)): reads only the level window
+// ending at `from` and the days after it.
+int LevelBefore(const PersonTimeline& t, const MemberFacts& at_to, int32_t from, const MemberConfig& cfg);
 MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger, int32_t day,
                              const MemberConfig& cfg = {});
 

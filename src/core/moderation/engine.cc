@@ -148,7 +148,22 @@ ModerationResult ModerationEngine::ModerateText(std::string_view text) const {
   return r;
 }
 
-ModerationResult ModerationEngine::Moderate(const Event& e) {
+ModerationResult ModerationEngine::Moderate(const Event& e) { return Run(e, true); }
+
+void ModerationEngine::WarmHistory(const Event& e) { Run(e, false); }
+
+int64_t ModerationEngine::HistoryWindowMs() const {
+  auto rs = ruleset();
+  const DetectorSettings& d = rs->policy.detectors;
+  int64_t w = 0;
+  if (d.flood) w = std::max(w, d.flood_window_ms);
+  if (d.duplicate) w = std::max(w, d.duplicate_window_ms);
+  if (d.new_member_link) w = std::max(w, d.new_member_window_ms);
+  for (const LadderStep& s : rs->policy.ladder) w = std::max(w, s.window_ms);
+  return w;
+}
+
+ModerationResult ModerationEngine::Run(const Event& e, bool may_ban) {
   auto rs = ruleset();
   const Policy& p = rs->policy;
   const DetectorSettings& d = p.detectors;
@@ -205,7 +220,7 @@ ModerationResult ModerationEngine::Moderate(const Event& e) {
         if (it->action > r.action) r.action = it->action;
         if (it->action == Action::kMute) r.mute_ms = it->mute_ms;
         r.ladder = std::to_string(n) + " infractions in " + std::to_string(it->window_ms / 1000) + "s";
-        if (it->ban) {
+        if (it->ban && may_ban) {
           bans_.insert(member);
           r.banned = true;
         }

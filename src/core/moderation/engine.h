@@ -72,6 +72,14 @@ class ModerationEngine {
   // returns allow. Other types: allow, nothing recorded. Uses only the
   // event's own time.
   ModerationResult Moderate(const Event& e);
+  // Records an already-moderated event in the stateful detectors' history
+  // exactly as Moderate does (flood counts, near-duplicate texts, joins,
+  // ladder infractions), but never adds to the ban list and returns nothing:
+  // replaying the recent past after a restart (docs/moderation.md#detector-history).
+  void WarmHistory(const Event& e);
+  // The longest window any enabled stateful detector or ladder step of the
+  // current ruleset looks back over, in ms (0 when none is enabled).
+  int64_t HistoryWindowMs() const;
   // Stateless moderation of a bare text (lexicon and stateless detectors).
   ModerationResult ModerateText(std::string_view text) const;
 
@@ -88,6 +96,7 @@ class ModerationEngine {
   static std::string MemberKey(const Event& e);
 
  private:
+  ModerationResult Run(const Event& e, bool may_ban);
   ModerationResult Evaluate(const Ruleset& rs, std::string_view text, size_t mentions, NormalizedText* scratch) const;
 
   mutable std::mutex ruleset_mu_;

@@ -147,16 +147,15 @@ Json Gather(const Engine& engine, const ReportOptions& opt) {
   hs.community = opt.community;
   hs.tz = opt.tz;
   hs.day = to;
-  HealthScore now = ScoreHealth(GatherHealthInputs(engine, hs));
+  // One member table as of the week's end serves health and the members part.
+  LedgerScope ls{.tz = opt.tz, .community = opt.community, .until_day = to};
+  MemberTable table = BuildMemberTable(engine, *LedgerFor(engine, ls), to, hs.members);
+  HealthScore now = ScoreHealth(GatherHealthInputs(engine, hs, table));
   r["health"] = HealthJson(now, opt.lang);
   hs.day = to - 7;
   HealthScore prev = ScoreHealth(GatherHealthInputs(engine, hs));
   r["health_previous"] = Json{{"score", prev.total}, {"grade", prev.grade}, {"to", FormatDate(to - 7)}};
 
-  ActivityLedger storage;
-  LedgerScope ls{.tz = opt.tz, .community = opt.community, .until_day = to};
-  const ActivityLedger& ledger = LedgerFor(engine, ls, &storage);
-  MemberTable table = BuildMemberTable(engine, ledger, to);
   r["members"] = MembersOverviewJson(table);
 
   // Week totals from the member ledger.

@@ -14,9 +14,7 @@
 namespace qun::store {
 namespace {
 
-constexpr size_t kContextMessages = 3;             // messages before a finding kept as its context
-constexpr size_t kMaxContextText = 1000;           // bytes of each context message
-constexpr size_t kMaxContextCommunities = 100000;  // bound on the per-community rings
+constexpr size_t kMaxContextText = 1000;  // bytes of each context message
 
 // At most `max` bytes of `s`, cut at a UTF-8 character boundary.
 std::string Prefix(const std::string& s, size_t max) {
@@ -154,7 +152,8 @@ Result<uint64_t> InlineModeration::Watermark() {
 }
 
 Result<std::vector<uint64_t>> InlineModeration::ModerateAndStore(const std::vector<ModerationInput>& events,
-                                                                 uint64_t watermark) {
+                                                                 uint64_t watermark,
+                                                                 const ContextSource& context_of) {
   if (!engine_) return FailedPrecondition("moderation is not enabled for this data directory");
   std::vector<moderation::FindingRecord> findings;
   std::vector<ReviewContext> context;
@@ -171,27 +170,19 @@ Result<std::vector<uint64_t>> InlineModeration::ModerateAndStore(const std::vect
       was_banned = engine_->IsBanned(key);
     }
     moderation::ModerationResult r = engine_->Moderate(e);
-    std::string context_json;
-    if (e.type != EventType::kMemberJoined) {
-      std::string ckey = std::string(PlatformName(e.platform)) + ":" + e.community;
-      if (recent_.size() > kMaxContextCommunities && !recent_.count(ckey)) recent_.clear();
-      auto& ring = recent_[ckey];
-      if (r.action >= moderation::Action::kFlag) {
-        context_json = "[";
-        for (const Recent& m : ring) {
-          if (context_json.size() > 1) context_json += ',';
-          context_json +=
-              "{\"seq\":" + std::to_string(m.seq) + ",\"ts_ms\":" + std::to_string(m.ts_ms) + ",\"member\":";
-          AppendJsonString(context_json, m.member);
-          context_json += ",\"text\":";
-          AppendJsonString(context_json, m.text);
-          context_json += '}';
-        }
-        context_json += ']';
+    std::string context_json = "[";
+    if (e.type != EventType::kMemberJoined && r.action >= moderation::Action::kFlag && context_of) {
+      for (const ContextMessage& m : context_of(in.seq, e)) {
+        if (context_json.size() > 1) context_json += ',';
+        context_json +=
+            "{\"seq\":" + std::to_string(m.seq) + ",\"ts_ms\":" + std::to_string(m.ts_ms) + ",\"member\":";
+        AppendJsonString(context_json, m.member);
+        context_json += ",\"text\":";
+        AppendJsonString(context_json, Prefix(m.text, kMaxContextText));
+        context_json += '}';
       }
-      ring.push_back({in.seq, e.ts_ms, key, Prefix(e.text, kMaxContextText)});
-      if (ring.size() > kContextMessages) ring.pop_front();
     }
+    context_json += ']';
     if (r.banned && !was_banned && !key.empty())
       new_bans.push_back({key, r.ladder.empty() ? "ladder" : "ladder: " + r.ladder, "ladder", e.ts_ms});
     if (r.action < moderation::Action::kFlag) continue;
@@ -221,6 +212,12 @@ Result<std::vector<uint64_t>> InlineModeration::ModerateAndStore(const std::vect
     if (f.review_item != 0) seqs.push_back(f.seq);  // new; a replayed seq was stored before
   return seqs;
 }
+
+void InlineModeration::WarmHistory(const Event& e) {
+  if (engine_) engine_->WarmHistory(e);
+}
+
+int64_t InlineModeration::HistoryWindowMs() const { return engine_ ? engine_->HistoryWindowMs() : 0; }
 
 Status InlineModeration::DiscardAfter(uint64_t seq) {
   std::lock_guard l(mu_);

@@ -16,12 +16,11 @@
 #define QUN_STORE_MODERATION_INLINE_MODERATION_H_
 
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/moderation/engine.h"
@@ -57,6 +56,18 @@ struct ModerationInput {
   int64_t person = -1;
 };
 
+// One message of a review item's context (docs/moderation.md#review-context).
+struct ContextMessage {
+  uint64_t seq = 0;
+  int64_t ts_ms = 0;
+  std::string member;  // member key, "platform:actor"
+  std::string text;    // cut at kMaxContextText bytes by ModerateAndStore
+};
+// Returns the context of the flagged message `e` (store seq `seq`): the
+// messages before it in event time, oldest first. The Workspace provides it
+// from the engine's columns and the store.
+using ContextSource = std::function<std::vector<ContextMessage>(uint64_t seq, const Event& e)>;
+
 class InlineModeration {
  public:
   // Opens <data_dir>/moderation.db. When moderation.json exists and
@@ -87,10 +98,21 @@ class InlineModeration {
   // message.edited and member.joined matter), stores the findings whose
   // verdict is flag or stronger with a review item each, persists bans a
   // ladder step imposed, and raises the watermark to `watermark` — all in
-  // one transaction. Returns the seqs of the new findings.
+  // one transaction. Each review item's context comes from `context`
+  // (nullptr: none). Returns the seqs of the new findings.
   // FailedPrecondition when moderation is disabled.
   Result<std::vector<uint64_t>> ModerateAndStore(const std::vector<ModerationInput>& events,
-                                                 uint64_t watermark);
+                                                 uint64_t watermark, const ContextSource& context = nullptr);
+  // Feeds already-moderated events (in seq order) to the stateful detectors'
+  // history (flood, near-duplicates, first-day links, ladders) without
+  // storing anything or changing the ban list: the Workspace replays the
+  // recent past with it at open (docs/moderation.md#detector-history).
+  // No-op when moderation is disabled.
+  void WarmHistory(const Event& e);
+  // How far back (ms of event time) the detectors look: the longest window
+  // of the current policy (flood, duplicate, new-member, ladder steps).
+  // 0 when moderation is disabled.
+  int64_t HistoryWindowMs() const;
   // The events after `seq` were discarded from the store: forget their
   // findings and lower the watermark.
   Status DiscardAfter(uint64_t seq);
@@ -117,15 +139,6 @@ class InlineModeration {
   std::unique_ptr<ReviewStore> store_;
   std::unique_ptr<moderation::ModerationEngine> engine_;
   std::optional<uint64_t> watermark_;
-  // The last few messages per community, for review context (ingest order;
-  // empty after a restart until messages arrive).
-  struct Recent {
-    uint64_t seq;
-    int64_t ts_ms;
-    std::string member;
-    std::string text;
-  };
-  std::unordered_map<std::string, std::deque<Recent>> recent_;
 };
 
 }  // namespace qun::store

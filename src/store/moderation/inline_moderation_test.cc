@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/moderation/tally.h"
 #include "store/workspace.h"
@@ -48,6 +49,21 @@ class InlineModerationTest : public ::testing::Test {
     const int64_t t = 1767225600000;  // 2026-01-01
     return {Msg("1", "a", "hello all", t), Msg("2", "b", "cheap badword here", t + 1000),
             Msg("3", "a", "fine", t + 2000), Msg("4", "c", "来刷单吧", t + 3000)};
+  }
+  // The texts of review item `item`'s context, oldest first.
+  static std::vector<std::string> ContextTexts(Workspace& ws, int64_t item) {
+    auto it = ws.moderation()->GetReview(item);
+    EXPECT_TRUE(it.ok());
+    std::vector<std::string> out;
+    if (!it.ok()) return out;
+    for (const auto& m : nlohmann::json::parse(it->context_json)) out.push_back(m["text"].get<std::string>());
+    return out;
+  }
+  // The review item of the finding with event seq `seq`, or 0.
+  static int64_t ItemOf(Workspace& ws, uint64_t seq) {
+    for (const auto& f : AllFindings(ws))
+      if (f.seq == seq) return f.review_item;
+    return 0;
   }
   static size_t Tally(const Workspace& ws) {
     return ws.engine().module<moderation::ModerationTally>()->size();
@@ -147,6 +163,120 @@ TEST_F(InlineModerationTest, CatchUpAfterEnableAndAfterALostWatermark) {
   auto ro = Workspace::Open(dir_, {.read_only = true, .create = false});
   ASSERT_TRUE(ro.ok()) << ro.status().ToString();
   EXPECT_EQ(Tally(**ro), 2u);
+}
+
+// Context is the 3 messages before the flagged one in event time (issue 6):
+// rows ingested after it with earlier times count, later times and other
+// communities and non-messages do not.
+TEST_F(InlineModerationTest, ContextIsInEventTimeForOutOfOrderBatches) {
+  Enable();
+  auto ws = Workspace::Open(dir_);
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+  const int64_t t = 1767225600000;
+  Event other = Msg("5", "e", "other group", t + 95000);
+  other.community = "g2";
+  Event reaction;
+  reaction.id = "r1";
+  reaction.type = EventType::kReactionAdded;
+  reaction.ts_ms = t + 96000;
+  reaction.platform = Platform::kTelegram;
+  reaction.community = "g1";
+  reaction.actor = "b";
+  reaction.message_id = "m1";
+  reaction.emoji = "+1";
+  std::vector<Event> batch = {Msg("1", "a", "first", t + 50000),
+                              Msg("2", "b", "second", t + 60000),
+                              Msg("3", "c", "badword now", t + 100000),
+                              Msg("4", "d", "late but earlier", t + 90000),
+                              other,
+                              reaction,
+                              Msg("6", "a", "just before", t + 97000),
+                              Msg("7", "b", "after it", t + 200000)};
+  auto sum = (*ws)->IngestBatch(batch);
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  ASSERT_EQ(sum->flagged, 1u);
+  EXPECT_EQ(ContextTexts(**ws, ItemOf(**ws, 3)),
+            (std::vector<std::string>{"second", "late but earlier", "just before"}));
+  // A later batch with an old flagged message: its context is from its own time.
+  ASSERT_TRUE((*ws)->IngestBatch({Msg("8", "d", "old badword", t + 55000)}).ok());
+  EXPECT_EQ(ContextTexts(**ws, ItemOf(**ws, 9)), (std::vector<std::string>{"first"}));
+}
+
+TEST_F(InlineModerationTest, ContextSurvivesRestart) {
+  Enable();
+  const int64_t t = 1767225600000;
+  {
+    auto ws = Workspace::Open(dir_);
+    ASSERT_TRUE(ws.ok());
+    ASSERT_TRUE((*ws)
+                    ->IngestBatch({Msg("1", "a", "one", t), Msg("2", "b", "two", t + 1000),
+                                   Msg("3", "a", "three", t + 2000), Msg("4", "c", "four", t + 3000)})
+                    .ok());
+  }
+  auto ws = Workspace::Open(dir_);  // the per-process state is gone
+  ASSERT_TRUE(ws.ok());
+  ASSERT_TRUE((*ws)->IngestBatch({Msg("5", "d", "badword", t + 4000)}).ok());
+  EXPECT_EQ(ContextTexts(**ws, ItemOf(**ws, 5)), (std::vector<std::string>{"two", "three", "four"}));
+}
+
+TEST_F(InlineModerationTest, CatchUpAfterEnableGivesContext) {
+  const int64_t t = 1767225600000;
+  {
+    auto ws = Workspace::Open(dir_);
+    ASSERT_TRUE(ws.ok());
+    ASSERT_TRUE(
+        (*ws)->IngestBatch({Msg("1", "a", "badword first", t + 5000), Msg("2", "b", "earlier", t)}).ok());
+  }
+  Enable();
+  auto ws = Workspace::Open(dir_);  // catch-up moderates seq 1 with the whole log known
+  ASSERT_TRUE(ws.ok());
+  EXPECT_EQ(ContextTexts(**ws, ItemOf(**ws, 1)), (std::vector<std::string>{"earlier"}));
+}
+
+TEST_F(InlineModerationTest, ContextOfAThreadReplyIsItsThread) {
+  Enable();
+  auto ws = Workspace::Open(dir_);
+  ASSERT_TRUE(ws.ok());
+  const int64_t t = 1767225600000;
+  Event root = Msg("1", "a", "root", t);
+  Event top = Msg("2", "b", "top level", t + 1000);
+  Event reply = Msg("3", "c", "reply", t + 2000);
+  reply.thread = root.message_id;
+  Event flagged = Msg("4", "d", "badword in thread", t + 3000);
+  flagged.thread = root.message_id;
+  Event top_flagged = Msg("5", "e", "badword top", t + 4000);
+  ASSERT_TRUE((*ws)->IngestBatch({root, top, reply, flagged, top_flagged}).ok());
+  EXPECT_EQ(ContextTexts(**ws, ItemOf(**ws, 4)), (std::vector<std::string>{"root", "reply"}));
+  EXPECT_EQ(ContextTexts(**ws, ItemOf(**ws, 5)), (std::vector<std::string>{"root", "top level"}));
+}
+
+// Detector history is replayed from the recent stored messages at open:
+// a flood that straddles a restart is still a flood (docs/moderation.md#detector-history).
+TEST_F(InlineModerationTest, FloodHistorySurvivesRestart) {
+  const std::string policy = (root_ / "policy.json").string();
+  std::ofstream(policy) << R"({"version":1,"detectors":{"flood":{"messages":3,"window_seconds":60}}})";
+  ASSERT_TRUE(WriteModerationConfig(dir_, ModerationConfig{{lexicon_}, {}, policy}).ok());
+  const int64_t t = 1767225600000;
+  {
+    auto ws = Workspace::Open(dir_);
+    ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+    auto sum = (*ws)->IngestBatch(
+        {Msg("1", "x", "hi 1", t), Msg("2", "x", "hi 2", t + 1000), Msg("3", "x", "hi 3", t + 2000)});
+    ASSERT_TRUE(sum.ok());
+    EXPECT_EQ(sum->flagged, 0u);  // 3 in 60 s is allowed
+  }
+  auto ws = Workspace::Open(dir_);
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+  auto sum = (*ws)->IngestBatch({Msg("4", "x", "hi 4", t + 3000)});
+  ASSERT_TRUE(sum.ok());
+  EXPECT_EQ(sum->flagged, 1u);  // the 4th within 60 s, across the restart
+  auto findings = AllFindings(**ws);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].rules, std::vector<std::string>{"flood"});
+  // Outside the window nothing is carried over.
+  auto later = (*ws)->IngestBatch({Msg("5", "x", "hi 5", t + 600000)});
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->flagged, 0u);
 }
 
 TEST_F(InlineModerationTest, DiscardedEventsLoseTheirFindings) {
