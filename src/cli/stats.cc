@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "common/time.h"
+#include "core/engine/memory_json.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/workspace.h"
 
@@ -60,6 +61,7 @@ Status RunStats(const StatsFlags& f) {
   j["last_event"] = cols.size() ? nlohmann::json(FormatRfc3339(FromEngineSeconds(max_ts))) : nlohmann::json();
   j["engine_bytes"] = mem;
   j["engine_bytes_per_event"] = bpe;
+  j["engine_memory"] = MemoryBreakdownJson(e);
   j["store_bytes"] = store_bytes;
   j["schema_version"] = ws->store().schema_version();
   if (f.json) {
@@ -76,6 +78,9 @@ Status RunStats(const StatsFlags& f) {
               e.accounts().size(), merges_active);
   std::printf("communities  %zu\n", e.communities().size());
   std::printf("engine       %.1f MB in memory, %.1f bytes/event\n", mem / 1e6, bpe);
+  for (const MemoryPart& p : e.MemoryBreakdown())
+    std::printf("  %s%-*s %9.1f MB %7.2f bytes/event\n", p.detail ? "  " : "", p.detail ? 30 : 32, p.name.c_str(),
+                p.bytes / 1e6, cols.size() ? static_cast<double>(p.bytes) / cols.size() : 0.0);
   std::printf("by type\n");
   for (int t = 0; t < kEventTypeCount; ++t)
     if (by_type[t]) std::printf("  %-18s %llu\n", std::string(EventTypeName(static_cast<EventType>(t))).c_str(),

@@ -240,6 +240,7 @@ Status Workspace::Rebuild() {
     if (batch.empty()) return Status::Ok();
     StagedBatch b = engine.Stage(std::move(batch), engine.last_seq() + 1, never_same);
     batch.clear();
+    if (!b.status.ok()) return DataLoss("rebuild: " + b.status.message());
     if (!b.new_communities.empty() || b.duplicates != 0 || b.events.empty()) {
       // Dimension ids are re-derived in the same order as at ingest; a
       // mismatch means the store and the engine disagree.
@@ -276,7 +277,9 @@ Status Workspace::Rebuild() {
   });
   QUN_RETURN_IF_ERROR(st);
   QUN_RETURN_IF_ERROR(flush());
-  return apply_ops();
+  QUN_RETURN_IF_ERROR(apply_ops());
+  engine.Compact();  // no growth slack after the rebuild (docs/metrics.md#memory)
+  return Status::Ok();
 }
 
 Workspace::Mark Workspace::MarkNow() const {
@@ -314,6 +317,7 @@ Result<IngestSummary> Workspace::IngestBatch(std::vector<Event> events) {
     return !id.ok() || (id->first == static_cast<int>(e.platform) && id->second == e.id);
   };
   StagedBatch b = engine_->Stage(std::move(events), engine_->last_seq() + 1, same_stored);
+  QUN_RETURN_IF_ERROR(b.status);
   sum.duplicates = b.duplicates;
   sum.imported = b.events.size();
   if (b.events.empty()) return sum;

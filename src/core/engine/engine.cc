@@ -67,6 +67,7 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
     });
     if (i != FlatMap64::kEmpty) return b.first_new_community + i;
     i = static_cast<uint32_t>(b.new_communities.size());
+    if (b.first_new_community + i >= kMaxCommunities) return kNone;
     b.new_communities.push_back(CommunityInfo{p, ext});
     new_communities.Insert(k, i);
     return b.first_new_community + i;
@@ -90,10 +91,8 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
 
   for (Event& e : events) {
     uint64_t key = EventKey(e.platform, e.id);
-    uint32_t stored = key_index_.Find(cols_.key, key, [&](uint32_t row) {
-      return !same_stored || same_stored(row, e);
-    });
-    if (stored != FlatKeyIndex::kEmpty) {
+    uint32_t stored = key_index_.Find(key, [&](uint32_t row) { return !same_stored || same_stored(row, e); });
+    if (stored != KeyIndex::kNotFound) {
       ++b.duplicates;
       continue;
     }
@@ -108,6 +107,13 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
     se.key = key;
     se.seq = first_seq + b.events.size();
     se.community = community_id(e.platform, e.community);
+    if (se.community == kNone) {
+      b.status = ResourceExhausted("event " + std::string(PlatformName(e.platform)) + ":" + e.id +
+                                   " names a new community " + std::string(PlatformName(e.platform)) + ":" +
+                                   e.community + ", but the workspace already holds the maximum of " +
+                                   std::to_string(kMaxCommunities) + " communities");
+      return b;
+    }
     se.account = account_id(e.platform, e.actor);
     if (e.type == EventType::kIdentityLinked) se.linked_account = account_id(e.linked_platform, e.linked_actor);
     if (e.type == EventType::kMemberJoined && !e.inviter.empty()) se.inviter_account = account_id(e.platform, e.inviter);
@@ -234,6 +240,7 @@ void Engine::ApplyProfile(const StagedEvent& se, uint64_t seq) {
 }
 
 void Engine::Apply(const StagedBatch& b) {
+  if (!b.status.ok()) return;
   for (const auto& c : b.new_communities) {
     community_index_.Insert(DimKey(c.platform, c.ext_id), static_cast<uint32_t>(communities_.size()));
     communities_.push_back(c);
@@ -247,13 +254,16 @@ void Engine::Apply(const StagedBatch& b) {
     members_[m].accounts.push_back(id);
   }
   const uint32_t first_row = static_cast<uint32_t>(cols_.size());
-  size_t n = cols_.size() + b.events.size();
-  cols_.ts.reserve(n);
-  cols_.account.reserve(n);
-  cols_.community.reserve(n);
-  cols_.type.reserve(n);
-  cols_.aux.reserve(n);
-  cols_.key.reserve(n);
+  const size_t n = cols_.size() + b.events.size();
+  if (n > cols_.ts.capacity()) {
+    // Grow by a quarter: bounded slack, amortized O(1) appends.
+    const size_t cap = std::max(n, cols_.ts.capacity() + cols_.ts.capacity() / 4);
+    cols_.ts.reserve(cap);
+    cols_.account.reserve(cap);
+    cols_.community.reserve(cap);
+    cols_.type.reserve(cap);
+    cols_.aux.reserve(cap);
+  }
   for (const StagedEvent& se : b.events) {
     const Event& e = se.event;
     const uint32_t row = static_cast<uint32_t>(cols_.size());
@@ -332,11 +342,10 @@ void Engine::Apply(const StagedBatch& b) {
     }
     cols_.ts.push_back(ToEngineSeconds(e.ts_ms));
     cols_.account.push_back(se.account);
-    cols_.community.push_back(se.community);
+    cols_.community.push_back(static_cast<uint16_t>(se.community));
     cols_.type.push_back(e.type);
     cols_.aux.push_back(aux);
-    cols_.key.push_back(se.key);
-    key_index_.Insert(cols_.key, row);
+    key_index_.Insert(se.key, row);
     // Identity changes take effect after the event that causes them.
     if (e.type == EventType::kIdentityLinked) {
       AutoMerge(accounts_[se.account].member, accounts_[se.linked_account].member,
@@ -352,21 +361,65 @@ void Engine::Apply(const StagedBatch& b) {
   }
 }
 
-size_t Engine::MemoryBytes() const {
-  size_t bytes = cols_.ts.capacity() * 4 + cols_.account.capacity() * 4 + cols_.community.capacity() * 4 +
-                 cols_.type.capacity() + cols_.aux.capacity() * 4 + cols_.key.capacity() * 8;
-  bytes += key_index_.MemoryBytes() + community_index_.MemoryBytes() + account_index_.MemoryBytes() +
-           message_index_.MemoryBytes() + content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
-           verified_key_index_.MemoryBytes();
-  for (const auto& c : communities_) bytes += sizeof(c) + c.ext_id.capacity();
-  for (const auto& a : accounts_) bytes += sizeof(a) + a.ext_id.capacity() + a.display_name.capacity();
+void Engine::Compact() {
+  cols_.ts.shrink_to_fit();
+  cols_.account.shrink_to_fit();
+  cols_.community.shrink_to_fit();
+  cols_.type.shrink_to_fit();
+  cols_.aux.shrink_to_fit();
+  key_index_.Compact();
+  account_index_.Compact();
+  message_index_.Compact();
+  communities_.shrink_to_fit();
+  accounts_.shrink_to_fit();
+  members_.shrink_to_fit();
+  merges_.shrink_to_fit();
+  orders_.shrink_to_fit();
+  contents_.shrink_to_fit();
+}
+
+std::vector<MemoryPart> Engine::MemoryBreakdown() const {
+  std::vector<MemoryPart> parts;
+  auto add = [&](std::string name, size_t bytes) { parts.push_back(MemoryPart{std::move(name), bytes, false}); };
+  add("columns.ts", cols_.ts.capacity() * sizeof(cols_.ts[0]));
+  add("columns.account", cols_.account.capacity() * sizeof(cols_.account[0]));
+  add("columns.community", cols_.community.capacity() * sizeof(cols_.community[0]));
+  add("columns.type", cols_.type.capacity() * sizeof(cols_.type[0]));
+  add("columns.aux", cols_.aux.capacity() * sizeof(cols_.aux[0]));
+  add("index.key", key_index_.MemoryBytes());
+  add("index.message", message_index_.MemoryBytes());
+  add("index.dimensions", community_index_.MemoryBytes() + account_index_.MemoryBytes() +
+                              content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
+                              verified_key_index_.MemoryBytes());
+  size_t identity = communities_.capacity() * sizeof(CommunityInfo) + accounts_.capacity() * sizeof(AccountInfo) +
+                    members_.capacity() * sizeof(MemberInfo) + merges_.capacity() * sizeof(MergeRecord) +
+                    separations_.capacity() * sizeof(separations_[0]);
+  auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  for (const auto& c : communities_) identity += heap(c.ext_id);
+  for (const auto& a : accounts_) identity += heap(a.ext_id) + heap(a.display_name);
   for (const auto& m : members_) {
-    bytes += sizeof(m) + m.accounts.capacity() * 4;
-    for (const auto& kv : m.attributes) bytes += sizeof(kv) + kv.first.capacity() + kv.second.capacity();
+    identity += m.accounts.capacity() * 4 + m.attributes.capacity() * sizeof(m.attributes[0]);
+    for (const auto& kv : m.attributes) identity += heap(kv.first) + heap(kv.second);
   }
-  bytes += orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo);
-  for (const auto& m : merges_) bytes += sizeof(m) + m.accounts.capacity() * 4 + m.reason.capacity();
-  for (const auto& m : modules_) bytes += m->MemoryBytes();
+  for (const auto& m : merges_) identity += m.accounts.capacity() * 4 + heap(m.reason);
+  add("identity", identity);
+  size_t side = orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo) +
+                activities_.capacity() * sizeof(std::string) + currencies_.capacity() * sizeof(std::string);
+  for (const auto& c : contents_) side += heap(c.content_id);
+  for (const auto& a : activities_) side += heap(a);
+  add("side_tables", side);
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    const std::string name = "module." + module_names_[i];
+    add(name, modules_[i]->MemoryBytes());
+    for (auto& [part, bytes] : modules_[i]->MemoryParts()) parts.push_back(MemoryPart{name + "." + part, bytes, true});
+  }
+  return parts;
+}
+
+size_t Engine::MemoryBytes() const {
+  size_t bytes = 0;
+  for (const MemoryPart& p : MemoryBreakdown())
+    if (!p.detail) bytes += p.bytes;
   return bytes;
 }
 

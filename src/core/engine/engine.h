@@ -7,8 +7,9 @@
 //     phone_hash, email_hash in profile.updated — and manual merges) and the
 //     merge history, every merge with its reason, every one reversible;
 //   * the event log as columns indexed by row (row = seq - 1): time, account,
-//     community, type, an `aux` reference whose meaning depends on type, and
-//     the idempotency key;
+//     community, type and an `aux` reference whose meaning depends on type;
+//     the idempotency keys live only in the key index (KeyIndex, exact on
+//     64 bits, ~10 bytes per event);
 //   * side tables for orders, content and message ids (for replies,
 //     reactions and first-response times).
 // Per-member figures follow the merged person: columns store the *account*;
@@ -40,12 +41,18 @@
 #include <vector>
 
 #include "core/engine/flat_map.h"
+#include "core/engine/key_index.h"
 #include "qun/event.h"
 #include "qun/status.h"
 
 namespace qun {
 
 constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+// At most this many communities per workspace (the community column is 16
+// bits wide); Stage reports ResourceExhausted for the event that would add
+// one more.
+constexpr uint32_t kMaxCommunities = 65535;
 
 // Engine time unit: seconds since 2000-01-01T00:00:00Z (fits uint32 to 2136).
 constexpr int64_t kEngineEpochMs = 946684800000LL;
@@ -96,13 +103,14 @@ struct MergeRecord {
 //   identity.linked         the linked account
 //   activity.joined         index of the activity id (activities())
 //   others                  kNone
+// 15 bytes per event. Capacity grows by 1/4 (not doubling); Engine::Compact
+// gives back the spare capacity.
 struct EventColumns {
   std::vector<uint32_t> ts;         // engine seconds (ToEngineSeconds)
   std::vector<uint32_t> account;
-  std::vector<uint32_t> community;
+  std::vector<uint16_t> community;  // < kMaxCommunities
   std::vector<EventType> type;
   std::vector<uint32_t> aux;
-  std::vector<uint64_t> key;        // idempotency key hash (platform, id)
   size_t size() const { return ts.size(); }
 };
 
@@ -132,6 +140,9 @@ struct StagedEvent {
 };
 
 struct StagedBatch {
+  // Not OK when the batch must not be applied: a limit would be exceeded
+  // (ResourceExhausted naming the event); `events` is then incomplete.
+  Status status;
   std::vector<StagedEvent> events;             // new events only, in seq order
   uint64_t duplicates = 0;                     // dropped as already stored / repeated in batch
   // Dimension rows this batch creates (ids continue the engine's ranges).
@@ -158,7 +169,18 @@ class EngineModule {
   virtual void OnBatchEvents(const Engine& engine, const StagedBatch& batch) {}
   // The account -> member mapping changed for these members (merge/unmerge).
   virtual void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) {}
+  // Approximate heap bytes the module holds.
   virtual size_t MemoryBytes() const { return 0; }
+  // Optional finer split of MemoryBytes() as (part name, bytes); the parts
+  // need not add up to the total (docs/metrics.md#memory). Empty by default.
+  virtual std::vector<std::pair<std::string, size_t>> MemoryParts() const { return {}; }
+};
+
+// One line of Engine::MemoryBreakdown: a named part of the engine's heap.
+struct MemoryPart {
+  std::string name;   // e.g. "columns.ts", "index.key", "module.metrics"
+  size_t bytes = 0;
+  bool detail = false;  // a finer split of the part before it (not added to the total)
 };
 
 // Attaches every standard module (src/core/engine/modules.cc lists them).
@@ -182,8 +204,12 @@ class Engine {
   StagedBatch Stage(std::vector<Event> events, uint64_t first_seq,
                     const StoredIdCheck& same_stored = nullptr) const;
   // Applies a committed batch. Precondition: Stage'd against the current
-  // state and committed by the store.
+  // state, batch.status OK, committed by the store. (A batch whose status is
+  // not OK is ignored.)
   void Apply(const StagedBatch& batch);
+  // Gives back spare capacity (columns, key index, dimension tables); call
+  // after a rebuild. O(events).
+  void Compact();
 
   // Manual identity operations (also replayed at rebuild).
   // Merges member `from` into `into`. NotFound / FailedPrecondition on bad ids.
@@ -192,8 +218,12 @@ class Engine {
   // to the member they came from; that pair is not re-merged automatically.
   Status Unmerge(uint32_t merge_id, int64_t ts_ms);
 
-  // Takes ownership. Attach before the first Apply.
-  void AttachModule(std::unique_ptr<EngineModule> m) { modules_.push_back(std::move(m)); }
+  // Takes ownership. Attach before the first Apply. `name` labels the
+  // module in MemoryBreakdown ("module.<name>").
+  void AttachModule(std::unique_ptr<EngineModule> m, std::string name = "module") {
+    modules_.push_back(std::move(m));
+    module_names_.push_back(std::move(name));
+  }
   // The attached module of type T, or nullptr.
   template <typename T>
   T* module() const {
@@ -222,8 +252,13 @@ class Engine {
   // Row of a message.posted by (community, message_id), or kNone.
   uint32_t FindMessage(uint32_t community, std::string_view message_id) const;
 
-  // Approximate heap bytes held by the engine (columns, dimensions, indexes).
+  // Approximate heap bytes held by the engine (columns, dimensions, indexes,
+  // attached modules): the sum of MemoryBreakdown()'s non-detail parts.
   size_t MemoryBytes() const;
+  // The same, split by part (docs/metrics.md#memory), in a fixed order:
+  // columns.*, index.*, identity, side_tables, then module.<name> per module
+  // followed by its detail parts (module.<name>.<part>, detail = true).
+  std::vector<MemoryPart> MemoryBreakdown() const;
 
  private:
   uint32_t NewMember();
@@ -242,15 +277,16 @@ class Engine {
   std::vector<std::string> currencies_;
   size_t live_members_ = 0;
 
-  FlatKeyIndex key_index_;        // idempotency key -> row
+  KeyIndex key_index_;            // idempotency key -> row
   FlatMap64 community_index_;     // hash(platform, ext) -> community
-  FlatMap64 account_index_;       // hash(platform, ext) -> account
-  FlatMap64 message_index_;       // hash(community, message_id) -> row
+  KeyIndex account_index_;        // hash(platform, ext) -> account
+  KeyIndex message_index_;        // hash(community, message_id) -> row
   FlatMap64 content_index_;       // hash(content_id) -> content
   FlatMap64 activity_index_;      // hash(activity_id) -> activity
   FlatMap64 verified_key_index_;  // hash(kind, value) -> account holding it first
   std::vector<std::pair<uint32_t, uint32_t>> separations_;  // account pairs never auto-merged again
   std::vector<std::unique_ptr<EngineModule>> modules_;
+  std::vector<std::string> module_names_;  // parallel to modules_
 };
 
 // The idempotency key of an event: hash of (platform, id).

@@ -160,5 +160,57 @@ TEST(EngineTest, OrdersContentAndActivitiesGoToSideTables) {
   EXPECT_EQ(engine.events().aux[2], 0u);
 }
 
+// Dedupe stays exact while the key index merges its delta into the sorted
+// buckets (every 4096+ keys) and after Compact.
+TEST(EngineTest, DedupeExactAcrossKeyIndexMergesAndCompact) {
+  Engine engine;
+  auto batch = [](int from, int to) {
+    std::vector<Event> v;
+    for (int i = from; i < to; ++i)
+      v.push_back(Ev("e" + std::to_string(i), EventType::kCheckin, "u" + std::to_string(i % 97),
+                     1767225600000 + i * 1000LL, "g" + std::to_string(i % 5)));
+    return v;
+  };
+  uint64_t dups = 0;
+  for (int b = 0; b < 12; ++b) Ingest(engine, batch(b * 3000, (b + 1) * 3000), &dups);
+  EXPECT_EQ(engine.last_seq(), 36000u);
+  // Every earlier event again, mixed with new ones.
+  Ingest(engine, batch(30000, 40000), &dups);
+  EXPECT_EQ(dups, 6000u);
+  EXPECT_EQ(engine.last_seq(), 40000u);
+  engine.Compact();
+  Ingest(engine, batch(0, 41000), &dups);
+  EXPECT_EQ(dups, 40000u);
+  EXPECT_EQ(engine.last_seq(), 41000u);
+  // Rows still resolve to the right dimensions after the compaction.
+  EXPECT_EQ(engine.events().community[40999], engine.FindCommunity(Platform::kWecom, "g" + std::to_string(40999 % 5)));
+  EXPECT_EQ(engine.FindAccount(Platform::kWecom, "u96"), 96u);
+}
+
+// The community column is 16 bits: the event that would add community
+// number 65,536 gets a precise error and nothing of the batch is applied.
+TEST(EngineTest, CommunityLimitIsAPreciseError) {
+  Engine engine;
+  std::vector<Event> v;
+  for (uint32_t i = 0; i < kMaxCommunities; ++i)
+    v.push_back(Ev("e" + std::to_string(i), EventType::kCheckin, "u1", 1767225600000, "g" + std::to_string(i)));
+  Ingest(engine, std::move(v));
+  ASSERT_EQ(engine.communities().size(), kMaxCommunities);
+  // Existing communities are still fine.
+  StagedBatch ok = engine.Stage({Ev("x1", EventType::kCheckin, "u1", 1767225600000, "g7")}, engine.last_seq() + 1);
+  EXPECT_TRUE(ok.status.ok());
+  StagedBatch b = engine.Stage({Ev("x2", EventType::kCheckin, "u1", 1767225600000, "g7"),
+                                Ev("x3", EventType::kCheckin, "u1", 1767225600000, "one-too-many")},
+                               engine.last_seq() + 1);
+  EXPECT_EQ(b.status.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(b.status.message().find("wecom:x3"), std::string::npos) << b.status.message();
+  EXPECT_NE(b.status.message().find("one-too-many"), std::string::npos) << b.status.message();
+  EXPECT_NE(b.status.message().find("65535"), std::string::npos) << b.status.message();
+  const uint64_t before = engine.last_seq();
+  engine.Apply(b);  // ignored
+  EXPECT_EQ(engine.last_seq(), before);
+  EXPECT_EQ(engine.communities().size(), kMaxCommunities);
+}
+
 }  // namespace
 }  // namespace qun

@@ -4,8 +4,6 @@
 // the caller confirms the real identity (ids, strings) it cares about.
 //
 // FlatMap64    u64 key -> u32 value, 12 bytes per slot.
-// FlatKeyIndex u32 rows whose key lives in an external column (the event
-//              log's key column), 4 bytes per slot.
 //
 // Thread-safety: none; owned by the Engine.
 #ifndef QUN_CORE_ENGINE_FLAT_MAP_H_
@@ -39,6 +37,12 @@ class FlatMap64 {
   uint32_t FindFirst(uint64_t key) const {
     return Find(key, [](uint32_t) { return true; });
   }
+  // Calls fn(key, value) for every entry, in slot order.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (size_t i = 0; i < values_.size(); ++i)
+      if (values_[i] != kEmpty) fn(keys_[i], values_[i]);
+  }
   size_t size() const { return size_; }
   size_t MemoryBytes() const { return keys_.capacity() * 8 + values_.capacity() * 4; }
   void Clear() { keys_.clear(); values_.clear(); size_ = 0; }
@@ -68,52 +72,6 @@ class FlatMap64 {
   }
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> values_;
-  size_t size_ = 0;
-};
-
-class FlatKeyIndex {
- public:
-  static constexpr uint32_t kEmpty = 0xFFFFFFFFu;
-
-  // `keys` is the column that holds each row's key; it must outlive lookups.
-  void Insert(const std::vector<uint64_t>& keys, uint32_t row) {
-    if ((size_ + 1) * 10 > slots_.size() * 7) Grow(keys);
-    Place(keys, row);
-    ++size_;
-  }
-  // First row with `key`, or kEmpty; fn(row) filters as in FlatMap64::Find.
-  template <typename Fn>
-  uint32_t Find(const std::vector<uint64_t>& keys, uint64_t key, Fn&& fn) const {
-    if (slots_.empty()) return kEmpty;
-    size_t mask = slots_.size() - 1;
-    for (size_t i = key & mask;; i = (i + 1) & mask) {
-      uint32_t r = slots_[i];
-      if (r == kEmpty) return kEmpty;
-      if (keys[r] == key && fn(r)) return r;
-    }
-  }
-  uint32_t FindFirst(const std::vector<uint64_t>& keys, uint64_t key) const {
-    return Find(keys, key, [](uint32_t) { return true; });
-  }
-  size_t MemoryBytes() const { return slots_.capacity() * 4; }
-  void Reserve(const std::vector<uint64_t>& keys, size_t n) {
-    while (n * 10 > slots_.size() * 7) Grow(keys);
-  }
-
- private:
-  void Place(const std::vector<uint64_t>& keys, uint32_t row) {
-    size_t mask = slots_.size() - 1;
-    size_t i = keys[row] & mask;
-    while (slots_[i] != kEmpty) i = (i + 1) & mask;
-    slots_[i] = row;
-  }
-  void Grow(const std::vector<uint64_t>& keys) {
-    std::vector<uint32_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, kEmpty);
-    for (uint32_t r : old)
-      if (r != kEmpty) Place(keys, r);
-  }
-  std::vector<uint32_t> slots_;
   size_t size_ = 0;
 };
 

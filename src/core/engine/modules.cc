@@ -8,9 +8,9 @@
 namespace qun {
 
 void AttachStandardModules(Engine& engine) {
-  engine.AttachModule(std::make_unique<metrics::MetricsModule>(engine));
-  engine.AttachModule(std::make_unique<MemberLedgerModule>());
-  engine.AttachModule(std::make_unique<moderation::ModerationTally>());
+  engine.AttachModule(std::make_unique<metrics::MetricsModule>(engine), "metrics");
+  engine.AttachModule(std::make_unique<MemberLedgerModule>(), "member_ledger");
+  engine.AttachModule(std::make_unique<moderation::ModerationTally>(), "moderation_tally");
 }
 
 }  // namespace qun

@@ -610,19 +610,46 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   }
 }
 
-size_t MetricsModule::MemoryBytes() const {
-  size_t b = s_->question.capacity() / 8 + s_->first_reply.size() * 24 +
-             s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
-  for (const InviteList& l : s_->comm_invites) b += l.v.capacity() * sizeof(InviteRec);
+std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
+  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, funnel = 0, invites = 0;
+  const size_t replies = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->member.capacity() * 4;
+  invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
+  for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
   auto acc = [&](const ScopeAccounts& a) {
-    b += a.recs.capacity() * sizeof(AccountRec) + a.index.size() * 24;
-    for (const auto& r : a.recs) b += r.membership.capacity() * 8;
+    accounts += a.recs.capacity() * sizeof(AccountRec) + a.index.size() * 24;
+    for (const auto& r : a.recs) accounts += r.membership.capacity() * 8;
   };
   for (const auto& a : s_->comm_acc) acc(a);
   acc(s_->ws_acc);
-  for (const auto& f : s_->funnel) b += f.capacity() * 4;
+  for (const auto& f : s_->funnel) funnel += f.capacity() * 4;
   std::lock_guard lock(s_->mu);
-  for (const auto& [n, v] : s_->views) b += v->Bytes();
+  for (const auto& [n, v] : s_->views) {
+    std::lock_guard cache_lock(v->cache_mu);
+    scope += sizeof(ZoneView) + v->ws_cache.Bytes();
+    for (const auto& c : v->comm_cache)
+      if (c) scope += c->Bytes();
+    auto series = [&](const DaySeries& s) {
+      other += s.days.capacity() * 8;
+      for (const auto& d : s.days) {
+        if (!d) continue;
+        size_t b = d->Bytes(), sb = 0, cb = d->waits.capacity() * 8;
+        for (const auto& x : d->sets) sb += x.capacity() * 4;
+        for (const auto& x : d->people) cb += x.capacity() * 4;
+        sets += sb;
+        caches += cb;
+        other += b - sb - cb;
+      }
+    };
+    for (const auto& s : v->comm) series(s);
+    series(v->ws);
+  }
+  return {{"day_sets", sets},   {"day_caches", caches}, {"day_other", other}, {"scope_caches", scope},
+          {"accounts", accounts}, {"funnel", funnel},   {"invites", invites}, {"replies", replies}};
+}
+
+size_t MetricsModule::MemoryBytes() const {
+  size_t b = 0;
+  for (const auto& [name, bytes] : MemoryParts()) b += bytes;
   return b;
 }
 

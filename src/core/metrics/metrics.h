@@ -238,6 +238,9 @@ class MetricsModule : public EngineModule {
   // involve the members' accounts (docs/metrics.md#caching).
   void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) override;
   size_t MemoryBytes() const override;
+  // day_sets, day_caches, day_other (per (scope, day) aggregates of every
+  // zone view), scope_caches, accounts, funnel, invites, replies.
+  std::vector<std::pair<std::string, size_t>> MemoryParts() const override;
 
   // Flags questions (IsQuestionText of message.posted text; the columns keep
   // no text).

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time.h"
+#include "core/engine/memory_json.h"
 #include "server/router.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/workspace.h"
@@ -66,6 +67,7 @@ void Compute(const Engine& e, std::string* stats, std::string* communities) {
   j["last_event"] = cols.size() ? nlohmann::json(FormatRfc3339(FromEngineSeconds(max_ts))) : nlohmann::json();
   j["engine_bytes"] = e.MemoryBytes();
   j["engine_bytes_per_event"] = cols.size() ? static_cast<double>(e.MemoryBytes()) / cols.size() : 0.0;
+  j["engine_memory"] = MemoryBreakdownJson(e);
   j["schema_version"] = kStoreSchemaVersion;
   *stats = j.dump();
 
