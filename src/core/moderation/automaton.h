@@ -11,10 +11,13 @@
 //                descending frequency in the keys); 0 = a byte in no key,
 //                which leads back to the root.
 //   dense_       full transition rows (failure links resolved) of the
-//                shallow states (depth <= 4 bytes, at most 8 MB of rows):
+//                shallow states (depth <= 4 bytes, at most 24 MB of rows):
 //                one uint32 state value per class plus the state's report
 //                index. About 95% of the steps on real text stay in these
 //                states, where a step is one lookup.
+// dense_, cells_ and fail_ live in transparent huge pages where the OS
+// allows (common/table_memory.h): random lookups over tens of MB otherwise
+// miss the TLB on most steps.
 //   cells_       a 16-byte cell per deeper state, in a double-array trie:
 //                the child of s on class c is t = base[s] + c when
 //                check[t] == s; else the step takes the dense row `row[s]`
@@ -34,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/table_memory.h"
 #include "core/moderation/normalizer.h"  // DecodeUtf8/AppendUtf8, for callers that relied on it
 #include "qun/status.h"
 
@@ -208,9 +212,11 @@ class Automaton {
   }
 
   uint8_t class_[256] = {};
-  std::vector<uint32_t> dense_;      // dense_rows_ rows of row_width_ values (the last: report index)
-  std::vector<Cell> cells_;          // the deep states (double array)
-  std::vector<uint32_t> fail_;       // per cell: failure link (a state value), for kDeepFail walks
+  // The tables the steps look up at random: in huge pages where the OS
+  // allows (docs/moderation.md#matcher).
+  std::vector<uint32_t, TableAllocator<uint32_t>> dense_;  // dense_rows_ rows of row_width_ values (the last: report index)
+  std::vector<Cell, TableAllocator<Cell>> cells_;          // the deep states (double array)
+  std::vector<uint32_t, TableAllocator<uint32_t>> fail_;  // per cell: failure link (a state value), for kDeepFail walks
   std::vector<uint32_t> reports_;    // pattern-id lists of the reporting states
   uint32_t row_width_ = 0;
   size_t max_key_bytes_ = 0;

@@ -233,6 +233,60 @@ TEST(AutomatonDifferential, DeepFailureChains) {
   }
 }
 
+// More states within 4 bytes of the root than the dense rows may hold (24
+// MB): the shallowest get rows, the rest live in the double array (some of
+// them then fail to a deep state), and every path must still find exactly
+// the naive matches, raw and decoded alike.
+TEST(AutomatonDifferential, DenseRowCapWithWideAlphabet) {
+  std::mt19937 rng(2026);
+  std::u32string alpha;
+  for (char32_t c = 0x21; c < 0x7F; ++c) alpha += c;           // 94 ASCII bytes
+  for (char32_t c = 0xC0; c < 0x100; ++c) alpha += c;          // 2-byte: all 64 continuation bytes
+  for (char32_t c = 0x4E00; c < 0x4E00 + 40; ++c) alpha += c;  // 3-byte CJK
+  std::vector<std::u32string> keys;
+  for (int i = 0; i < 50000; ++i) {
+    std::u32string k = RandomString(rng, alpha, 6);
+    if (k.size() < 2) k += alpha[rng() % alpha.size()];
+    keys.push_back(k);
+  }
+  keys.push_back(U"!");  // frequent one-byte matches
+  auto a = Automaton::Build(keys);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  std::vector<std::string> prefixes;  // distinct byte prefixes of 1-4 bytes
+  for (const auto& k : keys) {
+    std::string b;
+    for (char32_t c : k) AppendUtf8(b, c);
+    for (size_t n = 1; n <= std::min<size_t>(4, b.size()); ++n) prefixes.push_back(b.substr(0, n));
+  }
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  const size_t row_bytes = (a->alphabet_size() + 2) * sizeof(uint32_t);
+  EXPECT_LE(a->dense_state_count() * row_bytes, size_t{24} << 20);
+  ASSERT_LT(a->dense_state_count(), prefixes.size() + 1) << "the cap must bind for this test to mean anything";
+  // Texts made of key pieces and random characters, so that matches and
+  // partial matches reach every depth; one short text against the naive
+  // scan, one long one (the lane path) against Scan over the decoded text.
+  auto text_of = [&](size_t pieces) {
+    std::string t;
+    for (size_t i = 0; i < pieces; ++i) {
+      const auto& k = keys[rng() % keys.size()];
+      for (size_t j = 0; j < k.size(); ++j) AppendUtf8(t, rng() % 8 == 0 ? alpha[rng() % alpha.size()] : k[j]);
+    }
+    return t;
+  };
+  std::string short_text = text_of(60);
+  std::vector<Hit> got;
+  a->ScanUtf8(short_text, [&](size_t end, uint32_t id) { got.emplace_back(end, id); });
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got, NaiveUtf8(keys, short_text));
+  std::string long_text = text_of(12000);
+  ASSERT_GE(long_text.size(), size_t{16384});
+  std::vector<Hit> raw;
+  a->ScanUtf8(long_text, [&](size_t end, uint32_t id) { raw.emplace_back(end, id); });
+  EXPECT_FALSE(raw.empty());
+  EXPECT_EQ(raw, DecodedScan(*a, long_text));
+}
+
 TEST(Automaton, NonScalarValuesNeverMatch) {
   auto a = Automaton::Build({std::u32string{U'a', char32_t{0xD800}}, std::u32string{char32_t{0x110000}}, U"ab"});
   ASSERT_TRUE(a.ok());
