@@ -21,17 +21,8 @@ members=${QUN_BENCH_MEMBERS:-15000}
 days=${QUN_BENCH_DAYS:-120}
 mkdir -p "$work"
 
-if [[ -n "${QUN:-}" && -n "${QUN_ANALYTICS_DRIVER:-}" ]]; then
-  qun=$QUN
-  driver=$QUN_ANALYTICS_DRIVER
-else
-  if [[ ! -f "$build/build.ninja" ]]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
-  fi
-  cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
-  qun="$build/qun"
-  driver="$build/bench/analytics_driver"
-fi
+source "$root/bench/analytics/binaries.bash"
+bench_binaries qun analytics_driver
 
 # The same generator options as run.sh.
 events="$work/events-$members-$days.ndjson"
