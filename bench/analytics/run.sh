@@ -67,20 +67,11 @@ reps=${QUN_BENCH_REPS:-$reps}
 sql_reps=${QUN_BENCH_SQL_REPS:-$sql_reps}
 mkdir -p "$work"
 
-if [[ -n "${QUN:-}" && -n "${QUN_ANALYTICS_DRIVER:-}" ]]; then
-  qun=$QUN
-  driver=$QUN_ANALYTICS_DRIVER
+source "$root/bench/analytics/binaries.bash"
+if [[ $inproc == 1 ]]; then
+  bench_binaries analytics_driver  # no qun needed
 else
-  if [[ ! -f "$build/build.ninja" ]]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DQUN_SANITIZE=OFF >/dev/null
-  fi
-  if [[ $inproc == 1 ]]; then
-    cmake --build "$build" -j2 --target analytics_driver >/dev/null  # no qun needed
-  else
-    cmake --build "$build" -j2 --target qun analytics_driver >/dev/null
-  fi
-  qun="$build/qun"
-  driver="$build/bench/analytics_driver"
+  bench_binaries qun analytics_driver
 fi
 
 now() { date +%s.%N; }
