@@ -120,6 +120,14 @@ print(f"== qun stats: {s['events']} events, {s['members']} members, engine {s['e
       f"{s['engine_bytes_per_event']:.1f} bytes/event, store {s['store_bytes']/1e6:.0f} MB on disk")
 EOF
 
+# The same indexes on the SQLite and the PostgreSQL table.
+ev_indexes='CREATE INDEX ev_ts ON ev(ts);
+CREATE INDEX ev_community_ts ON ev(community, ts);
+CREATE INDEX ev_account ON ev(account);
+CREATE INDEX ev_person ON ev(person);
+CREATE INDEX ev_type_ts ON ev(type, ts);
+CREATE INDEX ev_reply_to ON ev(reply_to) WHERE reply_to IS NOT NULL;'
+
 db="$work/sql-$members-$days.sqlite"
 if [[ ! -f "$db.complete" ]]; then
   rm -f "$db"
@@ -140,12 +148,7 @@ INSERT INTO ev SELECT ts, json_extract(body,'\$.type'), community, e.account, p.
   json_extract(body,'\$.nps')
   FROM src.events e JOIN person p ON p.account = e.account ORDER BY seq;
 DETACH src;
-CREATE INDEX ev_ts ON ev(ts);
-CREATE INDEX ev_community_ts ON ev(community, ts);
-CREATE INDEX ev_account ON ev(account);
-CREATE INDEX ev_person ON ev(person);
-CREATE INDEX ev_type_ts ON ev(type, ts);
-CREATE INDEX ev_reply_to ON ev(reply_to) WHERE reply_to IS NOT NULL;
+$ev_indexes
 ANALYZE;
 EOF
   echo "== SQLite table + 6 indexes built in $(since "$t") s, $(du -h "$db" | cut -f1)"
@@ -205,12 +208,7 @@ CREATE TABLE ev(ts BIGINT NOT NULL, type TEXT NOT NULL, community INTEGER NOT NU
   person INTEGER NOT NULL, message_id TEXT, reply_to TEXT, text TEXT, category TEXT, amount_minor BIGINT,
   currency TEXT, nps INTEGER);
 \copy ev FROM '$work/ev.csv' WITH (FORMAT csv)
-CREATE INDEX ev_ts ON ev(ts);
-CREATE INDEX ev_community_ts ON ev(community, ts);
-CREATE INDEX ev_account ON ev(account);
-CREATE INDEX ev_person ON ev(person);
-CREATE INDEX ev_type_ts ON ev(type, ts);
-CREATE INDEX ev_reply_to ON ev(reply_to) WHERE reply_to IS NOT NULL;
+$ev_indexes
 VACUUM ANALYZE ev;
 SQL
     rm -f "$work/ev.csv"
