@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/moderation/automaton.h"
+#include "core/moderation/automaton_testing.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace qun::moderation;
@@ -40,15 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     while (text.size() < 40000) text += text;  // long: the lane path
   std::vector<std::pair<size_t, uint32_t>> raw, decoded;
   a->ScanUtf8(text, [&](size_t end, uint32_t id) { raw.emplace_back(end, id); });
-  std::u32string chars;
-  std::vector<size_t> byte_end;
-  size_t i = 0;
-  while (i < text.size()) {
-    int32_t c = DecodeUtf8(text, &i);
-    chars.push_back(c < 0 ? char32_t{0x110000} : static_cast<char32_t>(c));
-    byte_end.push_back(i);
-  }
-  a->Scan(chars.data(), chars.size(), [&](size_t end, uint32_t id) { decoded.emplace_back(byte_end[end - 1], id); });
+  const auto d = DecodeForScan(text);
+  a->Scan(d.chars.data(), d.chars.size(), [&](size_t end, uint32_t id) { decoded.emplace_back(d.byte_end[end - 1], id); });
   if (raw != decoded) std::abort();
   for (const auto& [end, id] : raw)
     if (id >= keys.size() || keys[id].empty() || end > text.size()) std::abort();

@@ -8,6 +8,8 @@
 #include <iterator>
 #include <random>
 
+#include "core/moderation/automaton_testing.h"
+
 namespace qun::moderation {
 namespace {
 
@@ -92,16 +94,9 @@ TEST(AutomatonDifferential, LargeLexiconWithDenseBranching) {
 // Raw UTF-8 reference: decode (an invalid byte is one character in no key),
 // run the naive scan, and map character ends to byte ends.
 std::vector<Hit> NaiveUtf8(const std::vector<std::u32string>& keys, const std::string& text) {
-  std::u32string chars;
-  std::vector<size_t> byte_end;
-  size_t i = 0;
-  while (i < text.size()) {
-    int32_t c = DecodeUtf8(text, &i);
-    chars.push_back(c < 0 ? char32_t{0x110000} : static_cast<char32_t>(c));  // 0x110000: in no key
-    byte_end.push_back(i);
-  }
-  std::vector<Hit> hits = Naive(keys, chars);
-  for (auto& h : hits) h.first = byte_end[h.first - 1];
+  const auto d = DecodeForScan(text);
+  std::vector<Hit> hits = Naive(keys, d.chars);
+  for (auto& h : hits) h.first = d.byte_end[h.first - 1];
   return hits;
 }
 
@@ -159,16 +154,9 @@ TEST(AutomatonDifferential, LongTextsAcrossLanes) {
 // Scan over the decoded text, with ends mapped to byte offsets: the order
 // ScanUtf8 must reproduce exactly (not only the set).
 std::vector<Hit> DecodedScan(const Automaton& a, const std::string& text) {
-  std::u32string chars;
-  std::vector<size_t> byte_end;
-  size_t i = 0;
-  while (i < text.size()) {
-    int32_t c = DecodeUtf8(text, &i);
-    chars.push_back(c < 0 ? char32_t{0x110000} : static_cast<char32_t>(c));
-    byte_end.push_back(i);
-  }
+  const auto d = DecodeForScan(text);
   std::vector<Hit> hits;
-  a.Scan(chars.data(), chars.size(), [&](size_t end, uint32_t id) { hits.emplace_back(byte_end[end - 1], id); });
+  a.Scan(d.chars.data(), d.chars.size(), [&](size_t end, uint32_t id) { hits.emplace_back(d.byte_end[end - 1], id); });
   return hits;
 }
 
