@@ -704,6 +704,14 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
       {"day_sets", sets}, {"day_caches", caches}, {"day_other", other}, {"scope_caches", scope},
       {"accounts", accounts}, {"invites", invites}, {"replies", replies}};
   for (auto& p : s_->commerce.MemoryParts()) parts.push_back(std::move(p));
+  size_t forests = 0;
+  {
+    std::lock_guard forest_lock(s_->forest_mu);
+    if (s_->ws_forest.forest) forests += s_->ws_forest.forest->Bytes();
+    for (const auto& f : s_->comm_forest)
+      if (f.forest) forests += f.forest->Bytes();
+  }
+  parts.emplace_back("referral_forests", forests);
   return parts;
 }
 

@@ -245,7 +245,7 @@ class MetricsModule : public EngineModule {
   size_t MemoryBytes() const override;
   // day_sets, day_caches, day_other (per (scope, day) aggregates of every
   // zone view), scope_caches, accounts, invites, replies, then
-  // CommerceAggregates::MemoryParts.
+  // CommerceAggregates::MemoryParts, referral_forests.
   std::vector<std::pair<std::string, size_t>> MemoryParts() const override;
 
   // Flags questions (IsQuestionText of message.posted text; the columns keep
