@@ -98,8 +98,12 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
   if (now == old) return;  // the common case: nothing changes for anyone
   const auto& accounts = engine_.members()[member_[a]].accounts;
   const uint8_t before_c = PersonValue(accounts, community, key), before_w = PersonValue(accounts, kNone, key);
-  if (it == entries.end()) entries.push_back(Entry{static_cast<uint16_t>(community), key, now});
-  else it->value = now;
+  if (it == entries.end()) {
+    entries.reserve(entries.size() + 1);  // a few entries per account: exact fit
+    entries.push_back(Entry{static_cast<uint16_t>(community), key, now});
+  } else {
+    it->value = now;
+  }
   for (uint32_t scope : {community, kNone}) {
     const uint8_t before = scope == kNone ? before_w : before_c, after = PersonValue(accounts, scope, key);
     if (before == after) continue;
@@ -153,7 +157,10 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
     }
     if (kind) Raise(a, com, kKindsKey, kind);
     if (IsFunnelType(t)) {
-      accounts_[a].rows.push_back(r);
+      auto& rows = accounts_[a].rows;
+      // Grow by a quarter, not double: millions of small lists keep little slack.
+      if (rows.size() == rows.capacity()) rows.reserve(rows.size() + rows.size() / 4 + 2);
+      rows.push_back(r);
       touched.push_back(a);
     }
   }
