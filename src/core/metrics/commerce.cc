@@ -113,9 +113,14 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
 }
 
 void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
-  for (size_t a = member_.size(); a < engine_.accounts().size(); ++a)
-    member_.push_back(engine_.member_of(static_cast<uint32_t>(a)));
-  if (accounts_.size() < member_.size()) accounts_.resize(member_.size());
+  const size_t n = engine_.accounts().size();
+  if (n > member_.capacity()) {
+    // Grow by a quarter: 52 bytes per account, doubling would leave up to half unused.
+    member_.reserve(std::max(n, member_.capacity() + member_.capacity() / 4));
+    accounts_.reserve(member_.capacity());
+  }
+  for (size_t a = member_.size(); a < n; ++a) member_.push_back(engine_.member_of(static_cast<uint32_t>(a)));
+  accounts_.resize(n);
   const auto& cols = engine_.events();
   std::vector<uint32_t> touched;  // accounts with new funnel rows
   for (uint32_t r = first_row; r < end_row; ++r) {
