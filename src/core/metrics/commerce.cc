@@ -14,9 +14,9 @@ enum Kind : uint8_t { kVisitBit = 1, kSignupBit = 2, kBuyBit = 4, kParticipateBi
 constexpr uint16_t kKindsKey = 0xFFFF;
 
 constexpr EventType kFunnelTypes[] = {
-    EventType::kMemberJoined, EventType::kContentViewed, EventType::kContentClicked, EventType::kVisit,
-    EventType::kSignup,       EventType::kActivityJoined, EventType::kOrderPaid,     EventType::kCheckin,
-    EventType::kSurveyAnswered};
+    EventType::kMemberJoined, EventType::kContentViewed, EventType::kContentClicked,
+    EventType::kVisit,        EventType::kSignup,        EventType::kActivityJoined,
+    EventType::kOrderPaid,    EventType::kCheckin,       EventType::kSurveyAnswered};
 
 }  // namespace
 
@@ -32,8 +32,8 @@ struct CommerceAggregates::AccountData {
 };
 
 struct CommerceAggregates::ScopeTotals {
-  std::array<uint32_t, 4> people{};     // by kind bit position
-  std::vector<CurrencyTotals> by_cur;   // by currency index
+  std::array<uint32_t, 4> people{};    // by kind bit position
+  std::vector<CurrencyTotals> by_cur;  // by currency index
 };
 
 struct CommerceAggregates::FunnelCache {
@@ -41,11 +41,12 @@ struct CommerceAggregates::FunnelCache {
   std::vector<EventType> steps;
   uint32_t window_s;
   int64_t lo_ms, hi_ms;
-  std::vector<uint8_t> stage;     // by member: steps reached (0: not entered)
+  std::vector<uint8_t> stage;      // by member: steps reached (0: not entered)
   std::vector<uint32_t> at_stage;  // people per stage value (index 0 unused)
   uint64_t last_use = 0;
   bool Same(uint32_t s, std::span<const EventType> st, uint32_t w, int64_t lo, int64_t hi) const {
-    return scope == s && window_s == w && lo_ms == lo && hi_ms == hi && std::equal(st.begin(), st.end(), steps.begin(), steps.end());
+    return scope == s && window_s == w && lo_ms == lo && hi_ms == hi &&
+           std::equal(st.begin(), st.end(), steps.begin(), steps.end());
   }
 };
 
@@ -63,7 +64,8 @@ CommerceAggregates::ScopeTotals& CommerceAggregates::Totals(uint32_t scope) {
   return comm_[scope];
 }
 
-uint8_t CommerceAggregates::PersonValue(std::span<const uint32_t> accounts, uint32_t scope, uint16_t key) const {
+uint8_t CommerceAggregates::PersonValue(std::span<const uint32_t> accounts, uint32_t scope,
+                                        uint16_t key) const {
   unsigned v = 0;
   for (uint32_t a : accounts) {
     if (a >= accounts_.size()) continue;
@@ -97,7 +99,8 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
   const uint8_t now = key == kKindsKey ? static_cast<uint8_t>(old | value) : std::max(old, value);
   if (now == old) return;  // the common case: nothing changes for anyone
   const auto& accounts = engine_.members()[member_[a]].accounts;
-  const uint8_t before_c = PersonValue(accounts, community, key), before_w = PersonValue(accounts, kNone, key);
+  const uint8_t before_c = PersonValue(accounts, community, key),
+                before_w = PersonValue(accounts, kNone, key);
   if (it == entries.end()) {
     entries.reserve(entries.size() + 1);  // a few entries per account: exact fit
     entries.push_back(Entry{static_cast<uint16_t>(community), key, now});
@@ -128,9 +131,15 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
     const uint32_t a = cols.account[r], com = cols.community[r], aux = cols.aux[r];
     uint8_t kind = 0;
     switch (t) {
-      case EventType::kVisit: kind = kVisitBit; break;
-      case EventType::kSignup: kind = kSignupBit; break;
-      case EventType::kActivityJoined: kind = kParticipateBit; break;
+      case EventType::kVisit:
+        kind = kVisitBit;
+        break;
+      case EventType::kSignup:
+        kind = kSignupBit;
+        break;
+      case EventType::kActivityJoined:
+        kind = kParticipateBit;
+        break;
       case EventType::kOrderPaid:
       case EventType::kOrderRefunded: {
         if (aux >= engine_.orders().size()) break;
@@ -158,7 +167,8 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
     if (kind) Raise(a, com, kKindsKey, kind);
     if (IsFunnelType(t)) {
@@ -220,7 +230,8 @@ void CommerceAggregates::OnIdentityChanged(std::span<const uint32_t> members) {
   for (size_t i = 0; i < old_groups.size();) {
     group.clear();
     size_t j = i;
-    for (; j < old_groups.size() && old_groups[j].first == old_groups[i].first; ++j) group.push_back(old_groups[j].second);
+    for (; j < old_groups.size() && old_groups[j].first == old_groups[i].first; ++j)
+      group.push_back(old_groups[j].second);
     each_value(group, -1);
     i = j;
   }
@@ -262,7 +273,8 @@ uint8_t CommerceAggregates::FunnelStage(const FunnelCache& f, uint32_t member) c
     // A merged person: the accounts' rows merged into one time order.
     scratch_.clear();
     for (uint32_t a : accounts)
-      if (a < accounts_.size()) scratch_.insert(scratch_.end(), accounts_[a].rows.begin(), accounts_[a].rows.end());
+      if (a < accounts_.size())
+        scratch_.insert(scratch_.end(), accounts_[a].rows.begin(), accounts_[a].rows.end());
     const auto& ts = engine_.events().ts;
     std::sort(scratch_.begin(), scratch_.end(),
               [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; });
@@ -306,7 +318,8 @@ void CommerceAggregates::Restage(FunnelCache& f, uint32_t member) const {
 }
 
 std::vector<uint32_t> CommerceAggregates::FunnelReached(uint32_t scope, std::span<const EventType> steps,
-                                                        uint32_t window_s, int64_t lo_ms, int64_t hi_ms) const {
+                                                        uint32_t window_s, int64_t lo_ms,
+                                                        int64_t hi_ms) const {
   std::lock_guard lock(funnel_mu_);
   FunnelCache* f = nullptr;
   for (auto& c : funnels_)
@@ -344,12 +357,14 @@ std::vector<uint32_t> CommerceAggregates::FunnelReached(uint32_t scope, std::spa
 std::vector<std::pair<std::string, size_t>> CommerceAggregates::MemoryParts() const {
   size_t acc = accounts_.capacity() * sizeof(AccountData) + member_.capacity() * 4;
   for (const AccountData& d : accounts_) acc += d.entries.capacity() * sizeof(Entry) + d.rows.capacity() * 4;
-  size_t scopes = sizeof(ScopeTotals) * (comm_.capacity() + 1) + ws_->by_cur.capacity() * sizeof(CurrencyTotals);
+  size_t scopes =
+      sizeof(ScopeTotals) * (comm_.capacity() + 1) + ws_->by_cur.capacity() * sizeof(CurrencyTotals);
   for (const ScopeTotals& t : comm_) scopes += t.by_cur.capacity() * sizeof(CurrencyTotals);
   size_t funnels = 0;
   {
     std::lock_guard lock(funnel_mu_);
-    for (const auto& f : funnels_) funnels += sizeof(FunnelCache) + f->stage.capacity() + f->at_stage.capacity() * 4;
+    for (const auto& f : funnels_)
+      funnels += sizeof(FunnelCache) + f->stage.capacity() + f->at_stage.capacity() * 4;
   }
   return {{"commerce_accounts", acc}, {"commerce_scopes", scopes}, {"funnel_caches", funnels}};
 }

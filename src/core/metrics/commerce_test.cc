@@ -23,9 +23,9 @@ namespace {
 const int64_t kT0 = 1772928000000LL;  // 2026-03-08T00:00:00Z (US DST starts that day)
 
 std::vector<Event> RandomEvents(std::mt19937& rng, int first_id, int n) {
-  const EventType types[] = {EventType::kVisit,       EventType::kSignup,          EventType::kOrderPaid,
+  const EventType types[] = {EventType::kVisit,         EventType::kSignup,         EventType::kOrderPaid,
                              EventType::kOrderRefunded, EventType::kActivityJoined, EventType::kCheckin,
-                             EventType::kMemberJoined, EventType::kMessagePosted};
+                             EventType::kMemberJoined,  EventType::kMessagePosted};
   std::vector<Event> out;
   for (int i = first_id; i < first_id + n; ++i) {
     Event e;
@@ -66,7 +66,8 @@ struct Ref {
   size_t People(EventType t) const {
     std::set<uint32_t> s;
     for (size_t r = 0; r < e.events().size(); ++r)
-      if (e.events().type[r] == t && In(r) && (t != EventType::kOrderPaid || ValidOrder(r))) s.insert(Member(r));
+      if (e.events().type[r] == t && In(r) && (t != EventType::kOrderPaid || ValidOrder(r)))
+        s.insert(Member(r));
     return s.size();
   }
 
@@ -79,7 +80,8 @@ struct Ref {
     std::map<std::string, Cur> out;
     for (size_t r = 0; r < e.events().size(); ++r) {
       const EventType t = e.events().type[r];
-      if ((t != EventType::kOrderPaid && t != EventType::kOrderRefunded) || !In(r) || !ValidOrder(r)) continue;
+      if ((t != EventType::kOrderPaid && t != EventType::kOrderRefunded) || !In(r) || !ValidOrder(r))
+        continue;
       const OrderInfo& o = e.orders()[e.events().aux[r]];
       Cur& c = out[e.currencies()[o.currency]];
       if (t == EventType::kOrderPaid) {
@@ -197,8 +199,9 @@ TEST_P(CommerceDiff, MaintainedAggregatesMatchNaiveScanThroughBatchesMergesAndUn
           EXPECT_EQ(v.orders, w.orders);
           EXPECT_EQ(v.refunds, w.refunds);
           EXPECT_EQ(v.buyers, w.paid_by.size());
-          EXPECT_EQ(v.repeat_buyers, static_cast<uint32_t>(std::count_if(w.paid_by.begin(), w.paid_by.end(),
-                                                                         [](const auto& p) { return p.second >= 2; })));
+          EXPECT_EQ(v.repeat_buyers,
+                    static_cast<uint32_t>(std::count_if(w.paid_by.begin(), w.paid_by.end(),
+                                                        [](const auto& p) { return p.second >= 2; })));
         }
 
         for (const auto& [steps, window] : Funnels()) {

@@ -68,7 +68,7 @@ class ReferralForest {
   std::unordered_map<uint32_t, uint32_t> index_;  // person -> node
   std::vector<Inviter> inviters_;
   std::set<std::pair<uint32_t, uint32_t>> ranking_;  // (UINT32_MAX - invited, person)
-  std::vector<bool> pending_;  // by person: an accepted edge not yet converted
+  std::vector<bool> pending_;                        // by person: an accepted edge not yet converted
   uint32_t children_ = 0, max_depth_ = 0, trees_ = 0;
 };
 

@@ -17,11 +17,11 @@ namespace {
 TEST(ReferralForest, DepthGrowsWhenATreeIsAttachedBelowAnother) {
   ReferralForest f;
   // People 1..6; accounts = person + 100.
-  EXPECT_TRUE(f.Add(3, 2, 102, 0, 10));   // 2 -> 3
-  EXPECT_TRUE(f.Add(4, 3, 103, 0, 11));   // 2 -> 3 -> 4
+  EXPECT_TRUE(f.Add(3, 2, 102, 0, 10));  // 2 -> 3
+  EXPECT_TRUE(f.Add(4, 3, 103, 0, 11));  // 2 -> 3 -> 4
   EXPECT_EQ(f.max_depth(), 2u);
-  EXPECT_EQ(f.trees(), 1u);               // top 2 (3 has an inviter)
-  EXPECT_TRUE(f.Add(2, 1, 101, 0, 12));   // 1 -> 2 -> 3 -> 4: the whole tree deepens
+  EXPECT_EQ(f.trees(), 1u);              // top 2 (3 has an inviter)
+  EXPECT_TRUE(f.Add(2, 1, 101, 0, 12));  // 1 -> 2 -> 3 -> 4: the whole tree deepens
   EXPECT_EQ(f.max_depth(), 3u);
   EXPECT_EQ(f.trees(), 1u);               // 2 is no longer a top, 1 is
   EXPECT_FALSE(f.Add(1, 4, 104, 0, 13));  // 4 -> 1 closes a cycle
@@ -37,7 +37,7 @@ TEST(ReferralForest, DepthGrowsWhenATreeIsAttachedBelowAnother) {
   f.OnActive(6, 1, 100);  // other community
   f.OnActive(6, 0, 15);   // before the edge
   f.MarkConverted(3);
-  f.OnActive(4, 0, 11);   // at the edge's second
+  f.OnActive(4, 0, 11);  // at the edge's second
   auto top = f.Top(10);
   ASSERT_EQ(top.size(), 5u);  // inviters 1, 2, 3, 4, 5 with one edge each, by person
   for (size_t i = 0; i < top.size(); ++i) {
@@ -58,8 +58,8 @@ std::string Summary(const Referral& r) {
                   std::to_string(r.members_at_start) + "/" + std::to_string(r.max_depth) + "/" +
                   std::to_string(r.trees) + ":";
   for (const Inviter& i : r.inviters)
-    s += " " + std::to_string(i.member) + "," + std::to_string(i.account) + "," + std::to_string(i.invited) + "," +
-         std::to_string(i.converted);
+    s += " " + std::to_string(i.member) + "," + std::to_string(i.account) + "," + std::to_string(i.invited) +
+         "," + std::to_string(i.converted);
   return s;
 }
 
@@ -90,7 +90,8 @@ TEST(ReferralForest, KeptForestGrownInOrderEqualsOneFold) {
     kept.Apply(kept.Stage(std::move(batch), kept.last_seq() + 1));
     Engine fresh;
     AttachStandardModules(fresh);
-    std::vector<Event> so_far(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), pos + 50)));
+    std::vector<Event> so_far(all.begin(),
+                              all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), pos + 50)));
     fresh.Apply(fresh.Stage(std::move(so_far), 1));
     for (uint32_t community : {kNone, 0u, 1u}) {
       Query q;
