@@ -391,18 +391,26 @@ std::vector<MemoryPart> Engine::MemoryBreakdown() const {
   add("index.dimensions", community_index_.MemoryBytes() + account_index_.MemoryBytes() +
                               content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
                               verified_key_index_.MemoryBytes());
-  size_t identity = communities_.capacity() * sizeof(CommunityInfo) + accounts_.capacity() * sizeof(AccountInfo) +
-                    members_.capacity() * sizeof(MemberInfo) + merges_.capacity() * sizeof(MergeRecord) +
-                    separations_.capacity() * sizeof(separations_[0]);
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  for (const auto& c : communities_) identity += heap(c.ext_id);
-  for (const auto& a : accounts_) identity += heap(a.ext_id) + heap(a.display_name);
+  size_t id_communities = communities_.capacity() * sizeof(CommunityInfo);
+  for (const auto& c : communities_) id_communities += heap(c.ext_id);
+  size_t id_accounts = accounts_.capacity() * sizeof(AccountInfo);
+  for (const auto& a : accounts_) id_accounts += heap(a.ext_id) + heap(a.display_name);
+  size_t id_members = members_.capacity() * sizeof(MemberInfo), id_attributes = 0;
   for (const auto& m : members_) {
-    identity += m.accounts.capacity() * 4 + m.attributes.capacity() * sizeof(m.attributes[0]);
-    for (const auto& kv : m.attributes) identity += heap(kv.first) + heap(kv.second);
+    id_members += m.accounts.capacity() * 4;
+    id_attributes += m.attributes.capacity() * sizeof(m.attributes[0]);
+    for (const auto& kv : m.attributes) id_attributes += heap(kv.first) + heap(kv.second);
   }
-  for (const auto& m : merges_) identity += m.accounts.capacity() * 4 + heap(m.reason);
-  add("identity", identity);
+  size_t id_merges = merges_.capacity() * sizeof(MergeRecord) + separations_.capacity() * sizeof(separations_[0]);
+  for (const auto& m : merges_) id_merges += m.accounts.capacity() * 4 + heap(m.reason);
+  add("identity", id_communities + id_accounts + id_members + id_attributes + id_merges);
+  auto detail = [&](std::string name, size_t bytes) { parts.push_back(MemoryPart{std::move(name), bytes, true}); };
+  detail("identity.communities", id_communities);
+  detail("identity.accounts", id_accounts);
+  detail("identity.members", id_members);
+  detail("identity.attributes", id_attributes);
+  detail("identity.merges", id_merges);
   size_t side = orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo) +
                 activities_.capacity() * sizeof(std::string) + currencies_.capacity() * sizeof(std::string);
   for (const auto& c : contents_) side += heap(c.content_id);

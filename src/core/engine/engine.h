@@ -256,7 +256,8 @@ class Engine {
   // attached modules): the sum of MemoryBreakdown()'s non-detail parts.
   size_t MemoryBytes() const;
   // The same, split by part (docs/metrics.md#memory), in a fixed order:
-  // columns.*, index.*, identity, side_tables, then module.<name> per module
+  // columns.*, index.*, identity (followed by its detail parts identity.*,
+  // detail = true), side_tables, then module.<name> per module
   // followed by its detail parts (module.<name>.<part>, detail = true).
   std::vector<MemoryPart> MemoryBreakdown() const;
 
