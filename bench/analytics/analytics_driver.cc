@@ -591,6 +591,7 @@ std::unique_ptr<qun::Engine> BuildInProcess(const InprocOptions& o, InprocStats*
   }
   flush();
   if (bad) return nullptr;
+  engine->Compact();  // as a workspace does after its rebuild at open
   stats->wall_ms = Ms(Clock::now() - t0);
   stats->cpu_ms = CpuMs() - c0;
   return engine;
@@ -816,6 +817,12 @@ int main(int argc, char** argv) {
                 cols.size(), qun::FormatDate(first_day).c_str(), qun::FormatDate(last_day).c_str(), open_ms, open_cpu,
                 bpe, metrics_bpe, ledger_bpe, bpe - metrics_bpe - ledger_bpe);
   }
+  std::string parts_line;
+  for (const qun::MemoryPart& p : engine.MemoryBreakdown())
+    if (p.name.rfind("module.", 0) != 0)
+      parts_line += fmt::format("{}{} {:.2f}", parts_line.empty() ? "" : ", ", p.name,
+                                static_cast<double>(p.bytes) / cols.size());
+  std::printf("engine memory by part, bytes/event (module.* above): %s\n", parts_line.c_str());
   std::fflush(stdout);
   std::printf("%-42s %5s %8s %8s %8s %8s %8s | %4s %9s %9s %7s | %9s %7s | %s\n", "query (workspace scope, UTC)",
               "reps", "p50 ms", "p99 ms", "cpu p50", "cpu p99", "cold ms", "reps", "SQLite", "SQL cpu", "SQL/qun",

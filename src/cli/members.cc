@@ -95,7 +95,7 @@ Status RunShow(const MembersFlags& f) {
   const std::vector<MemberActivity>& rows = intel->Activity(e);
   nlohmann::json j = MemberListItemJson(e, rows[m], intel->table, kNone);
   nlohmann::json attrs = nlohmann::json::object();
-  for (const auto& [k, v] : e.members()[m].attributes) attrs[k] = v;
+  for (const auto& [k, v] : e.attributes(m)) attrs[k] = v;
   j["attributes"] = attrs;
   nlohmann::json merges = nlohmann::json::array();
   for (const auto& r : e.merges()) {
@@ -132,7 +132,7 @@ Status RunShow(const MembersFlags& f) {
   std::printf("  accounts   ");
   for (uint32_t a : accounts) std::printf(" %s", AccountKey(e, a).c_str());
   std::printf("\n");
-  for (const auto& [k, v] : e.members()[m].attributes) std::printf("  %-11s %s\n", k.c_str(), v.c_str());
+  for (const auto& [k, v] : e.attributes(m)) std::printf("  %-11s %s\n", k.c_str(), v.c_str());
   for (const auto& r : merges)
     std::printf("  merge #%d: member %d into %d (%s)%s\n", r["id"].get<int>(), r["from"].get<int>(),
                 r["into"].get<int>(), r["reason"].get<std::string>().c_str(),

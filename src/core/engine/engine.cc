@@ -161,11 +161,14 @@ void Engine::AutoMerge(uint32_t a, uint32_t b, std::string reason, uint64_t afte
   MoveAccounts(into, from, r.accounts);
   members_[from].merged_into = into;
   // Profile attributes of the merged-away member fill gaps in the survivor.
-  for (const auto& kv : members_[from].attributes) {
-    auto& attrs = members_[into].attributes;
-    auto it = std::lower_bound(attrs.begin(), attrs.end(), kv.first,
+  const uint32_t from_attrs = attribute_index_.FindFirst(from);
+  if (from_attrs != FlatMap64::kEmpty) {
+    auto& attrs = MutableAttributes(into);  // may move attribute_lists_: index `from`'s list after
+    for (const auto& kv : attribute_lists_[from_attrs]) {
+      auto it = std::lower_bound(attrs.begin(), attrs.end(), kv.first,
                                [](const auto& p, const std::string& k) { return p.first < k; });
-    if (it == attrs.end() || it->first != kv.first) attrs.insert(it, kv);
+      if (it == attrs.end() || it->first != kv.first) attrs.insert(it, kv);
+    }
   }
   --live_members_;
   merges_.push_back(std::move(r));
@@ -217,12 +220,42 @@ Status Engine::Unmerge(uint32_t merge_id, int64_t ts_ms) {
   return Status::Ok();
 }
 
+const std::string& Engine::display_name(uint32_t account) const {
+  static const std::string kEmpty;
+  const uint32_t i = display_name_index_.FindFirst(account);
+  return i == FlatMap64::kEmpty ? kEmpty : display_names_[i];
+}
+
+const Attributes& Engine::attributes(uint32_t member) const {
+  static const Attributes kEmpty;
+  const uint32_t i = attribute_index_.FindFirst(member);
+  return i == FlatMap64::kEmpty ? kEmpty : attribute_lists_[i];
+}
+
+Attributes& Engine::MutableAttributes(uint32_t member) {
+  uint32_t i = attribute_index_.FindFirst(member);
+  if (i == FlatMap64::kEmpty) {
+    i = static_cast<uint32_t>(attribute_lists_.size());
+    attribute_lists_.emplace_back();
+    attribute_index_.Insert(member, i);
+  }
+  return attribute_lists_[i];
+}
+
 void Engine::ApplyProfile(const StagedEvent& se, uint64_t seq) {
   uint32_t acct = se.account;
   for (const auto& [k, v] : se.event.attributes) {
     uint32_t m = accounts_[acct].member;
-    if (k == "name") accounts_[acct].display_name = v;
-    auto& attrs = members_[m].attributes;
+    if (k == "name") {
+      uint32_t i = display_name_index_.FindFirst(acct);
+      if (i == FlatMap64::kEmpty) {
+        i = static_cast<uint32_t>(display_names_.size());
+        display_names_.emplace_back();
+        display_name_index_.Insert(acct, i);
+      }
+      display_names_[i] = v;
+    }
+    auto& attrs = MutableAttributes(m);
     auto it = std::lower_bound(attrs.begin(), attrs.end(), k,
                                [](const auto& p, const std::string& key) { return p.first < key; });
     if (it != attrs.end() && it->first == k) it->second = v;
@@ -376,6 +409,8 @@ void Engine::Compact() {
   merges_.shrink_to_fit();
   orders_.shrink_to_fit();
   contents_.shrink_to_fit();
+  display_names_.shrink_to_fit();
+  attribute_lists_.shrink_to_fit();
 }
 
 std::vector<MemoryPart> Engine::MemoryBreakdown() const {
@@ -391,18 +426,29 @@ std::vector<MemoryPart> Engine::MemoryBreakdown() const {
   add("index.dimensions", community_index_.MemoryBytes() + account_index_.MemoryBytes() +
                               content_index_.MemoryBytes() + activity_index_.MemoryBytes() +
                               verified_key_index_.MemoryBytes());
-  size_t identity = communities_.capacity() * sizeof(CommunityInfo) + accounts_.capacity() * sizeof(AccountInfo) +
-                    members_.capacity() * sizeof(MemberInfo) + merges_.capacity() * sizeof(MergeRecord) +
-                    separations_.capacity() * sizeof(separations_[0]);
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  for (const auto& c : communities_) identity += heap(c.ext_id);
-  for (const auto& a : accounts_) identity += heap(a.ext_id) + heap(a.display_name);
-  for (const auto& m : members_) {
-    identity += m.accounts.capacity() * 4 + m.attributes.capacity() * sizeof(m.attributes[0]);
-    for (const auto& kv : m.attributes) identity += heap(kv.first) + heap(kv.second);
+  size_t id_communities = communities_.capacity() * sizeof(CommunityInfo);
+  for (const auto& c : communities_) id_communities += heap(c.ext_id);
+  size_t id_accounts = accounts_.capacity() * sizeof(AccountInfo);
+  for (const auto& a : accounts_) id_accounts += heap(a.ext_id);
+  id_accounts += display_name_index_.MemoryBytes() + display_names_.capacity() * sizeof(std::string);
+  for (const auto& n : display_names_) id_accounts += heap(n);
+  size_t id_members = members_.capacity() * sizeof(MemberInfo);
+  for (const auto& m : members_) id_members += m.accounts.capacity() * 4;
+  size_t id_attributes = attribute_index_.MemoryBytes() + attribute_lists_.capacity() * sizeof(Attributes);
+  for (const auto& list : attribute_lists_) {
+    id_attributes += list.capacity() * sizeof(list[0]);
+    for (const auto& kv : list) id_attributes += heap(kv.first) + heap(kv.second);
   }
-  for (const auto& m : merges_) identity += m.accounts.capacity() * 4 + heap(m.reason);
-  add("identity", identity);
+  size_t id_merges = merges_.capacity() * sizeof(MergeRecord) + separations_.capacity() * sizeof(separations_[0]);
+  for (const auto& m : merges_) id_merges += m.accounts.capacity() * 4 + heap(m.reason);
+  add("identity", id_communities + id_accounts + id_members + id_attributes + id_merges);
+  auto detail = [&](std::string name, size_t bytes) { parts.push_back(MemoryPart{std::move(name), bytes, true}); };
+  detail("identity.communities", id_communities);
+  detail("identity.accounts", id_accounts);
+  detail("identity.members", id_members);
+  detail("identity.attributes", id_attributes);
+  detail("identity.merges", id_merges);
   size_t side = orders_.capacity() * sizeof(OrderInfo) + contents_.capacity() * sizeof(ContentInfo) +
                 activities_.capacity() * sizeof(std::string) + currencies_.capacity() * sizeof(std::string);
   for (const auto& c : contents_) side += heap(c.content_id);

@@ -9,7 +9,7 @@
 //   * the event log as columns indexed by row (row = seq - 1): time, account,
 //     community, type and an `aux` reference whose meaning depends on type;
 //     the idempotency keys live only in the key index (KeyIndex, exact on
-//     64 bits, ~10 bytes per event);
+//     64 bits, ~8.5 bytes per event at 1M);
 //   * side tables for orders, content and message ids (for replies,
 //     reactions and first-response times).
 // Per-member figures follow the merged person: columns store the *account*;
@@ -64,19 +64,22 @@ struct CommunityInfo {
   std::string ext_id;  // the group/channel id on the platform
 };
 
+// Display names and profile attributes are held by few accounts and
+// members: they live in side tables (Engine::display_name,
+// Engine::attributes), not in every row.
 struct AccountInfo {
   Platform platform;
   std::string ext_id;        // the platform's account id
   uint32_t member = kNone;   // the person it belongs to now
-  std::string display_name;  // last profile.updated "name" attribute
 };
 
 struct MemberInfo {
   std::vector<uint32_t> accounts;  // empty when merged into another member
   uint32_t merged_into = kNone;    // set while this member is merged away
-  // Profile attributes from profile.updated (last value wins), sorted by name.
-  std::vector<std::pair<std::string, std::string>> attributes;
 };
+
+// Profile attributes from profile.updated (last value wins), sorted by name.
+using Attributes = std::vector<std::pair<std::string, std::string>>;
 
 struct MergeRecord {
   uint32_t id = 0;             // 1-based, in order of happening
@@ -245,6 +248,11 @@ class Engine {
   const std::vector<std::string>& currencies() const { return currencies_; }
 
   uint32_t member_of(uint32_t account) const { return accounts_[account].member; }
+  // The account's last profile.updated "name" attribute ("" when none).
+  const std::string& display_name(uint32_t account) const;
+  // The member's profile attributes (empty when none); a merge copies the
+  // merged-away member's attributes that the survivor lacks.
+  const Attributes& attributes(uint32_t member) const;
   // Live members: those not merged into another (merged-away ids stay as tombstones).
   size_t live_member_count() const { return live_members_; }
   uint32_t FindCommunity(Platform p, std::string_view ext_id) const;
@@ -256,7 +264,8 @@ class Engine {
   // attached modules): the sum of MemoryBreakdown()'s non-detail parts.
   size_t MemoryBytes() const;
   // The same, split by part (docs/metrics.md#memory), in a fixed order:
-  // columns.*, index.*, identity, side_tables, then module.<name> per module
+  // columns.*, index.*, identity (followed by its detail parts identity.*,
+  // detail = true), side_tables, then module.<name> per module
   // followed by its detail parts (module.<name>.<part>, detail = true).
   std::vector<MemoryPart> MemoryBreakdown() const;
 
@@ -265,6 +274,7 @@ class Engine {
   void MoveAccounts(uint32_t into, uint32_t from, const std::vector<uint32_t>& accounts);
   void AutoMerge(uint32_t a, uint32_t b, std::string reason, uint64_t after_seq, int64_t ts_ms);
   void ApplyProfile(const StagedEvent& e, uint64_t seq);
+  Attributes& MutableAttributes(uint32_t member);
 
   EventColumns cols_;
   std::vector<CommunityInfo> communities_;
@@ -276,6 +286,12 @@ class Engine {
   std::vector<std::string> activities_;
   std::vector<std::string> currencies_;
   size_t live_members_ = 0;
+  // Side tables: account -> index into display_names_, member -> index into
+  // attribute_lists_ (only accounts / members that have one).
+  FlatMap64 display_name_index_;
+  std::vector<std::string> display_names_;
+  FlatMap64 attribute_index_;
+  std::vector<Attributes> attribute_lists_;
 
   KeyIndex key_index_;            // idempotency key -> row
   FlatMap64 community_index_;     // hash(platform, ext) -> community

@@ -121,7 +121,7 @@ TEST(EngineTest, VerifiedKeysMergeAcrossPlatforms) {
   uint32_t m = engine.member_of(engine.FindAccount(Platform::kWechat, "wxB"));
   EXPECT_EQ(m, engine.member_of(engine.FindAccount(Platform::kWecom, "wmA")));
   EXPECT_EQ(engine.merges()[0].reason, "verified key unionid");
-  const auto& attrs = engine.members()[m].attributes;
+  const auto& attrs = engine.attributes(m);
   auto has = [&](const std::string& k, const std::string& v) {
     for (const auto& kv : attrs)
       if (kv.first == k && kv.second == v) return true;
@@ -129,6 +129,13 @@ TEST(EngineTest, VerifiedKeysMergeAcrossPlatforms) {
   };
   EXPECT_TRUE(has("region", "Shanghai"));
   EXPECT_TRUE(has("name", "Bo"));
+  // Display names are per account (side table): only wxB has one.
+  EXPECT_EQ(engine.display_name(engine.FindAccount(Platform::kWechat, "wxB")), "Bo");
+  EXPECT_EQ(engine.display_name(engine.FindAccount(Platform::kWecom, "wmA")), "");
+  // wmC (its own member, attributes of its own) did not get the others'.
+  const uint32_t c = engine.member_of(engine.FindAccount(Platform::kWecom, "wmC"));
+  ASSERT_EQ(engine.attributes(c).size(), 1u);
+  EXPECT_EQ(engine.attributes(c)[0].second, "U-2");
 }
 
 TEST(EngineTest, MergeRejectsBadIds) {

@@ -1,12 +1,16 @@
-// KeyIndex: the engine's idempotency-key index, 64-bit key -> event row,
-// exact on the full 64 bits, at about 10 bytes per key.
+// KeyIndex: the engine's 64-bit key -> row index (idempotency keys, message
+// keys, account keys), exact on the full 64 bits, at about 8.5 bytes per key
+// at 1M keys.
 //
 // Layout. Keys live in a sorted "main" part plus a small hash "delta" for the
 // keys inserted since the last merge:
 //   * main: the top 16 bits of a key pick one of 65,536 buckets (an offsets
 //     array); inside a bucket entries are sorted by the remaining 48 bits,
-//     stored as a 32-bit `mid` and a 16-bit `lo` next to the 32-bit row
-//     (structure of arrays: 10 bytes per key, no slack after a merge);
+//     stored as a 32-bit `mid` and a 16-bit `lo` (structure of arrays), and
+//     the rows, bit-packed at the width of the largest row (PackedArray:
+//     20 bits at 1M rows, 24 at 16M, 27 at 100M) — 8.5 bytes per key at 1M,
+//     9.4 at 100M, no slack after a merge. The search reads only mid and lo
+//     (aligned, as fast as before); a row is unpacked only on a match;
 //   * delta: a FlatMap64 (12 bytes per slot). When it holds more than
 //     max(4096, main / 16) keys it is sorted and merged into main (amortized
 //     O(16) copies per key); Compact() merges on demand and releases slack.
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "core/engine/flat_map.h"
+#include "core/engine/packed_array.h"
 
 namespace qun {
 
@@ -47,7 +52,9 @@ class KeyIndex {
       const auto first = mid_.begin() + offsets_[b], last = mid_.begin() + offsets_[b + 1];
       for (auto it = std::lower_bound(first, last, m); it != last && *it == m; ++it) {
         const size_t i = static_cast<size_t>(it - mid_.begin());
-        if (lo_[i] == l && fn(rows_[i])) return rows_[i];
+        if (lo_[i] != l) continue;
+        const uint32_t row = static_cast<uint32_t>(rows_[i]);
+        if (fn(row)) return row;
       }
     }
     return delta_.Find(key, fn);
@@ -61,7 +68,7 @@ class KeyIndex {
 
   size_t size() const { return rows_.size() + delta_.size(); }
   size_t MemoryBytes() const {
-    return offsets_.capacity() * 4 + mid_.capacity() * 4 + lo_.capacity() * 2 + rows_.capacity() * 4 +
+    return offsets_.capacity() * 4 + mid_.capacity() * 4 + lo_.capacity() * 2 + rows_.MemoryBytes() +
            delta_.MemoryBytes();
   }
 
@@ -71,7 +78,8 @@ class KeyIndex {
   std::vector<uint32_t> offsets_;  // 2^kBucketBits + 1 entries once main is non-empty
   std::vector<uint32_t> mid_;      // key bits 16..47
   std::vector<uint16_t> lo_;       // key bits 0..15
-  std::vector<uint32_t> rows_;
+  PackedArray rows_;               // as wide as the largest row needs
+  uint32_t max_row_ = 0;           // largest row inserted
   FlatMap64 delta_;
 };
 

@@ -95,14 +95,31 @@ TEST(KeyIndexTest, FindStopsAtTheAcceptedRow) {
   EXPECT_EQ(index.FindFirst(43), KeyIndex::kNotFound);
 }
 
-TEST(KeyIndexTest, CompactLeavesAboutTenBytesPerKey) {
+TEST(KeyIndexTest, CompactPacksRowsAtTheWidthOfTheLargest) {
   KeyIndex index;
   std::mt19937_64 rng(9);
   const size_t n = 200000;
   for (uint32_t r = 0; r < n; ++r) index.Insert(rng(), r);
   index.Compact();
-  // 10 bytes per key plus the 65,537-entry offsets array.
-  EXPECT_EQ(index.MemoryBytes(), n * 10 + ((size_t{1} << KeyIndex::kBucketBits) + 1) * 4);
+  // 6 bytes of key per key, 18-bit rows (the largest is 199,999) packed with
+  // one word of padding, plus the 65,537-entry offsets array.
+  const size_t row_bytes = ((n * 18 + 63) / 64 + 1) * 8;
+  EXPECT_EQ(index.MemoryBytes(), n * 6 + row_bytes + ((size_t{1} << KeyIndex::kBucketBits) + 1) * 4);
+}
+
+// Rows of any width up to 32 bits come back intact (the width grows with
+// the largest row at each merge).
+TEST(KeyIndexTest, WideRowsSurviveMerges) {
+  KeyIndex index;
+  std::vector<std::pair<uint64_t, uint32_t>> ref;
+  std::mt19937_64 rng(11);
+  for (uint32_t i = 0; i < 20000; ++i) {
+    const uint32_t row = i < 10000 ? i : 0xFFFFFFFEu - (20000 - i) * 1000;  // 14 bits, then 32 bits
+    ref.emplace_back(rng(), row);
+    index.Insert(ref.back().first, row);
+  }
+  index.Compact();
+  for (const auto& [k, row] : ref) ASSERT_EQ(index.FindFirst(k), row) << "key " << k;
 }
 
 TEST(KeyIndexTest, EmptyIndexFindsNothing) {

@@ -40,7 +40,7 @@ TEST(MemoryBreakdownTest, PartsAddUpToTheTotalAndNameEveryModule) {
   for (const char* n : {"columns.ts", "columns.account", "columns.community", "columns.type", "columns.aux",
                         "index.key", "index.message", "index.dimensions", "identity", "side_tables",
                         "module.metrics", "module.member_ledger", "module.moderation_tally",
-                        "module.metrics.day_sets"})
+                        "module.metrics.day_sets", "identity.accounts", "identity.attributes"})
     EXPECT_TRUE(names.count(n)) << "missing part " << n;
   // The columns hold at least their 15 bytes per event.
   size_t columns = 0;

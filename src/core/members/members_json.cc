@@ -37,7 +37,7 @@ FilterSubject SubjectFor(const Engine& engine, const MemberTable& table, size_t 
   s.profile = &table.profiles[index];
   s.day = table.day;
   const MemberInfo& mi = engine.members()[table.profiles[index].member];
-  s.attributes = &mi.attributes;
+  s.attributes = &engine.attributes(table.profiles[index].member);
   for (uint32_t a : mi.accounts) s.platforms.push_back(PlatformName(engine.accounts()[a].platform));
   return s;
 }
@@ -74,10 +74,10 @@ Json MemberJson(const Engine& engine, const MemberTable& table, size_t index, bo
   std::string name;
   for (uint32_t a : mi.accounts) {
     accounts.push_back(AccountKey(engine, a));
-    if (name.empty()) name = engine.accounts()[a].display_name;
+    if (name.empty()) name = engine.display_name(a);
   }
   Json attrs = Json::object();
-  for (const auto& [k, v] : mi.attributes) attrs[k] = v;
+  for (const auto& [k, v] : engine.attributes(p.member)) attrs[k] = v;
   Json j{{"member", p.member},
          {"name", name.empty() ? Json(nullptr) : Json(name)},
          {"accounts", accounts},
@@ -168,7 +168,7 @@ std::vector<MemberActivity> ScanMemberActivity(const Engine& engine, uint32_t co
 
 std::string MemberDisplayName(const Engine& engine, uint32_t member) {
   for (uint32_t a : engine.members()[member].accounts)
-    if (!engine.accounts()[a].display_name.empty()) return engine.accounts()[a].display_name;
+    if (!engine.display_name(a).empty()) return engine.display_name(a);
   return "";
 }
 

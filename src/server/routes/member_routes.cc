@@ -63,7 +63,7 @@ std::string AccountKey(const Engine& e, uint32_t acc) {
 
 std::string DisplayName(const Engine& e, const MemberInfo& m) {
   for (uint32_t acc : m.accounts)
-    if (!e.accounts()[acc].display_name.empty()) return e.accounts()[acc].display_name;
+    if (!e.display_name(acc).empty()) return e.display_name(acc);
   return {};
 }
 
@@ -100,7 +100,7 @@ Result<ApiResponse> Profile(ServerContext& c, const ApiRequest& q) {
   const MemberActivity& a = Activity(*c.workspace, hold);
   nlohmann::json j = Summary(e, a, id);
   nlohmann::json attrs = nlohmann::json::object();
-  for (const auto& [k, v] : e.members()[id].attributes) attrs[k] = v;
+  for (const auto& [k, v] : e.attributes(id)) attrs[k] = v;
   j["attributes"] = attrs;
   nlohmann::json merges = nlohmann::json::array();
   for (const auto& m : e.merges())
