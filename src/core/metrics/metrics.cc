@@ -6,6 +6,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/metrics/cohort.h"
+
 namespace qun::metrics {
 
 // ---------------------------------------------------------------- helpers --
@@ -237,6 +239,23 @@ struct ZoneView {
   mutable std::mutex cache_mu;
   mutable std::vector<std::unique_ptr<ScopeCache>> comm_cache;  // by community (stable addresses)
   mutable ScopeCache ws_cache;
+  // Cohort aggregates (docs/metrics.md#cohort-aggregates), built by the first
+  // query of a scope and maintained by OnAppended; dropped on identity changes.
+  mutable std::unique_ptr<CohortAggregate> ws_cohort;
+  mutable std::vector<std::unique_ptr<CohortAggregate>> comm_cohort;  // by community
+
+  // Call with cache_mu held.
+  std::unique_ptr<CohortAggregate>& CohortSlot(uint32_t community) const {
+    if (community == kNone) return ws_cohort;
+    if (community >= comm_cohort.size()) comm_cohort.resize(community + 1);
+    return comm_cohort[community];
+  }
+  size_t CohortBytes() const {
+    size_t b = ws_cohort ? ws_cohort->Bytes() : 0;
+    for (const auto& a : comm_cohort)
+      if (a) b += a->Bytes();
+    return b + comm_cohort.capacity() * 8;
+  }
 
   // Call with cache_mu held.
   ScopeCache& CacheOf(uint32_t community) const {
@@ -247,7 +266,7 @@ struct ZoneView {
   }
   size_t Bytes() const {
     std::lock_guard lock(cache_mu);
-    size_t b = sizeof(*this) + ws_cache.Bytes();
+    size_t b = sizeof(*this) + ws_cache.Bytes() + CohortBytes();
     for (const auto& c : comm_cache)
       if (c) b += c->Bytes();
     auto series = [&](const DaySeries& s) {
@@ -489,6 +508,45 @@ struct MetricsModule::State {
     }
   }
 
+  // Whether member `person` had an event of set `kind` on `day` in the part
+  // of the day's account set sorted before the current batch.
+  bool PastHas(const DaySeries& series, uint32_t person, SetKind kind, int32_t day) const {
+    const DayAgg* g = series.Get(day);
+    if (!g) return false;
+    const auto& set = g->sets[kind];
+    const auto end = set.begin() + g->clean[kind];
+    for (uint32_t a : engine.members()[person].accounts)
+      if (std::binary_search(set.begin(), end, a)) return true;
+    return false;
+  }
+
+  // Feeds rows [first_row, end_row) to the view's cohort aggregates
+  // (docs/metrics.md#cohort-aggregates). Call after AddToView, before FlushView.
+  void MaintainCohorts(ZoneView& v, uint32_t first_row, uint32_t end_row) const {
+    std::lock_guard lock(v.cache_mu);
+    const auto& c = engine.events();
+    auto feed = [&](CohortAggregate& agg, uint32_t scope) {
+      for (uint32_t r = first_row; r < end_row; ++r) {
+        if (scope != kNone && c.community[r] != scope) continue;
+        const EventType t = c.type[r];
+        const bool active = IsActivityType(t);
+        if (t != EventType::kMemberJoined && !active) continue;  // first seen: a join or any activity
+        const int32_t day = v.tz.LocalDay(FromEngineSeconds(c.ts[r]));
+        const uint32_t person = member[c.account[r]];
+        agg.NoteFirstSeen(person, day);
+        if (active) agg.NoteDay(person, CohortAggregate::kActivity, day);
+        if (IsInteraction(t)) agg.NoteDay(person, CohortAggregate::kInteraction, day);
+      }
+      const DaySeries& series = v.Series(scope);
+      agg.End([&](uint32_t person, CohortAggregate::Kind k, int32_t day) {
+        return PastHas(series, person, k == CohortAggregate::kActivity ? kActive : kInteract, day);
+      });
+    };
+    if (v.ws_cohort) feed(*v.ws_cohort, kNone);
+    for (size_t i = 0; i < v.comm_cohort.size(); ++i)
+      if (v.comm_cohort[i] && i < v.comm.size()) feed(*v.comm_cohort[i], static_cast<uint32_t>(i));
+  }
+
   static void FlushView(ZoneView& v) {
     for (const auto& t : v.touched) {
       if (t.agg->Flush() & (1u << kActive)) InvalidateActive(v.Series(t.scope), t.day);
@@ -558,6 +616,7 @@ void MetricsModule::OnAppended(const Engine& engine, uint32_t first_row, uint32_
   s_->replied.clear();
   for (auto& [name, v] : s_->views) {
     for (uint32_t r = first_row; r < end_row; ++r) s_->AddToView(*v, r);
+    s_->MaintainCohorts(*v, first_row, end_row);  // before FlushView: reads the sets' old prefixes
     State::FlushView(*v);
   }
 }
@@ -576,6 +635,9 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   for (auto& entry : s_->views) {
     auto& v = entry.second;  // not a structured binding: the lambdas below capture it (clang < 16)
     std::lock_guard cache_lock(v->cache_mu);
+    // Cohort aggregates do not follow merges: rebuilt by the next query.
+    v->ws_cohort.reset();
+    v->comm_cohort.clear();
     auto fix_series = [&](const DaySeries& series) {
       for (size_t i = 0; i < series.days.size(); ++i) {
         const DayAgg* g = series.days[i].get();
@@ -612,7 +674,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 }
 
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
-  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, funnel = 0, invites = 0;
+  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, funnel = 0, invites = 0, cohorts = 0;
   const size_t replies = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->member.capacity() * 4;
   invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
   for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
@@ -627,6 +689,7 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   for (const auto& [n, v] : s_->views) {
     std::lock_guard cache_lock(v->cache_mu);
     scope += sizeof(ZoneView) + v->ws_cache.Bytes();
+    cohorts += v->CohortBytes();
     for (const auto& c : v->comm_cache)
       if (c) scope += c->Bytes();
     auto series = [&](const DaySeries& s) {
@@ -645,7 +708,8 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
     series(v->ws);
   }
   return {{"day_sets", sets},   {"day_caches", caches}, {"day_other", other}, {"scope_caches", scope},
-          {"accounts", accounts}, {"funnel", funnel},   {"invites", invites}, {"replies", replies}};
+          {"accounts", accounts}, {"funnel", funnel},   {"invites", invites}, {"replies", replies},
+          {"cohorts", cohorts}};
 }
 
 size_t MetricsModule::MemoryBytes() const {
@@ -948,6 +1012,51 @@ std::vector<int32_t> Periods(Granularity g, int32_t from, int32_t to) {
   for (int32_t s = PeriodStart(g, from); s <= to; s = NextPeriod(g, s)) p.push_back(s);
   return p;
 }
+
+// True when the scope has no day aggregate (no event) in days [a, b].
+bool NoDataIn(const Ctx& c, int32_t a, int32_t b) {
+  for (int32_t d = a; d <= b; ++d)
+    if (c.Day(d)) return false;
+  return true;
+}
+
+// The scope's cohort aggregate in the query's zone view, built on first use
+// by replaying the per-day person sets in day order
+// (docs/metrics.md#cohort-aggregates). O(person-days) once.
+const CohortAggregate& CohortsOf(const Ctx& c) {
+  {
+    std::lock_guard lock(c.view->cache_mu);
+    if (const auto& slot = c.view->CohortSlot(c.community)) return *slot;
+  }
+  // Built without the lock: PeopleOf takes it.
+  auto agg = std::make_unique<CohortAggregate>();
+  for (const AccountRec& r : c.acc->recs)
+    if (r.first_seen != kNone)
+      agg->NoteFirstSeen(c.MemberOf(r.account), c.view->tz.LocalDay(FromEngineSeconds(r.first_seen)));
+  agg->End([](uint32_t, CohortAggregate::Kind, int32_t) { return false; });
+  if (c.series) {
+    // Days replay in order, so a person's earlier days are exactly the
+    // already-processed ones.
+    auto past = [&](uint32_t person, CohortAggregate::Kind k, int32_t day) {
+      const DayAgg* g = c.Day(day);
+      if (!g) return false;
+      const auto& people = PeopleOf(c, *g, k == CohortAggregate::kActivity ? kActive : kInteract);
+      return std::binary_search(people.begin(), people.end(), person);
+    };
+    const int32_t end = c.series->base + static_cast<int32_t>(c.series->days.size());
+    for (int32_t d = c.series->base; d < end; ++d) {
+      const DayAgg* g = c.Day(d);
+      if (!g) continue;
+      for (uint32_t m : PeopleOf(c, *g, kActive)) agg->NoteDay(m, CohortAggregate::kActivity, d);
+      for (uint32_t m : PeopleOf(c, *g, kInteract)) agg->NoteDay(m, CohortAggregate::kInteraction, d);
+      agg->End(past);
+    }
+  }
+  std::lock_guard lock(c.view->cache_mu);
+  auto& slot = c.view->CohortSlot(c.community);
+  if (!slot) slot = std::move(agg);  // else a concurrent query built it first
+  return *slot;
+}
 }  // namespace
 
 Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) const {
@@ -955,6 +1064,17 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
   RetentionMatrix out{g, {}};
   if (c.empty()) return out;
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  // Maintained aggregate unless a cut-off last period has later events.
+  if (NoDataIn(c, c.to + 1, NextPeriod(g, periods.back()) - 1)) {
+    const CohortAggregate& agg = CohortsOf(c);
+    for (size_t i = 0; i < periods.size(); ++i) {
+      const int32_t idx = PeriodIndex(g, periods[i]);
+      RetentionCohort co{periods[i], agg.CohortSize(g, idx), std::vector<uint32_t>(periods.size() - i)};
+      for (size_t k = 0; k < co.retained.size(); ++k) co.retained[k] = agg.Retained(g, idx, static_cast<int32_t>(k));
+      out.cohorts.push_back(std::move(co));
+    }
+    return out;
+  }
   auto index_of = [&](int32_t day) -> int {
     auto it = std::upper_bound(periods.begin(), periods.end(), day);
     return static_cast<int>(it - periods.begin()) - 1;
@@ -993,8 +1113,20 @@ Result<std::vector<LifecyclePoint>> MetricsModule::Lifecycle(const Query& q, Gra
   QUN_METRICS_CTX(c, q);
   std::vector<LifecyclePoint> out;
   if (c.empty()) return out;
-  const std::vector<int32_t>& fs = FirstSeenDays(c);
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  // Maintained aggregate unless a cut-off last period has later events. New
+  // people are the cohort's own period (retained[0]); nobody new was active
+  // in the period before.
+  if (NoDataIn(c, c.to + 1, NextPeriod(g, periods.back()) - 1)) {
+    const CohortAggregate& agg = CohortsOf(c);
+    for (int32_t p : periods) {
+      const int32_t idx = PeriodIndex(g, p);
+      const uint32_t active = agg.Active(g, idx), fresh = agg.Retained(g, idx, 0), both = agg.ActiveBoth(g, idx);
+      out.push_back(LifecyclePoint{p, active, fresh, both, active - fresh - both, agg.Active(g, idx - 1) - both});
+    }
+    return out;
+  }
+  const std::vector<int32_t>& fs = FirstSeenDays(c);
   // The period before the first one, for returning/dormant. in_prev / in_cur
   // flag membership of the previous / current period's active people.
   Marks marks(fs.size()), in_prev(fs.size()), in_cur(fs.size());
@@ -1026,10 +1158,20 @@ Result<std::vector<InteractionPoint>> MetricsModule::Interaction(const Query& q,
   std::vector<InteractionPoint> out;
   if (c.empty()) return out;
   std::vector<uint32_t> members = MembersByDay(c, s_->comm_acc, c.from, c.to);
-  Marks marks(s_->engine.members().size());
+  std::optional<Marks> marks;  // only for cut-off periods
+  const CohortAggregate& agg = CohortsOf(c);
   for (int32_t p : Periods(g, c.from, c.to)) {
-    int32_t a = std::max(p, c.from), b = std::min<int32_t>(NextPeriod(g, p) - 1, c.to);
-    uint32_t inter = static_cast<uint32_t>(CountPeople(c, kInteract, a, b, &marks));
+    const int32_t end = NextPeriod(g, p) - 1;
+    int32_t a = std::max(p, c.from), b = std::min<int32_t>(end, c.to);
+    // The maintained whole-period count, unless the range cuts off days with events.
+    const bool whole = NoDataIn(c, p, a - 1) && NoDataIn(c, b + 1, end);
+    uint32_t inter = 0;
+    if (whole) {
+      inter = agg.Interacting(g, PeriodIndex(g, p));
+    } else {
+      if (!marks) marks.emplace(s_->engine.members().size());
+      inter = static_cast<uint32_t>(CountPeople(c, kInteract, a, b, &*marks));
+    }
     uint32_t mem = members[b - c.from];
     out.push_back(InteractionPoint{p, inter, mem, Ratio(inter, mem)});
   }

@@ -1,0 +1,234 @@
+// Running cohort/lifecycle/interaction aggregates (docs/metrics.md#cohort-aggregates).
+#include "core/metrics/cohort.h"
+
+#include <algorithm>
+
+#include "common/time.h"
+#include "core/metrics/metrics.h"
+
+namespace qun::metrics {
+
+int32_t PeriodIndex(Granularity g, int32_t day) {
+  switch (g) {
+    case Granularity::kDay: return day;
+    case Granularity::kWeek: return static_cast<int32_t>(FloorDiv(int64_t{day} + 3, 7));  // 1970-01-01 is a Thursday
+    case Granularity::kMonth: {
+      const CivilDate c = CivilFromDays(day);
+      return c.year * 12 + c.month - 1;
+    }
+  }
+  return day;
+}
+
+int32_t PeriodIndexStart(Granularity g, int32_t index) {
+  switch (g) {
+    case Granularity::kDay: return index;
+    case Granularity::kWeek: return index * 7 - 3;
+    case Granularity::kMonth: {
+      const int64_t year = FloorDiv(index, 12);
+      return DaysFromCivil(static_cast<int>(year), static_cast<int>(index - year * 12) + 1, 1);
+    }
+  }
+  return index;
+}
+
+namespace {
+constexpr Granularity kGrains[3] = {Granularity::kDay, Granularity::kWeek, Granularity::kMonth};
+constexpr int64_t kWindow = 64;  // days covered by a person's mask
+}  // namespace
+
+uint32_t& CohortAggregate::Counters::At(int32_t i) {
+  if (v.empty()) {
+    base = i;
+  } else if (i < base) {
+    v.insert(v.begin(), static_cast<size_t>(base - i), 0);
+    base = i;
+  }
+  const size_t at = static_cast<size_t>(i - base);
+  if (at >= v.size()) v.resize(at + 1, 0);
+  return v[at];
+}
+
+uint32_t CohortAggregate::Counters::Get(int32_t i) const {
+  if (i < base || v.empty()) return 0;
+  const size_t at = static_cast<size_t>(i - base);
+  return at < v.size() ? v[at] : 0;
+}
+
+uint32_t& CohortAggregate::Grain::Cell(int32_t cohort, int32_t period) {
+  if (rows.empty()) {
+    row_base = cohort;
+  } else if (cohort < row_base) {
+    rows.insert(rows.begin(), static_cast<size_t>(row_base - cohort), Counters{});
+    row_base = cohort;
+  }
+  const size_t at = static_cast<size_t>(cohort - row_base);
+  if (at >= rows.size()) rows.resize(at + 1);
+  return rows[at].At(period - cohort);
+}
+
+void CohortAggregate::NoteFirstSeen(uint32_t person, int32_t day) { pending_.push_back(Pending{person, day, -1}); }
+
+void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
+  pending_.push_back(Pending{person, day, kind});
+}
+
+bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, const PastLookup& past) const {
+  const int32_t last = last_[kind][person];
+  if (last == INT32_MIN) return false;
+  b = std::min(b, last);
+  if (a > b) return false;
+  // Window part: days (last - 64, b].
+  const int64_t lo = std::max<int64_t>(a, int64_t{last} - kWindow + 1);
+  if (lo <= b) {
+    const int64_t shift = last - b, len = b - lo + 1;
+    const uint64_t bits = mask_[kind][person] >> shift;
+    if (len >= 64 ? bits != 0 : (bits & ((uint64_t{1} << len) - 1)) != 0) return true;
+  }
+  // Older days: this batch's applied days, else the state before the batch.
+  const int64_t old_end = std::min<int64_t>(b, lo - 1);
+  for (int64_t d = a; d <= old_end; ++d) {
+    const auto day = static_cast<int32_t>(d);
+    if (std::find(done_[kind].begin(), done_[kind].end(), day) != done_[kind].end()) return true;
+    if (past(person, kind, day)) return true;
+  }
+  return false;
+}
+
+void CohortAggregate::AddDay(uint32_t person, Kind kind, int32_t day, const PastLookup& past) {
+  for (int gi = 0; gi < 3; ++gi) {
+    const Granularity g = kGrains[gi];
+    const int32_t p = PeriodIndex(g, day);
+    const int32_t start = PeriodIndexStart(g, p), next = PeriodIndexStart(g, p + 1);
+    // A day period has no other day; a longer one may already hold the person.
+    if (gi > 0 && AnyIn(person, kind, start, next - 1, past)) continue;
+    Grain& gr = grain_[gi];
+    if (kind == kInteraction) {
+      ++gr.interacting.At(p);
+      continue;
+    }
+    ++gr.active.At(p);
+    const int32_t fs = first_seen_[person];
+    if (fs != INT32_MAX) ++gr.Cell(PeriodIndex(g, fs), p);
+    if (AnyIn(person, kind, PeriodIndexStart(g, p - 1), start - 1, past)) ++gr.both.At(p);
+    if (AnyIn(person, kind, next, PeriodIndexStart(g, p + 2) - 1, past)) ++gr.both.At(p + 1);
+  }
+  int32_t& last = last_[kind][person];
+  uint64_t& mask = mask_[kind][person];
+  if (last == INT32_MIN || day > last) {
+    const int64_t shift = last == INT32_MIN ? kWindow : int64_t{day} - last;
+    mask = (shift >= kWindow ? 0 : mask << shift) | 1;
+    last = day;
+  } else if (int64_t{last} - day < kWindow) {
+    mask |= uint64_t{1} << (last - day);
+  }
+  done_[kind].push_back(day);
+}
+
+void CohortAggregate::MoveCohort(uint32_t person, int32_t old_fs, int32_t new_fs, const PastLookup& past) {
+  // The person's active days so far (all >= old_fs), only needed when an old
+  // cohort exists.
+  std::vector<int32_t> days;
+  const int32_t last = last_[kActivity][person];
+  if (old_fs != INT32_MAX && last != INT32_MIN) {
+    for (int64_t d = old_fs; d <= last; ++d)
+      if (AnyIn(person, kActivity, static_cast<int32_t>(d), static_cast<int32_t>(d), past))
+        days.push_back(static_cast<int32_t>(d));
+  }
+  for (int gi = 0; gi < 3; ++gi) {
+    const Granularity g = kGrains[gi];
+    const int32_t to = PeriodIndex(g, new_fs);
+    Grain& gr = grain_[gi];
+    if (old_fs == INT32_MAX) {
+      ++gr.size.At(to);
+      continue;
+    }
+    const int32_t from = PeriodIndex(g, old_fs);
+    if (from == to) continue;
+    --gr.size.At(from);
+    ++gr.size.At(to);
+    int32_t prev = INT32_MIN;
+    for (int32_t d : days) {
+      const int32_t p = PeriodIndex(g, d);
+      if (p == prev) continue;  // days ascend, so a period's days are adjacent
+      prev = p;
+      --gr.Cell(from, p);
+      ++gr.Cell(to, p);
+    }
+  }
+}
+
+void CohortAggregate::End(const PastLookup& past) {
+  std::sort(pending_.begin(), pending_.end(), [](const Pending& a, const Pending& b) {
+    if (a.person != b.person) return a.person < b.person;
+    if (a.kind != b.kind) return a.kind < b.kind;
+    return a.day < b.day;
+  });
+  if (!pending_.empty()) {
+    const size_t n = pending_.back().person + size_t{1};
+    if (first_seen_.size() < n) {
+      first_seen_.resize(n, INT32_MAX);
+      for (int k = 0; k < 2; ++k) {
+        last_[k].resize(n, INT32_MIN);
+        mask_[k].resize(n, 0);
+      }
+    }
+  }
+  for (size_t i = 0; i < pending_.size();) {
+    const uint32_t person = pending_[i].person;
+    done_[0].clear();
+    done_[1].clear();
+    // First-seen notes sort first (kind -1): apply the earliest one.
+    if (pending_[i].kind < 0) {
+      const int32_t fs = pending_[i].day;
+      if (fs < first_seen_[person]) {
+        MoveCohort(person, first_seen_[person], fs, past);
+        first_seen_[person] = fs;
+      }
+      while (i < pending_.size() && pending_[i].person == person && pending_[i].kind < 0) ++i;
+    }
+    for (; i < pending_.size() && pending_[i].person == person; ++i) {
+      const Pending& x = pending_[i];
+      const Kind kind = static_cast<Kind>(x.kind);
+      if (AnyIn(person, kind, x.day, x.day, past)) continue;  // already had that day
+      AddDay(person, kind, x.day, past);
+    }
+  }
+  pending_.clear();
+  std::vector<Pending>().swap(pending_);
+}
+
+uint32_t CohortAggregate::CohortSize(Granularity g, int32_t cohort) const {
+  return grain_[static_cast<int>(g)].size.Get(cohort);
+}
+
+uint32_t CohortAggregate::Retained(Granularity g, int32_t cohort, int32_t k) const {
+  const Grain& gr = grain_[static_cast<int>(g)];
+  if (cohort < gr.row_base || cohort - gr.row_base >= static_cast<int64_t>(gr.rows.size())) return 0;
+  return gr.rows[cohort - gr.row_base].Get(k);
+}
+
+uint32_t CohortAggregate::Active(Granularity g, int32_t period) const {
+  return grain_[static_cast<int>(g)].active.Get(period);
+}
+
+uint32_t CohortAggregate::ActiveBoth(Granularity g, int32_t period) const {
+  return grain_[static_cast<int>(g)].both.Get(period);
+}
+
+uint32_t CohortAggregate::Interacting(Granularity g, int32_t period) const {
+  return grain_[static_cast<int>(g)].interacting.Get(period);
+}
+
+size_t CohortAggregate::Bytes() const {
+  size_t b = sizeof(*this) + first_seen_.capacity() * 4;
+  for (int k = 0; k < 2; ++k) b += last_[k].capacity() * 4 + mask_[k].capacity() * 8;
+  for (const Grain& gr : grain_) {
+    b += gr.size.Bytes() + gr.active.Bytes() + gr.both.Bytes() + gr.interacting.Bytes();
+    b += gr.rows.capacity() * sizeof(Counters);
+    for (const Counters& r : gr.rows) b += r.Bytes();
+  }
+  return b;
+}
+
+}  // namespace qun::metrics

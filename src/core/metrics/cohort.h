@@ -1,0 +1,109 @@
+// CohortAggregate: the running per-period aggregates behind the retention
+// matrix, the retention trend, the lifecycle and the interaction rate
+// (docs/metrics.md#cohort-aggregates) for one (zone view, scope).
+//
+// What it keeps
+//   * per person (member id): the first-seen local day (the cohort) and, for
+//     activity and for interaction, the latest active local day plus a 64-bit
+//     mask of the 64 days up to it (28 bytes per person);
+//   * per granularity (day, week, month) and period P: active people A[P],
+//     people active in both P-1 and P (B[P]), interacting people I[P], the
+//     cohort size S[c] and the cohort matrix R[c][P] (people of cohort c
+//     active in P), a triangle of periods x periods counters.
+//
+// How it stays exact. Events are fed in batches (Begin/Note*/End). End
+// processes each person's new first-seen day first (moving the person's past
+// periods to the new cohort when it changes) and then the person's new days
+// in ascending order; a new (person, period) pair bumps A, R and B of the
+// neighbouring periods that the person already had. "Was the person active on
+// day x" is answered by the mask when x lies in its 64-day window and
+// otherwise by the caller's lookup of the state before the batch (the
+// per-day account sets), so out-of-order events of any age stay exact.
+//
+// Identity changes are not followed: the owner drops the aggregate and builds
+// it again lazily.
+//
+// Thread-safety: none; the owner serialises writers and readers.
+#ifndef QUN_CORE_METRICS_COHORT_H_
+#define QUN_CORE_METRICS_COHORT_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace qun::metrics {
+
+enum class Granularity;
+
+// Period number of local day `day` (day: the day; week: ISO weeks since the
+// one holding 1970-01-01; month: year * 12 + month - 1), and back.
+int32_t PeriodIndex(Granularity g, int32_t day);
+int32_t PeriodIndexStart(Granularity g, int32_t index);
+
+class CohortAggregate {
+ public:
+  enum Kind { kActivity = 0, kInteraction = 1 };
+  // Whether `person` had a `kind` event on local `day` before the current
+  // batch (only asked for days outside the person's 64-day mask window).
+  using PastLookup = std::function<bool(uint32_t person, Kind kind, int32_t day)>;
+
+  // Batch protocol: Note* any number of times, then End. A person noted with
+  // a day it already had is ignored.
+  void NoteFirstSeen(uint32_t person, int32_t day);
+  void NoteDay(uint32_t person, Kind kind, int32_t day);
+  void End(const PastLookup& past);
+
+  // Reads; `period` / `cohort` are PeriodIndex values. Zero when unknown.
+  uint32_t CohortSize(Granularity g, int32_t cohort) const;
+  // People of `cohort` active in period cohort + k.
+  uint32_t Retained(Granularity g, int32_t cohort, int32_t k) const;
+  uint32_t Active(Granularity g, int32_t period) const;
+  // People active in both period - 1 and period.
+  uint32_t ActiveBoth(Granularity g, int32_t period) const;
+  uint32_t Interacting(Granularity g, int32_t period) const;
+
+  size_t Bytes() const;
+
+ private:
+  // A counter per index with a movable base (grows both ways).
+  struct Counters {
+    int32_t base = 0;
+    std::vector<uint32_t> v;
+    uint32_t& At(int32_t i);
+    uint32_t Get(int32_t i) const;
+    size_t Bytes() const { return v.capacity() * 4; }
+  };
+  struct Grain {
+    Counters size, active, both, interacting;
+    int32_t row_base = 0;
+    std::vector<Counters> rows;  // rows[c - row_base].v[k]: cohort c, period c + k
+    uint32_t& Cell(int32_t cohort, int32_t period);
+  };
+  struct Pending {
+    uint32_t person;
+    int32_t day;
+    int kind;  // Kind, or -1 for a first-seen note
+  };
+
+  // Whether `person` had `kind` on a day in [a, b] (state so far).
+  bool AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, const PastLookup& past) const;
+  void AddDay(uint32_t person, Kind kind, int32_t day, const PastLookup& past);
+  void MoveCohort(uint32_t person, int32_t old_fs, int32_t new_fs, const PastLookup& past);
+
+  std::vector<int32_t> first_seen_;  // by person; INT32_MAX: never
+  // By kind, then person: the latest day with that kind (INT32_MIN: none)
+  // and the mask whose bit i says "had it on day last - i".
+  std::array<std::vector<int32_t>, 2> last_;
+  std::array<std::vector<uint64_t>, 2> mask_;
+  std::array<Grain, 3> grain_;
+  std::vector<Pending> pending_;
+  // Days of the person being processed that End already applied, by kind
+  // (they are in neither the mask window nor the past lookup).
+  std::array<std::vector<int32_t>, 2> done_;
+};
+
+}  // namespace qun::metrics
+
+#endif  // QUN_CORE_METRICS_COHORT_H_
