@@ -73,8 +73,31 @@ void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
   pending_.push_back(Pending{person, day, kind});
 }
 
+CohortAggregate::Person& CohortAggregate::At(uint32_t person) {
+  if (person >= people_.size()) people_.resize(person + size_t{1});
+  return people_[person];
+}
+
+const CohortAggregate::Bounds& CohortAggregate::BoundsOf(int32_t day) {
+  Bounds& b = bounds_[static_cast<uint32_t>(day) % bounds_.size()];
+  if (b.day == day) return b;
+  b.day = day;
+  for (int gi = 0; gi < 3; ++gi) {
+    const Granularity g = kGrains[gi];
+    const int32_t p = PeriodIndex(g, day);
+    b.period[gi] = p;
+    b.prev_start[gi] = PeriodIndexStart(g, p - 1);
+    b.start[gi] = PeriodIndexStart(g, p);
+    b.next[gi] = PeriodIndexStart(g, p + 1);
+    b.after_next[gi] = PeriodIndexStart(g, p + 2);
+  }
+  return b;
+}
+
 bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, const PastLookup& past) const {
-  const int32_t last = last_[kind][person];
+  if (person >= people_.size()) return false;
+  const Person& r = people_[person];
+  const int32_t last = r.last[kind];
   if (last == INT32_MIN) return false;
   b = std::min(b, last);
   if (a > b) return false;
@@ -82,7 +105,7 @@ bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, co
   const int64_t lo = std::max<int64_t>(a, int64_t{last} - kWindow + 1);
   if (lo <= b) {
     const int64_t shift = last - b, len = b - lo + 1;
-    const uint64_t bits = mask_[kind][person] >> shift;
+    const uint64_t bits = r.mask[kind] >> shift;
     if (len >= 64 ? bits != 0 : (bits & ((uint64_t{1} << len) - 1)) != 0) return true;
   }
   // Older days: this batch's applied days, else the state before the batch.
@@ -95,26 +118,9 @@ bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, co
   return false;
 }
 
-void CohortAggregate::AddDay(uint32_t person, Kind kind, int32_t day, const PastLookup& past) {
-  for (int gi = 0; gi < 3; ++gi) {
-    const Granularity g = kGrains[gi];
-    const int32_t p = PeriodIndex(g, day);
-    const int32_t start = PeriodIndexStart(g, p), next = PeriodIndexStart(g, p + 1);
-    // A day period has no other day; a longer one may already hold the person.
-    if (gi > 0 && AnyIn(person, kind, start, next - 1, past)) continue;
-    Grain& gr = grain_[gi];
-    if (kind == kInteraction) {
-      ++gr.interacting.At(p);
-      continue;
-    }
-    ++gr.active.At(p);
-    const int32_t fs = first_seen_[person];
-    if (fs != INT32_MAX) ++gr.Cell(PeriodIndex(g, fs), p);
-    if (AnyIn(person, kind, PeriodIndexStart(g, p - 1), start - 1, past)) ++gr.both.At(p);
-    if (AnyIn(person, kind, next, PeriodIndexStart(g, p + 2) - 1, past)) ++gr.both.At(p + 1);
-  }
-  int32_t& last = last_[kind][person];
-  uint64_t& mask = mask_[kind][person];
+void CohortAggregate::Mark(Person& r, Kind kind, int32_t day) {
+  int32_t& last = r.last[kind];
+  uint64_t& mask = r.mask[kind];
   if (last == INT32_MIN || day > last) {
     const int64_t shift = last == INT32_MIN ? kWindow : int64_t{day} - last;
     mask = (shift >= kWindow ? 0 : mask << shift) | 1;
@@ -122,40 +128,85 @@ void CohortAggregate::AddDay(uint32_t person, Kind kind, int32_t day, const Past
   } else if (int64_t{last} - day < kWindow) {
     mask |= uint64_t{1} << (last - day);
   }
+}
+
+void CohortAggregate::AddDay(uint32_t person, Kind kind, int32_t day, const PastLookup& past) {
+  const Bounds bd = BoundsOf(day);  // a copy: BoundsOf(fs) may reuse the slot
+  const int32_t fs = people_[person].first_seen;
+  const std::array<int32_t, 3> cohort = fs == INT32_MAX ? std::array<int32_t, 3>{} : BoundsOf(fs).period;
+  for (int gi = 0; gi < 3; ++gi) {
+    const int32_t p = bd.period[gi];
+    // A day period has no other day; a longer one may already hold the person.
+    if (gi > 0 && AnyIn(person, kind, bd.start[gi], bd.next[gi] - 1, past)) continue;
+    Grain& gr = grain_[gi];
+    if (kind == kInteraction) {
+      ++gr.interacting.At(p);
+      continue;
+    }
+    ++gr.active.At(p);
+    if (fs != INT32_MAX) ++gr.Cell(cohort[gi], p);
+    if (AnyIn(person, kind, bd.prev_start[gi], bd.start[gi] - 1, past)) ++gr.both.At(p);
+    if (AnyIn(person, kind, bd.next[gi], bd.after_next[gi] - 1, past)) ++gr.both.At(p + 1);
+  }
+  Mark(people_[person], kind, day);
   done_[kind].push_back(day);
 }
 
-void CohortAggregate::MoveCohort(uint32_t person, int32_t old_fs, int32_t new_fs, const PastLookup& past) {
-  // The person's active days so far (all >= old_fs), only needed when an old
-  // cohort exists.
+std::vector<int32_t> CohortAggregate::DaysOf(uint32_t person, Kind kind, int32_t from, const PastLookup& past) const {
   std::vector<int32_t> days;
-  const int32_t last = last_[kActivity][person];
-  if (old_fs != INT32_MAX && last != INT32_MIN) {
-    for (int64_t d = old_fs; d <= last; ++d)
-      if (AnyIn(person, kActivity, static_cast<int32_t>(d), static_cast<int32_t>(d), past))
-        days.push_back(static_cast<int32_t>(d));
-  }
+  const int32_t last = person < people_.size() ? people_[person].last[kind] : INT32_MIN;
+  if (from == INT32_MAX || last == INT32_MIN) return days;
+  for (int64_t d = from; d <= last; ++d)
+    if (AnyIn(person, kind, static_cast<int32_t>(d), static_cast<int32_t>(d), past))
+      days.push_back(static_cast<int32_t>(d));
+  return days;
+}
+
+void CohortAggregate::Count(int32_t first_seen, const std::vector<int32_t>& activity_days,
+                            const std::vector<int32_t>& interaction_days, int sign) {
+  const auto delta = static_cast<uint32_t>(sign);  // -1 wraps: unsigned counters subtract
   for (int gi = 0; gi < 3; ++gi) {
     const Granularity g = kGrains[gi];
-    const int32_t to = PeriodIndex(g, new_fs);
     Grain& gr = grain_[gi];
-    if (old_fs == INT32_MAX) {
-      ++gr.size.At(to);
-      continue;
-    }
-    const int32_t from = PeriodIndex(g, old_fs);
-    if (from == to) continue;
-    --gr.size.At(from);
-    ++gr.size.At(to);
+    const bool has_cohort = first_seen != INT32_MAX;
+    const int32_t cohort = has_cohort ? PeriodIndex(g, first_seen) : 0;
+    if (has_cohort) gr.size.At(cohort) += delta;
     int32_t prev = INT32_MIN;
-    for (int32_t d : days) {
+    for (int32_t d : activity_days) {  // ascending: a period's days are adjacent
       const int32_t p = PeriodIndex(g, d);
-      if (p == prev) continue;  // days ascend, so a period's days are adjacent
+      if (p == prev) continue;
+      gr.active.At(p) += delta;
+      if (has_cohort) gr.Cell(cohort, p) += delta;
+      if (prev == p - 1) gr.both.At(p) += delta;
       prev = p;
-      --gr.Cell(from, p);
-      ++gr.Cell(to, p);
+    }
+    prev = INT32_MIN;
+    for (int32_t d : interaction_days) {
+      const int32_t p = PeriodIndex(g, d);
+      if (p != prev) gr.interacting.At(p) += delta;
+      prev = p;
     }
   }
+}
+
+void CohortAggregate::Forget(uint32_t person, const PastLookup& past) {
+  if (person >= people_.size()) return;
+  done_[0].clear();
+  done_[1].clear();
+  const int32_t fs = people_[person].first_seen;
+  // Activity and interaction events are first-seen events: no day precedes fs.
+  Count(fs, DaysOf(person, kActivity, fs, past), DaysOf(person, kInteraction, fs, past), -1);
+  people_[person] = Person{};
+}
+
+void CohortAggregate::Restore(uint32_t person, int32_t first_seen, const std::vector<int32_t>& activity_days,
+                              const std::vector<int32_t>& interaction_days) {
+  Person& r = At(person);
+  r = Person{};
+  r.first_seen = first_seen;
+  for (int32_t d : activity_days) Mark(r, kActivity, d);
+  for (int32_t d : interaction_days) Mark(r, kInteraction, d);
+  Count(first_seen, activity_days, interaction_days, +1);
 }
 
 void CohortAggregate::End(const PastLookup& past) {
@@ -164,26 +215,20 @@ void CohortAggregate::End(const PastLookup& past) {
     if (a.kind != b.kind) return a.kind < b.kind;
     return a.day < b.day;
   });
-  if (!pending_.empty()) {
-    const size_t n = pending_.back().person + size_t{1};
-    if (first_seen_.size() < n) {
-      first_seen_.resize(n, INT32_MAX);
-      for (int k = 0; k < 2; ++k) {
-        last_[k].resize(n, INT32_MIN);
-        mask_[k].resize(n, 0);
-      }
-    }
-  }
+  if (!pending_.empty()) At(pending_.back().person);
   for (size_t i = 0; i < pending_.size();) {
     const uint32_t person = pending_[i].person;
     done_[0].clear();
     done_[1].clear();
-    // First-seen notes sort first (kind -1): apply the earliest one.
+    // First-seen notes sort first (kind -1) and ascend: the first is the earliest.
     if (pending_[i].kind < 0) {
-      const int32_t fs = pending_[i].day;
-      if (fs < first_seen_[person]) {
-        MoveCohort(person, first_seen_[person], fs, past);
-        first_seen_[person] = fs;
+      const int32_t old_fs = people_[person].first_seen, fs = pending_[i].day;
+      if (fs < old_fs) {
+        // The person's past periods move to the new cohort.
+        const auto act = DaysOf(person, kActivity, old_fs, past), inter = DaysOf(person, kInteraction, old_fs, past);
+        Count(old_fs, act, inter, -1);
+        people_[person].first_seen = fs;
+        Count(fs, act, inter, +1);
       }
       while (i < pending_.size() && pending_[i].person == person && pending_[i].kind < 0) ++i;
     }
@@ -195,7 +240,6 @@ void CohortAggregate::End(const PastLookup& past) {
     }
   }
   pending_.clear();
-  std::vector<Pending>().swap(pending_);
 }
 
 uint32_t CohortAggregate::CohortSize(Granularity g, int32_t cohort) const {
@@ -221,8 +265,7 @@ uint32_t CohortAggregate::Interacting(Granularity g, int32_t period) const {
 }
 
 size_t CohortAggregate::Bytes() const {
-  size_t b = sizeof(*this) + first_seen_.capacity() * 4;
-  for (int k = 0; k < 2; ++k) b += last_[k].capacity() * 4 + mask_[k].capacity() * 8;
+  size_t b = sizeof(*this) + people_.capacity() * sizeof(Person) + pending_.capacity() * sizeof(Pending);
   for (const Grain& gr : grain_) {
     b += gr.size.Bytes() + gr.active.Bytes() + gr.both.Bytes() + gr.interacting.Bytes();
     b += gr.rows.capacity() * sizeof(Counters);

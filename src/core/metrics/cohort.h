@@ -55,6 +55,14 @@ class CohortAggregate {
   void NoteDay(uint32_t person, Kind kind, int32_t day);
   void End(const PastLookup& past);
 
+  // Identity changes (merge/unmerge): Forget every person the change
+  // dissolves (`past` answers by the accounts the person had before the
+  // change), then Restore every person it forms from its first-seen day and
+  // its ascending distinct active / interaction days.
+  void Forget(uint32_t person, const PastLookup& past);
+  void Restore(uint32_t person, int32_t first_seen, const std::vector<int32_t>& activity_days,
+               const std::vector<int32_t>& interaction_days);
+
   // Reads; `period` / `cohort` are PeriodIndex values. Zero when unknown.
   uint32_t CohortSize(Granularity g, int32_t cohort) const;
   // People of `cohort` active in period cohort + k.
@@ -67,6 +75,19 @@ class CohortAggregate {
   size_t Bytes() const;
 
  private:
+#pragma pack(push, 4)
+  // 28 bytes per person.
+  struct Person {
+    int32_t first_seen = INT32_MAX;                    // INT32_MAX: never
+    std::array<int32_t, 2> last{INT32_MIN, INT32_MIN};  // by kind: latest day (INT32_MIN: none)
+    std::array<uint64_t, 2> mask{};                     // by kind: bit i = had it on day last - i
+  };
+#pragma pack(pop)
+  // Period numbers around one day, by granularity (memoised per day).
+  struct Bounds {
+    int32_t day = INT32_MIN;
+    std::array<int32_t, 3> period, prev_start, start, next, after_next;
+  };
   // A counter per index with a movable base (grows both ways).
   struct Counters {
     int32_t base = 0;
@@ -90,13 +111,17 @@ class CohortAggregate {
   // Whether `person` had `kind` on a day in [a, b] (state so far).
   bool AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, const PastLookup& past) const;
   void AddDay(uint32_t person, Kind kind, int32_t day, const PastLookup& past);
-  void MoveCohort(uint32_t person, int32_t old_fs, int32_t new_fs, const PastLookup& past);
+  // The person's distinct days of `kind` in [from, last] so far, ascending.
+  std::vector<int32_t> DaysOf(uint32_t person, Kind kind, int32_t from, const PastLookup& past) const;
+  // Adds (sign +1) or removes (-1) everything a person with these days counts for.
+  void Count(int32_t first_seen, const std::vector<int32_t>& activity_days,
+             const std::vector<int32_t>& interaction_days, int sign);
+  void Mark(Person& p, Kind kind, int32_t day);
+  Person& At(uint32_t person);
+  const Bounds& BoundsOf(int32_t day);
 
-  std::vector<int32_t> first_seen_;  // by person; INT32_MAX: never
-  // By kind, then person: the latest day with that kind (INT32_MIN: none)
-  // and the mask whose bit i says "had it on day last - i".
-  std::array<std::vector<int32_t>, 2> last_;
-  std::array<std::vector<uint64_t>, 2> mask_;
+  std::vector<Person> people_;  // by member id
+  std::array<Bounds, 64> bounds_;  // by day mod 64
   std::array<Grain, 3> grain_;
   std::vector<Pending> pending_;
   // Days of the person being processed that End already applied, by kind

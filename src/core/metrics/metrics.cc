@@ -508,16 +508,56 @@ struct MetricsModule::State {
     }
   }
 
-  // Whether member `person` had an event of set `kind` on `day` in the part
-  // of the day's account set sorted before the current batch.
-  bool PastHas(const DaySeries& series, uint32_t person, SetKind kind, int32_t day) const {
+  // Whether one of `accounts` had an event of set `kind` on `day`, in the
+  // part of the day's account set sorted before the current batch.
+  static bool PastHas(const DaySeries& series, std::span<const uint32_t> accounts, SetKind kind, int32_t day) {
     const DayAgg* g = series.Get(day);
     if (!g) return false;
     const auto& set = g->sets[kind];
     const auto end = set.begin() + g->clean[kind];
-    for (uint32_t a : engine.members()[person].accounts)
+    for (uint32_t a : accounts)
       if (std::binary_search(set.begin(), end, a)) return true;
     return false;
+  }
+  static SetKind SetOf(CohortAggregate::Kind k) { return k == CohortAggregate::kActivity ? kActive : kInteract; }
+
+  // Calls f(aggregate, scope) for every cohort aggregate of the view.
+  template <typename F>
+  static void ForEachCohorts(ZoneView& v, F f) {
+    if (v.ws_cohort) f(*v.ws_cohort, kNone);
+    for (size_t i = 0; i < v.comm_cohort.size(); ++i)
+      if (v.comm_cohort[i] && i < v.comm.size()) f(*v.comm_cohort[i], static_cast<uint32_t>(i));
+  }
+
+  // Identity change: forgets the people the change dissolved (`old_people`:
+  // (old member, account) sorted) and restores `members` from the day sets.
+  // Call with v.cache_mu held.
+  void FixCohorts(ZoneView& v, const std::vector<std::pair<uint32_t, uint32_t>>& old_people,
+                  std::span<const uint32_t> members) const {
+    ForEachCohorts(v, [&](CohortAggregate& agg, uint32_t scope) {
+      const DaySeries& series = v.Series(scope);
+      std::vector<uint32_t> accounts;
+      for (size_t i = 0; i < old_people.size();) {
+        const uint32_t person = old_people[i].first;
+        accounts.clear();
+        for (; i < old_people.size() && old_people[i].first == person; ++i) accounts.push_back(old_people[i].second);
+        agg.Forget(person, [&](uint32_t, CohortAggregate::Kind k, int32_t day) {
+          return PastHas(series, accounts, SetOf(k), day);
+        });
+      }
+      const ScopeAccounts* acc = AccOf(scope);
+      std::array<std::vector<int32_t>, 2> days;
+      for (uint32_t m : members) {
+        if (m >= engine.members().size()) continue;
+        for (auto& d : days) d.clear();
+        const int32_t end = series.base + static_cast<int32_t>(series.days.size());
+        for (int32_t d = series.base; d < end; ++d)
+          for (int k = 0; k < 2; ++k)
+            if (PastHas(series, engine.members()[m].accounts, SetOf(static_cast<CohortAggregate::Kind>(k)), d))
+              days[k].push_back(d);
+        agg.Restore(m, acc ? FirstSeenOf(engine, *acc, v.tz, m) : INT32_MAX, days[0], days[1]);
+      }
+    });
   }
 
   // Feeds rows [first_row, end_row) to the view's cohort aggregates
@@ -525,7 +565,7 @@ struct MetricsModule::State {
   void MaintainCohorts(ZoneView& v, uint32_t first_row, uint32_t end_row) const {
     std::lock_guard lock(v.cache_mu);
     const auto& c = engine.events();
-    auto feed = [&](CohortAggregate& agg, uint32_t scope) {
+    ForEachCohorts(v, [&](CohortAggregate& agg, uint32_t scope) {
       for (uint32_t r = first_row; r < end_row; ++r) {
         if (scope != kNone && c.community[r] != scope) continue;
         const EventType t = c.type[r];
@@ -539,12 +579,9 @@ struct MetricsModule::State {
       }
       const DaySeries& series = v.Series(scope);
       agg.End([&](uint32_t person, CohortAggregate::Kind k, int32_t day) {
-        return PastHas(series, person, k == CohortAggregate::kActivity ? kActive : kInteract, day);
+        return PastHas(series, engine.members()[person].accounts, SetOf(k), day);
       });
-    };
-    if (v.ws_cohort) feed(*v.ws_cohort, kNone);
-    for (size_t i = 0; i < v.comm_cohort.size(); ++i)
-      if (v.comm_cohort[i] && i < v.comm.size()) feed(*v.comm_cohort[i], static_cast<uint32_t>(i));
+    });
   }
 
   static void FlushView(ZoneView& v) {
@@ -585,7 +622,10 @@ struct MetricsModule::State {
 };
 
 MetricsModule::MetricsModule(const Engine& engine) : s_(std::make_unique<State>(engine)) {
-  s_->views.emplace("UTC", std::make_shared<ZoneView>(TimeZone::Utc()));
+  auto utc = std::make_shared<ZoneView>(TimeZone::Utc());
+  // The default scope's cohort aggregate is kept from the first row on.
+  utc->ws_cohort = std::make_unique<CohortAggregate>();
+  s_->views.emplace("UTC", std::move(utc));
 }
 MetricsModule::~MetricsModule() = default;
 
@@ -630,14 +670,15 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
     if (m < engine.members().size())
       accounts.insert(accounts.end(), engine.members()[m].accounts.begin(), engine.members()[m].accounts.end());
   std::sort(accounts.begin(), accounts.end());
+  std::vector<std::pair<uint32_t, uint32_t>> old_people;  // (member before the change, account)
+  for (uint32_t a : accounts) old_people.emplace_back(s_->member[a], a);
+  std::sort(old_people.begin(), old_people.end());
   for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
   std::lock_guard lock(s_->mu);
   for (auto& entry : s_->views) {
     auto& v = entry.second;  // not a structured binding: the lambdas below capture it (clang < 16)
     std::lock_guard cache_lock(v->cache_mu);
-    // Cohort aggregates do not follow merges: rebuilt by the next query.
-    v->ws_cohort.reset();
-    v->comm_cohort.clear();
+    s_->FixCohorts(*v, old_people, members);
     auto fix_series = [&](const DaySeries& series) {
       for (size_t i = 0; i < series.days.size(); ++i) {
         const DayAgg* g = series.days[i].get();
@@ -1020,6 +1061,12 @@ bool NoDataIn(const Ctx& c, int32_t a, int32_t b) {
   return true;
 }
 
+// Whether the whole-period cohort aggregate answers a query over `periods`:
+// true unless the range cuts off the last period before days with events.
+bool CohortsAnswer(const Ctx& c, Granularity g, const std::vector<int32_t>& periods) {
+  return NoDataIn(c, c.to + 1, NextPeriod(g, periods.back()) - 1);
+}
+
 // The scope's cohort aggregate in the query's zone view, built on first use
 // by replaying the per-day person sets in day order
 // (docs/metrics.md#cohort-aggregates). O(person-days) once.
@@ -1064,8 +1111,7 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
   RetentionMatrix out{g, {}};
   if (c.empty()) return out;
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
-  // Maintained aggregate unless a cut-off last period has later events.
-  if (NoDataIn(c, c.to + 1, NextPeriod(g, periods.back()) - 1)) {
+  if (CohortsAnswer(c, g, periods)) {
     const CohortAggregate& agg = CohortsOf(c);
     for (size_t i = 0; i < periods.size(); ++i) {
       const int32_t idx = PeriodIndex(g, periods[i]);
@@ -1102,8 +1148,21 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
 Result<std::vector<std::pair<int32_t, double>>> MetricsModule::RetentionTrend(const Query& q, Granularity g,
                                                                               int n) const {
   if (n < 0) return InvalidArgument("n: must be >= 0");
-  QUN_ASSIGN_OR_RETURN(RetentionMatrix m, Retention(q, g));
   std::vector<std::pair<int32_t, double>> out;
+  {
+    QUN_METRICS_CTX(c, q);
+    if (c.empty()) return out;
+    const std::vector<int32_t> periods = Periods(g, c.from, c.to);
+    if (CohortsAnswer(c, g, periods)) {  // one column of the matrix: O(cohorts)
+      const CohortAggregate& agg = CohortsOf(c);
+      for (size_t i = 0; i + static_cast<size_t>(n) < periods.size(); ++i) {
+        const int32_t idx = PeriodIndex(g, periods[i]);
+        out.emplace_back(periods[i], Ratio(agg.Retained(g, idx, n), agg.CohortSize(g, idx)));
+      }
+      return out;
+    }
+  }
+  QUN_ASSIGN_OR_RETURN(RetentionMatrix m, Retention(q, g));
   for (const auto& co : m.cohorts)
     if (static_cast<size_t>(n) < co.retained.size()) out.emplace_back(co.start, Ratio(co.retained[n], co.size));
   return out;
@@ -1114,10 +1173,9 @@ Result<std::vector<LifecyclePoint>> MetricsModule::Lifecycle(const Query& q, Gra
   std::vector<LifecyclePoint> out;
   if (c.empty()) return out;
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
-  // Maintained aggregate unless a cut-off last period has later events. New
-  // people are the cohort's own period (retained[0]); nobody new was active
-  // in the period before.
-  if (NoDataIn(c, c.to + 1, NextPeriod(g, periods.back()) - 1)) {
+  // New people are the cohort's own period (retained[0]); nobody new was
+  // active in the period before.
+  if (CohortsAnswer(c, g, periods)) {
     const CohortAggregate& agg = CohortsOf(c);
     for (int32_t p : periods) {
       const int32_t idx = PeriodIndex(g, p);
