@@ -74,7 +74,11 @@ void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
 }
 
 CohortAggregate::Person& CohortAggregate::At(uint32_t person) {
-  if (person >= people_.size()) people_.resize(person + size_t{1});
+  if (person >= people_.size()) {
+    // Grow by a quarter, not doubling: this is per member id.
+    if (person >= people_.capacity()) people_.reserve(std::max<size_t>(person + size_t{1}, people_.capacity() * 5 / 4));
+    people_.resize(person + size_t{1});
+  }
   return people_[person];
 }
 
@@ -105,7 +109,7 @@ bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, co
   const int64_t lo = std::max<int64_t>(a, int64_t{last} - kWindow + 1);
   if (lo <= b) {
     const int64_t shift = last - b, len = b - lo + 1;
-    const uint64_t bits = r.mask[kind] >> shift;
+    const uint64_t bits = r.Mask(kind) >> shift;
     if (len >= 64 ? bits != 0 : (bits & ((uint64_t{1} << len) - 1)) != 0) return true;
   }
   // Older days: this batch's applied days, else the state before the batch.
@@ -120,13 +124,13 @@ bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, co
 
 void CohortAggregate::Mark(Person& r, Kind kind, int32_t day) {
   int32_t& last = r.last[kind];
-  uint64_t& mask = r.mask[kind];
+  const uint64_t mask = r.Mask(kind);
   if (last == INT32_MIN || day > last) {
     const int64_t shift = last == INT32_MIN ? kWindow : int64_t{day} - last;
-    mask = (shift >= kWindow ? 0 : mask << shift) | 1;
+    r.SetMask(kind, (shift >= kWindow ? 0 : mask << shift) | 1);
     last = day;
   } else if (int64_t{last} - day < kWindow) {
-    mask |= uint64_t{1} << (last - day);
+    r.SetMask(kind, mask | uint64_t{1} << (last - day));
   }
 }
 

@@ -75,14 +75,17 @@ class CohortAggregate {
   size_t Bytes() const;
 
  private:
-#pragma pack(push, 4)
-  // 28 bytes per person.
+  // 28 bytes per person (4-byte fields only: no padding).
   struct Person {
     int32_t first_seen = INT32_MAX;                    // INT32_MAX: never
     std::array<int32_t, 2> last{INT32_MIN, INT32_MIN};  // by kind: latest day (INT32_MIN: none)
-    std::array<uint64_t, 2> mask{};                     // by kind: bit i = had it on day last - i
+    std::array<uint32_t, 4> mask_words{};               // by kind: 64-bit mask, bit i = had it on day last - i
+    uint64_t Mask(Kind k) const { return uint64_t{mask_words[2 * k + 1]} << 32 | mask_words[2 * k]; }
+    void SetMask(Kind k, uint64_t m) {
+      mask_words[2 * k] = static_cast<uint32_t>(m);
+      mask_words[2 * k + 1] = static_cast<uint32_t>(m >> 32);
+    }
   };
-#pragma pack(pop)
   // Period numbers around one day, by granularity (memoised per day).
   struct Bounds {
     int32_t day = INT32_MIN;

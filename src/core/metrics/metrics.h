@@ -18,6 +18,11 @@
 //     identity change touch them (targeted: only sets holding an account of
 //     the merged/unmerged people are dropped, first-seen days are fixed for
 //     those people only; member counts are rebuilt).
+//   * Retention, retention trend, lifecycle and interaction read running
+//     per-period counters (CohortAggregate, core/metrics/cohort.h;
+//     docs/metrics.md#cohort-aggregates), one per (zone view, scope): the UTC
+//     workspace from the first row, others built by their first query; kept
+//     exact through out-of-order batches and identity changes.
 //   * Funnels read, per step type, that type's rows sorted by time.
 //   * Per (scope, account) the module keeps first-seen time and join/leave
 //     history (cohorts, membership counts); per message its first reply.
@@ -239,7 +244,7 @@ class MetricsModule : public EngineModule {
   void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) override;
   size_t MemoryBytes() const override;
   // day_sets, day_caches, day_other (per (scope, day) aggregates of every
-  // zone view), scope_caches, accounts, funnel, invites, replies.
+  // zone view), scope_caches, accounts, funnel, invites, replies, cohorts.
   std::vector<std::pair<std::string, size_t>> MemoryParts() const override;
 
   // Flags questions (IsQuestionText of message.posted text; the columns keep
