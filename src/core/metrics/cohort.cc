@@ -67,10 +67,10 @@ uint32_t& CohortAggregate::Grain::Cell(int32_t cohort, int32_t period) {
   return rows[at].At(period - cohort);
 }
 
-void CohortAggregate::NoteFirstSeen(uint32_t person, int32_t day) { pending_.push_back(Pending{person, day, -1}); }
+void CohortAggregate::NoteFirstSeen(uint32_t person, int32_t day) { pending_.push_back(Pending::Of(person, -1, day)); }
 
 void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
-  pending_.push_back(Pending{person, day, kind});
+  pending_.push_back(Pending::Of(person, kind, day));
 }
 
 CohortAggregate::Person& CohortAggregate::At(uint32_t person) {
@@ -214,19 +214,17 @@ void CohortAggregate::Restore(uint32_t person, int32_t first_seen, const std::ve
 }
 
 void CohortAggregate::End(const PastLookup& past) {
-  std::sort(pending_.begin(), pending_.end(), [](const Pending& a, const Pending& b) {
-    if (a.person != b.person) return a.person < b.person;
-    if (a.kind != b.kind) return a.kind < b.kind;
-    return a.day < b.day;
-  });
-  if (!pending_.empty()) At(pending_.back().person);
+  std::sort(pending_.begin(), pending_.end(), [](Pending a, Pending b) { return a.key < b.key; });
+  pending_.erase(std::unique(pending_.begin(), pending_.end(), [](Pending a, Pending b) { return a.key == b.key; }),
+                 pending_.end());
+  if (!pending_.empty()) At(pending_.back().person());
   for (size_t i = 0; i < pending_.size();) {
-    const uint32_t person = pending_[i].person;
+    const uint32_t person = pending_[i].person();
     done_[0].clear();
     done_[1].clear();
     // First-seen notes sort first (kind -1) and ascend: the first is the earliest.
-    if (pending_[i].kind < 0) {
-      const int32_t old_fs = people_[person].first_seen, fs = pending_[i].day;
+    if (pending_[i].kind() < 0) {
+      const int32_t old_fs = people_[person].first_seen, fs = pending_[i].day();
       if (fs < old_fs) {
         // The person's past periods move to the new cohort.
         const auto act = DaysOf(person, kActivity, old_fs, past), inter = DaysOf(person, kInteraction, old_fs, past);
@@ -234,13 +232,13 @@ void CohortAggregate::End(const PastLookup& past) {
         people_[person].first_seen = fs;
         Count(fs, act, inter, +1);
       }
-      while (i < pending_.size() && pending_[i].person == person && pending_[i].kind < 0) ++i;
+      while (i < pending_.size() && pending_[i].person() == person && pending_[i].kind() < 0) ++i;
     }
-    for (; i < pending_.size() && pending_[i].person == person; ++i) {
-      const Pending& x = pending_[i];
-      const Kind kind = static_cast<Kind>(x.kind);
-      if (AnyIn(person, kind, x.day, x.day, past)) continue;  // already had that day
-      AddDay(person, kind, x.day, past);
+    for (; i < pending_.size() && pending_[i].person() == person; ++i) {
+      const Kind kind = static_cast<Kind>(pending_[i].kind());
+      const int32_t day = pending_[i].day();
+      if (AnyIn(person, kind, day, day, past)) continue;  // already had that day
+      AddDay(person, kind, day, past);
     }
   }
   pending_.clear();

@@ -105,10 +105,17 @@ class CohortAggregate {
     std::vector<Counters> rows;  // rows[c - row_base].v[k]: cohort c, period c + k
     uint32_t& Cell(int32_t cohort, int32_t period);
   };
+  // A note packed so that notes sort by (person, kind with first-seen first,
+  // day) as plain integers: person << 32 | (kind + 1) << 30 | (day + 2^29).
   struct Pending {
-    uint32_t person;
-    int32_t day;
-    int kind;  // Kind, or -1 for a first-seen note
+    uint64_t key;
+    uint32_t person() const { return static_cast<uint32_t>(key >> 32); }
+    int kind() const { return static_cast<int>(key >> 30 & 3) - 1; }  // -1: first seen
+    int32_t day() const { return static_cast<int32_t>(key & ((uint64_t{1} << 30) - 1)) - (1 << 29); }
+    static Pending Of(uint32_t person, int kind, int32_t day) {
+      return {uint64_t{person} << 32 | static_cast<uint64_t>(kind + 1) << 30 |
+              static_cast<uint64_t>(static_cast<int64_t>(day) + (1 << 29))};
+    }
   };
 
   // Whether `person` had `kind` on a day in [a, b] (state so far).
