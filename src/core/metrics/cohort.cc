@@ -67,9 +67,20 @@ uint32_t& CohortAggregate::Grain::Cell(int32_t cohort, int32_t period) {
   return rows[at].At(period - cohort);
 }
 
-void CohortAggregate::NoteFirstSeen(uint32_t person, int32_t day) { pending_.push_back(Pending::Of(person, -1, day)); }
+// Both notes drop what End would ignore anyway (a day no earlier than the
+// first-seen day, a day the mask already holds): most rows repeat a person's
+// day, and the batch sort stays small.
+void CohortAggregate::NoteFirstSeen(uint32_t person, int32_t day) {
+  if (person < people_.size() && people_[person].first_seen <= day) return;
+  pending_.push_back(Pending::Of(person, -1, day));
+}
 
 void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
+  if (person < people_.size()) {
+    const Person& r = people_[person];
+    const int64_t back = int64_t{r.last[kind]} - day;
+    if (r.last[kind] != INT32_MIN && back >= 0 && back < kWindow && (r.Mask(kind) >> back & 1)) return;
+  }
   pending_.push_back(Pending::Of(person, kind, day));
 }
 

@@ -550,12 +550,14 @@ struct MetricsModule::State {
       for (uint32_t m : members) {
         if (m >= engine.members().size()) continue;
         for (auto& d : days) d.clear();
+        const int32_t fs = acc ? FirstSeenOf(engine, *acc, v.tz, m) : INT32_MAX;
+        // No activity precedes the first-seen day (INT32_MAX: none at all).
         const int32_t end = series.base + static_cast<int32_t>(series.days.size());
-        for (int32_t d = series.base; d < end; ++d)
+        for (int32_t d = std::max(series.base, fs); d < end; ++d)
           for (int k = 0; k < 2; ++k)
             if (PastHas(series, engine.members()[m].accounts, SetOf(static_cast<CohortAggregate::Kind>(k)), d))
               days[k].push_back(d);
-        agg.Restore(m, acc ? FirstSeenOf(engine, *acc, v.tz, m) : INT32_MAX, days[0], days[1]);
+        agg.Restore(m, fs, days[0], days[1]);
       }
     });
   }
