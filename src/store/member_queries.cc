@@ -72,9 +72,22 @@ Result<std::shared_ptr<const CachedMemberTable>> LoadMemberIntel(const Workspace
     t.tz = rs.tz;
     t.day = rs.day;
     LedgerScope ls{.tz = t.tz, .community = t.community, .until_day = t.day};
-    t.table = BuildMemberTable(e, *LedgerFor(e, ls), t.day);  // the table keeps no reference to the ledger
+    auto ledger = LedgerFor(e, ls);
+    t.table = BuildMemberTable(e, *ledger, t.day);  // the table keeps no reference to the ledger
+    t.basis = BasisOf(e, *ledger, t.table);
     ApplyManualTags(e, t.table, tags);
     return Status::Ok();
+  };
+  // The previous table of the same scope and tags, brought up to date
+  // (member_table_patch.h); manual tags are re-applied (idempotent).
+  auto patch = [&](CachedMemberTable& t) -> Result<bool> {
+    QUN_ASSIGN_OR_RETURN(ResolvedScope rs, ResolveScope(e, scope, style, DefaultDay::kLastEventAnywhere));
+    if (rs.community != t.community || rs.tz.name() != t.tz.name()) return false;
+    LedgerScope ls{.tz = t.tz, .community = t.community, .until_day = rs.day};
+    if (!PatchMemberTable(e, *LedgerFor(e, ls), rs.day, t.table, t.basis)) return false;
+    t.day = rs.day;
+    ApplyManualTags(e, t.table, tags);
+    return true;
   };
   if (!cache) {
     auto t = std::make_shared<CachedMemberTable>();
@@ -83,9 +96,8 @@ Result<std::shared_ptr<const CachedMemberTable>> LoadMemberIntel(const Workspace
   }
   uint64_t tags_hash = tags.size();
   for (const auto& [k, t] : tags) tags_hash = tags_hash * 1000003u ^ std::hash<std::string>()(k + '\x1f' + t);
-  std::string key = fmt::format("members|tz={}|community={}|as_of={}|tags={}", scope.tz, scope.community,
-                                scope.as_of, tags_hash);
-  return cache->Get(e, key, build);
+  std::string lineage = fmt::format("members|tz={}|community={}|tags={}", scope.tz, scope.community, tags_hash);
+  return cache->Get(e, lineage + "|as_of=" + scope.as_of, lineage, build, patch);
 }
 
 Result<std::vector<SegmentFilter>> BuildMemberFilters(const Workspace& ws, const MemberFilterSpec& spec,

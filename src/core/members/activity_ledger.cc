@@ -1,6 +1,7 @@
 #include "core/members/activity_ledger.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace qun {
 
@@ -22,8 +23,22 @@ void DayCounts::Add(const DayCounts& o) {
   funnel += o.funnel;
 }
 
+ActivityLedger::ActivityLedger(LedgerScope scope) : scope_(std::move(scope)) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+}
+
+void ActivityLedger::ChangedSince(uint32_t seq, std::vector<uint32_t>* accounts) const {
+  for (uint32_t a = 0; a < changed_at_.size(); ++a)
+    if (changed_at_[a] > seq) accounts->push_back(a);
+}
+
+// Every change of an account's facts goes through Row (a milestone's event
+// also makes its own row), so marking here tracks them all.
 DayCounts& ActivityLedger::Row(uint32_t account, int32_t day) {
   if (account >= accounts_.size()) accounts_.resize(account + 1);
+  if (account >= changed_at_.size()) changed_at_.resize(accounts_.size(), 0);
+  changed_at_[account] = fold_seq_;
   auto& days = accounts_[account].days;
   // Grow by 1/8 (at least 2 rows) instead of doubling: a ledger holds millions
   // of these small vectors and doubling would leave ~30% of them unused
@@ -71,6 +86,7 @@ void ActivityLedger::SetCreditedOffset(uint32_t msg_row, int32_t offset) {
 
 void ActivityLedger::Fold(const Engine& engine, uint32_t first_row, uint32_t end_row) {
   const EventColumns& c = engine.events();
+  ++fold_seq_;
   if (engaged_.size() < end_row) engaged_.resize(end_row, kNotEngaged);
   // Sized up front so no reference into accounts_ moves inside the loop.
   if (accounts_.size() < engine.accounts().size()) accounts_.resize(engine.accounts().size());
@@ -211,7 +227,7 @@ std::vector<DayCounts>::const_iterator AccountFacts::DaysEnd(int32_t until_day) 
 size_t ActivityLedger::MemoryBytes() const {
   size_t b = accounts_.capacity() * sizeof(AccountFacts) + engaged_.capacity() +
              engaged_far_.size() * (sizeof(std::pair<uint32_t, int32_t>) + 2 * sizeof(void*)) +
-             engaged_far_.bucket_count() * sizeof(void*);
+             engaged_far_.bucket_count() * sizeof(void*) + changed_at_.capacity() * sizeof(uint32_t);
   for (const auto& a : accounts_)
     b += a.days.capacity() * sizeof(DayCounts) + a.milestones.capacity() * sizeof(Milestone);
   return b;

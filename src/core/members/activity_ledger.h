@@ -113,7 +113,7 @@ struct LedgerScope {
 // earliest such day (a late-arriving earlier engagement moves it).
 class ActivityLedger {
  public:
-  explicit ActivityLedger(LedgerScope scope = {}) : scope_(std::move(scope)) {}
+  explicit ActivityLedger(LedgerScope scope = {});
 
   // Folds rows [first_row, end_row) of `engine` into the ledger. Rows must be
   // folded in increasing order, each exactly once.
@@ -131,6 +131,15 @@ class ActivityLedger {
   int32_t max_day() const { return max_day_; }
   size_t MemoryBytes() const;
 
+  // Change tracking, for readers that patch what they derived from the
+  // ledger (PatchMemberTable): `id()` is unique to this ledger object for the
+  // process's life (never reused, unlike its address); `fold_seq()` counts
+  // Fold calls. ChangedSince(s) appends, in increasing order, every account
+  // whose facts changed in a Fold after fold_seq() was s. O(account slots).
+  uint64_t id() const { return id_; }
+  uint32_t fold_seq() const { return fold_seq_; }
+  void ChangedSince(uint32_t seq, std::vector<uint32_t>* accounts) const;
+
  private:
   DayCounts& Row(uint32_t account, int32_t day);
   void DropIfEmpty(uint32_t account, int32_t day);
@@ -146,6 +155,9 @@ class ActivityLedger {
   std::vector<uint8_t> engaged_;
   std::unordered_map<uint32_t, int32_t> engaged_far_;
   uint32_t rows_folded_ = 0;
+  uint64_t id_ = 0;
+  uint32_t fold_seq_ = 0;
+  std::vector<uint32_t> changed_at_;  // per account: fold_seq_ of its last change (4 B/account)
   int32_t max_day_ = std::numeric_limits<int32_t>::min();
 };
 

@@ -11,9 +11,13 @@
 //  - `scope`: the caller's canonical text of everything else — the zone,
 //    community and evaluation day (or the ledger it was built from) and a
 //    fingerprint of the manual tags applied.
-// A table is never patched, because RFM quintiles and the 80/20 view depend
-// on every person: any change makes a new entry on the next Get, and the
-// least recently used entries leave (`capacity`, default 4).
+// Any change makes a new entry on the next Get. Callers that give a
+// `lineage` (the scope without the parts a patch can follow: the content
+// and the evaluation day) and a `patch` function get it by patching the
+// latest entry of that lineage (PatchMemberTable: only the people a batch
+// touched are rebuilt) instead of building from scratch; the old entry is
+// taken over when no reader holds it, else copied. The least recently used
+// entries leave (`capacity`, default 4).
 //
 // Ownership: the cache shares ownership of its entries (shared_ptr), so a
 // caller may keep using one after the cache dropped it.
@@ -34,6 +38,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "core/members/member_table_patch.h"
 #include "core/members/members_json.h"
 #include "core/members/profile.h"
 #include "qun/status.h"
@@ -48,6 +53,7 @@ class CachedMemberTable {
   TimeZone tz = TimeZone::Utc();
   int32_t day = 0;  // evaluation day (= table.day)
   MemberTable table;
+  MemberTableBasis basis;  // for patching; set by whoever builds or patches
 
   // ScanMemberActivity(engine, community), index = member id.
   const std::vector<MemberActivity>& Activity(const Engine& engine) const;
@@ -77,15 +83,29 @@ class MemberTableCache {
   Result<std::shared_ptr<const CachedMemberTable>> Get(
       const Engine& engine, const std::string& scope, const std::function<Status(CachedMemberTable&)>& build);
 
+  // As above; on a miss, when an entry of the same non-empty `lineage`
+  // exists, `patch` first gets a copy of its most recent one (community, tz,
+  // day, table, basis) to bring up to date: returning true keeps the result,
+  // false (or an error) falls back to build() on a fresh entry.
+  using PatchFn = std::function<Result<bool>(CachedMemberTable&)>;
+  Result<std::shared_ptr<const CachedMemberTable>> Get(const Engine& engine, const std::string& scope,
+                                                       const std::string& lineage,
+                                                       const std::function<Status(CachedMemberTable&)>& build,
+                                                       const PatchFn& patch);
+
   // BuildMemberTable(engine, ledger, day) with the default MemberConfig and
-  // no manual tags, keyed by the ledger's identity: for a ledger that lives
-  // as long as the engine (the engine's live one).
+  // no manual tags, keyed by the ledger's identity (ActivityLedger::id) and
+  // patched from the previous table of that ledger when there is one.
   std::shared_ptr<const MemberTable> Get(const Engine& engine, const ActivityLedger& ledger, int32_t day);
 
  private:
   const size_t capacity_;
   std::mutex mu_;
-  std::list<std::pair<std::string, std::shared_ptr<const CachedMemberTable>>> entries_;  // most recent first
+  struct Entry {
+    std::string key, lineage;
+    std::shared_ptr<const CachedMemberTable> table;
+  };
+  std::list<Entry> entries_;  // most recent first
 };
 
 }  // namespace qun

@@ -113,16 +113,19 @@ Json MemberJson(const Engine& engine, const MemberTable& table, size_t index, bo
 Json MembersOverviewJson(const MemberTable& table) {
   Json j;
   j["as_of"] = DayOrNull(table.day);
-  StageCounts st = CountStages(table);
+  // The stats FinishMemberTable kept, else computed now (hand-made tables).
+  std::shared_ptr<const PopulationStats> pop = table.population;
+  if (!pop) pop = std::make_shared<const PopulationStats>(ComputePopulation(table));
+  const StageCounts& st = pop->stages;
   j["members"] = st.members;
   Json stages = Json::object();
   for (int i = 0; i < kStageCount; ++i) stages[std::string(StageName(static_cast<Stage>(i)))] = st.count[i];
   j["stages"] = stages;
-  PyramidCounts py = CountLevels(table);
+  const PyramidCounts& py = pop->pyramid;
   Json levels = Json::array();
   for (int l = 1; l <= 5; ++l)
     levels.push_back(Json{{"level", l}, {"name", LevelName(l)}, {"count", py.count[l]}, {"share", R4(py.share(l))}});
-  LevelTransitions tr = ComputeLevelTransitions(table, table.day - 7, table.day);
+  const LevelTransitions& tr = pop->week;
   Json matrix = Json::array();
   for (const auto& row : tr.matrix) matrix.push_back(row);
   j["pyramid"] = Json{{"total", py.total},
@@ -137,12 +140,12 @@ Json MembersOverviewJson(const MemberTable& table) {
                                           {"transition_rate", R4(tr.transition_rate)},
                                           {"demotion_rate", R4(tr.demotion_rate)},
                                           {"matrix", matrix}}}};
-  ContributionView cv = ComputeContribution(table);
+  const ContributionView& cv = pop->contribution;
   Json lorenz = Json::array();
   for (const auto& [x, y] : cv.lorenz) lorenz.push_back(Json::array({R4(x), R4(y)}));
   j["contribution"] = Json{{"total", R4(cv.total)},   {"members", cv.members}, {"top_n", cv.top_n},
                            {"top20_share", R4(cv.top20_share)}, {"gini", R4(cv.gini)}, {"lorenz", lorenz}};
-  RfmCounts rc = CountRfm(table);
+  const RfmCounts& rc = pop->rfm;
   Json tiers = Json::object();
   for (int i = 0; i < kRfmTierCount; ++i) tiers[std::string(RfmTierSlug(static_cast<RfmTier>(i)))] = rc.count[i];
   j["rfm"] = Json{{"members", rc.members}, {"has_orders", table.has_orders}, {"tiers", tiers}};

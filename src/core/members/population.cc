@@ -118,4 +118,12 @@ RfmCounts CountRfm(const MemberTable& t) {
   return c;
 }
 
+PopulationStats ComputePopulation(const MemberTable& t) {
+  return {.stages = CountStages(t),
+          .pyramid = CountLevels(t),
+          .week = ComputeLevelTransitions(t, t.day - 7, t.day),
+          .contribution = ComputeContribution(t),
+          .rfm = CountRfm(t)};
+}
+
 }  // namespace qun

@@ -75,6 +75,18 @@ struct RfmCounts {
 };
 RfmCounts CountRfm(const MemberTable& t);
 
+// Every view above at the table's day, as MembersOverviewJson shows them
+// (transitions over the 7 days ending t.day). FinishMemberTable stores it in
+// the table, so reading the overview costs O(1) instead of O(people).
+struct PopulationStats {
+  StageCounts stages;
+  PyramidCounts pyramid;
+  LevelTransitions week;
+  ContributionView contribution;
+  RfmCounts rfm;
+};
+PopulationStats ComputePopulation(const MemberTable& t);
+
 }  // namespace qun
 
 #endif  // QUN_CORE_MEMBERS_POPULATION_H_

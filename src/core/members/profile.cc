@@ -1,5 +1,7 @@
 #include "core/members/profile.h"
 
+#include "core/members/member_table_patch.h"
+
 #include <algorithm>
 #include <cmath>
 #include <span>
@@ -25,17 +27,6 @@ bool RulePasses(const LevelRule& r, const MemberFacts& f, int32_t day) {
          static_cast<int>(f.window.replies_received + f.window.reactions_received) >= r.min_engagement_received &&
          static_cast<int>(f.total.invites) >= r.min_invites && static_cast<int>(f.window.ugc) >= r.min_ugc &&
          day - f.join_day >= r.min_tenure_days;
-}
-
-// Quintile score of a non-negative value where larger is better: 1 for zero,
-// else ceil(5 × share of positive values <= v), clamped to 1..5.
-int QuintileScore(const std::vector<double>& sorted_positive, double v) {
-  if (v <= 0 || sorted_positive.empty()) return 1;
-  size_t at_or_below = std::upper_bound(sorted_positive.begin(), sorted_positive.end(), v) - sorted_positive.begin();
-  // Integer ceil(5 * k / n).
-  size_t n = sorted_positive.size();
-  int s = static_cast<int>((5 * at_or_below + n - 1) / n);
-  return std::clamp(s, 1, 5);
 }
 
 }  // namespace
@@ -251,6 +242,26 @@ std::vector<std::string> RuleTags(const MemberProfile& p, int last_nps) {
   return tags;
 }
 
+MemberProfile EvaluateProfile(const PersonTimeline& t, int32_t day, const MemberConfig& cfg) {
+  MemberProfile p;
+  p.member = t.member;
+  p.facts = FactsAt(t, day, cfg);
+  p.stage = ClassifyStage(p.facts, day, cfg.stage);
+  p.level = EvaluateLevel(p.facts, day, cfg);
+  p.contribution = Contribution(p.facts.total, cfg.weights);
+  p.tags = RuleTags(p, t.last_nps);
+  return p;
+}
+
+ProfileSummary SummaryOf(const MemberProfile& p, const PersonTimeline& t, int32_t day, const MemberConfig& cfg) {
+  return {.contribution = p.contribution,
+          .stage = p.stage,
+          .level = static_cast<uint8_t>(p.level),
+          .level_week_before = static_cast<uint8_t>(LevelBefore(t, p.facts, day - 7, cfg)),
+          .rfm_tier = RfmTier::kNone,
+          .is_member = p.facts.is_member};
+}
+
 MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger, int32_t day, const MemberConfig& cfg) {
   MemberTable table;
   table.day = day;
@@ -258,55 +269,23 @@ MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger,
   const auto& members = engine.members();
   table.profiles.reserve(members.size());
   table.timelines.reserve(members.size());
+  table.summary.reserve(members.size());
   for (uint32_t m = 0; m < members.size(); ++m) {
     if (members[m].merged_into != kNone) continue;
     PersonTimeline t = BuildTimeline(engine, ledger, m, day);
     if (t.first_day == kNoDay || t.first_day > day) continue;
-    MemberProfile p;
-    p.member = m;
-    p.facts = FactsAt(t, day, cfg);
-    p.stage = ClassifyStage(p.facts, day, cfg.stage);
-    p.level = EvaluateLevel(p.facts, day, cfg);
-    p.contribution = Contribution(p.facts.total, cfg.weights);
-    p.tags = RuleTags(p, t.last_nps);
-    if (p.facts.total.orders > 0) table.has_orders = true;
+    MemberProfile p = EvaluateProfile(t, day, cfg);
+    table.summary.push_back(SummaryOf(p, t, day, cfg));
+    if (p.facts.is_member) {
+      table.member_contributions.push_back(p.contribution);
+      if (p.facts.total.gmv_minor > 0) table.member_monetary.push_back(static_cast<double>(p.facts.total.gmv_minor));
+    }
     table.profiles.push_back(std::move(p));
     table.timelines.push_back(std::move(t));
   }
-  // RFM over members (docs/members.md §6).
-  std::vector<double> rec, freq, mon;
-  for (const auto& p : table.profiles) {
-    if (!p.facts.is_member) continue;
-    // Recency as "goodness": larger is better, so use -(days since active).
-    if (p.facts.last_active_day != kNoDay) rec.push_back(1.0 / (1.0 + (day - p.facts.last_active_day)));
-    if (p.facts.active_days_rfm > 0) freq.push_back(p.facts.active_days_rfm);
-    if (p.facts.total.gmv_minor > 0) mon.push_back(static_cast<double>(p.facts.total.gmv_minor));
-  }
-  std::sort(rec.begin(), rec.end());
-  std::sort(freq.begin(), freq.end());
-  std::sort(mon.begin(), mon.end());
-  for (auto& p : table.profiles) {
-    if (!p.facts.is_member) continue;
-    double rv = p.facts.last_active_day != kNoDay ? 1.0 / (1.0 + (day - p.facts.last_active_day)) : 0;
-    p.rfm.r = QuintileScore(rec, rv);
-    p.rfm.f = QuintileScore(freq, p.facts.active_days_rfm);
-    p.rfm.m = QuintileScore(mon, static_cast<double>(p.facts.total.gmv_minor));
-    p.rfm.fm = table.has_orders ? (p.rfm.f + p.rfm.m + 1) / 2 : p.rfm.f;
-    p.rfm.tier = RfmTierFor(p.rfm.r, p.rfm.fm);
-  }
-  // The population views' compact copy (ProfileSummary).
-  table.summary.reserve(table.profiles.size());
-  for (size_t i = 0; i < table.profiles.size(); ++i) {
-    const MemberProfile& p = table.profiles[i];
-    table.summary.push_back({.contribution = p.contribution,
-                             .stage = p.stage,
-                             .level = static_cast<uint8_t>(p.level),
-                             .level_week_before = static_cast<uint8_t>(LevelBefore(table.timelines[i], p.facts, day - 7, cfg)),
-                             .rfm_tier = p.rfm.tier,
-                             .is_member = p.facts.is_member});
-    if (p.facts.is_member) table.member_contributions.push_back(p.contribution);
-  }
   std::sort(table.member_contributions.begin(), table.member_contributions.end());
+  std::sort(table.member_monetary.begin(), table.member_monetary.end());
+  FinishMemberTable(table);
   return table;
 }
 

@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -162,6 +163,8 @@ struct ProfileSummary {
   bool is_member = false;
 };
 
+struct PopulationStats;  // population.h
+
 // Every seen person in scope, as of `day` (the ledger is read as of `day`).
 struct MemberTable {
   int32_t day = kNoDay;
@@ -174,6 +177,11 @@ struct MemberTable {
   // contribution afterwards must clear both.
   std::vector<ProfileSummary> summary;         // parallel to profiles
   std::vector<double> member_contributions;    // of is_member profiles, ascending
+  std::vector<double> member_monetary;         // gmv_minor > 0 of is_member profiles, ascending
+  // The population views at `day` (ComputePopulation), set by
+  // FinishMemberTable; MembersOverviewJson reads it instead of scanning
+  // everyone. Cleared (null) by whoever clears `summary`.
+  std::shared_ptr<const PopulationStats> population;
 };
 
 // EvaluateLevel(FactsAt(t, from), from) for a person whose facts at a later
@@ -182,6 +190,13 @@ struct MemberTable {
 int LevelBefore(const PersonTimeline& t, const MemberFacts& at_to, int32_t from, const MemberConfig& cfg);
 MemberTable BuildMemberTable(const Engine& engine, const ActivityLedger& ledger, int32_t day,
                              const MemberConfig& cfg = {});
+
+// The parts of BuildMemberTable that PatchMemberTable (member_table_patch.h)
+// shares. EvaluateProfile: the profile of a person with timeline `t` (first
+// day <= day) as of `day` — facts, stage, level, contribution, rule tags; no
+// RFM, no manual tags. SummaryOf: its ProfileSummary (rfm_tier left kNone).
+MemberProfile EvaluateProfile(const PersonTimeline& t, int32_t day, const MemberConfig& cfg);
+ProfileSummary SummaryOf(const MemberProfile& p, const PersonTimeline& t, int32_t day, const MemberConfig& cfg);
 
 // Rule-based tags (docs/members.md §7).
 std::vector<std::string> RuleTags(const MemberProfile& p, int last_nps);
