@@ -4,6 +4,8 @@
 
 namespace qun {
 
+bool IsValidUtf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
+
 std::optional<size_t> FindInvalidUtf8(std::string_view s) {
   if (simdjson::validate_utf8(s.data(), s.size())) return std::nullopt;
   // Slow path only on failure: find where.

@@ -16,6 +16,8 @@ namespace qun {
 // sequence (overlongs, surrogates and code points above U+10FFFF are
 // invalid), or nullopt if `s` is valid UTF-8.
 std::optional<size_t> FindInvalidUtf8(std::string_view s);
+// True if `s` is valid UTF-8 (SIMD speed).
+bool IsValidUtf8(std::string_view s);
 
 // Appends `s` to `out` as a JSON string literal, quotes included. `s` must be
 // valid UTF-8; control characters are escaped as \uXXXX.

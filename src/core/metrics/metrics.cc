@@ -1,6 +1,9 @@
 // Live metrics (docs/metrics.md). See metrics.h for the design.
 #include "core/metrics/metrics.h"
 
+#include "core/metrics/commerce.h"
+#include "core/metrics/referral_forest.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -328,25 +331,17 @@ struct InviteLess {
 struct InviteList {
   std::vector<InviteRec> v;
   size_t clean = 0;  // sorted prefix length
-  void Sort(const InviteLess& less) {
-    if (clean == v.size()) return;
+  // Returns true when a new invite sorts before an earlier one.
+  bool Sort(const InviteLess& less) {
+    if (clean == v.size()) return false;
     auto mid = v.begin() + static_cast<std::ptrdiff_t>(clean);
     std::sort(mid, v.end(), less);
-    if (mid != v.begin() && less(*mid, *(mid - 1))) std::inplace_merge(v.begin(), mid, v.end(), less);
+    const bool out_of_order = mid != v.begin() && less(*mid, *(mid - 1));
+    if (out_of_order) std::inplace_merge(v.begin(), mid, v.end(), less);
     clean = v.size();
+    return out_of_order;
   }
 };
-
-// Event types a funnel may use as steps (per-account time lists are kept).
-constexpr EventType kFunnelTypes[] = {
-    EventType::kMemberJoined, EventType::kContentViewed, EventType::kContentClicked, EventType::kVisit,
-    EventType::kSignup,       EventType::kActivityJoined, EventType::kOrderPaid,     EventType::kCheckin,
-    EventType::kSurveyAnswered};
-int FunnelSlot(EventType t) {
-  for (size_t i = 0; i < std::size(kFunnelTypes); ++i)
-    if (kFunnelTypes[i] == t) return static_cast<int>(i);
-  return -1;
-}
 
 bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == EventType::kReactionAdded; }
 
@@ -366,7 +361,7 @@ int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& t
 
 struct MetricsModule::State {
   const Engine& engine;
-  explicit State(const Engine& e) : engine(e) {}
+  explicit State(const Engine& e) : engine(e), commerce(e) {}
 
   // account -> member, a dense copy of Engine::member_of kept current by
   // SyncMembers (4 bytes per account; hot loops stay in cache).
@@ -378,11 +373,20 @@ struct MetricsModule::State {
   ScopeAccounts ws_acc;
   InviteList invites;                  // every invite, sorted (InviteLess)
   std::vector<InviteList> comm_invites;  // the same, by community
-  // Funnel index: per funnel slot, the rows of that event type sorted by
-  // (ts, row); funnel_clean[slot] = sorted prefix length (the rest is the
-  // current batch, merged in by SortFunnel).
-  std::array<std::vector<uint32_t>, std::size(kFunnelTypes)> funnel;
-  std::array<size_t, std::size(kFunnelTypes)> funnel_clean{};
+  // Conversion, value and funnel aggregates (docs/metrics.md#commerce-aggregates).
+  CommerceAggregates commerce;
+  // All-time invite forest per scope (docs/metrics.md#referral): built on the
+  // first referral query, then grown as invites arrive in referral order;
+  // rebuilt on the next query after an out-of-order invite or an identity
+  // change (dirty).
+  struct KeptForest {
+    std::unique_ptr<ReferralForest> forest;
+    size_t applied = 0;  // invites of the scope's list folded in
+    bool dirty = true;
+  };
+  mutable std::mutex forest_mu;  // guards the kept forests
+  mutable KeptForest ws_forest;
+  mutable std::vector<KeptForest> comm_forest;
   uint32_t max_ts = 0;
 
   mutable std::mutex mu;  // guards views and use_clock
@@ -405,6 +409,7 @@ struct MetricsModule::State {
   }
 
   // Zone-independent state for one row.
+  // Call with forest_mu held.
   void AddGlobal(uint32_t row) {
     const auto& c = engine.events();
     const uint32_t ts = c.ts[row], acc = c.account[row], com = c.community[row];
@@ -423,6 +428,10 @@ struct MetricsModule::State {
         if (t == EventType::kMemberLeft) r.membership.emplace_back(ts, false);
       }
     }
+    if (active) {
+      for (KeptForest* f : {&ws_forest, com < comm_forest.size() ? &comm_forest[com] : nullptr})
+        if (f && !f->dirty) f->forest->OnActive(member[acc], com, ts);
+    }
     if (t == EventType::kMemberJoined && aux != kNone) {
       // The join itself created the joiner's record above.
       const auto& index = Acc(com).index;
@@ -438,27 +447,66 @@ struct MetricsModule::State {
       if (fresh || ts < it->second) replied.push_back(aux);
       if (!fresh) it->second = std::min(it->second, ts);
     }
-    int slot = FunnelSlot(t);
-    if (slot >= 0) funnel[slot].push_back(row);
   }
 
+  // Sorts the new invites in and grows the kept forests by them.
   void SortInvites() {
     const InviteLess less{engine};
-    invites.Sort(less);
-    for (InviteList& l : comm_invites) l.Sort(less);
+    std::lock_guard lock(forest_mu);
+    if (comm_forest.size() < comm_invites.size()) comm_forest.resize(comm_invites.size());
+    if (invites.Sort(less)) ws_forest.dirty = true;
+    Grow(ws_forest, invites);
+    for (size_t i = 0; i < comm_invites.size(); ++i) {
+      if (comm_invites[i].Sort(less)) comm_forest[i].dirty = true;
+      Grow(comm_forest[i], comm_invites[i]);
+    }
   }
 
-  void SortFunnel() {
-    const auto& ts = engine.events().ts;
-    auto less = [&](uint32_t a, uint32_t b) { return ts[a] != ts[b] ? ts[a] < ts[b] : a < b; };
-    for (size_t k = 0; k < funnel.size(); ++k) {
-      auto& v = funnel[k];
-      if (funnel_clean[k] == v.size()) continue;
-      auto mid = v.begin() + static_cast<std::ptrdiff_t>(funnel_clean[k]);
-      std::sort(mid, v.end(), less);
-      if (mid != v.begin() && less(*mid, *(mid - 1))) std::inplace_merge(v.begin(), mid, v.end(), less);
-      funnel_clean[k] = v.size();
+  // Folds the invites of `list` not yet in `f` (call with forest_mu held).
+  void Grow(KeptForest& f, const InviteList& list) const {
+    if (f.dirty) return;
+    for (; f.applied < list.v.size(); ++f.applied) AddInvite(*f.forest, list.v[f.applied]);
+  }
+
+  // The kept forest of `community` (kNone: workspace), rebuilt when dirty.
+  // Call with forest_mu held.
+  const ReferralForest& KeptForestOf(uint32_t community) const {
+    static const InviteList kNoInvites;
+    if (community != kNone && comm_forest.size() <= community) comm_forest.resize(community + 1);
+    KeptForest& f = community == kNone ? ws_forest : comm_forest[community];
+    if (f.dirty) {
+      f.forest = std::make_unique<ReferralForest>();
+      f.applied = 0;
+      f.dirty = false;
+      Grow(f, community == kNone                 ? invites
+              : community < comm_invites.size() ? comm_invites[community]
+                                                 : kNoInvites);
     }
+    return *f.forest;
+  }
+
+  // One invite into `forest`, with its conversion as of now.
+  void AddInvite(ReferralForest& forest, const InviteRec& r) const {
+    const uint32_t child = member[r.account];
+    if (forest.Add(child, member[r.inviter], r.inviter, r.community, r.ts) && Converted(r, child))
+      forest.MarkConverted(child);
+  }
+
+  // Converted: an account of the joiner was active in the join's community
+  // at or after the join. The joining account's own record (kept in the
+  // invite) decides most cases; only otherwise are the person's other
+  // accounts looked up.
+  bool Converted(const InviteRec& r, uint32_t child) const {
+    const ScopeAccounts* sa = AccOf(r.community);
+    auto active_after = [&](const AccountRec& rec) { return rec.last_active != 0 && rec.last_active >= r.ts; };
+    if (r.rec != kNone && active_after(sa->recs[r.rec])) return true;
+    const auto& accounts = engine.members()[child].accounts;
+    if (accounts.size() > 1 || r.rec == kNone)
+      for (uint32_t a : accounts) {
+        auto it = sa->index.find(a);
+        if (it != sa->index.end() && active_after(sa->recs[it->second])) return true;
+      }
+    return false;
   }
 
   // One row into a zone view's day aggregates.
@@ -642,8 +690,11 @@ void MetricsModule::OnBatchEvents(const Engine& engine, const StagedBatch& batch
 
 void MetricsModule::OnAppended(const Engine& engine, uint32_t first_row, uint32_t end_row) {
   s_->SyncMembers();
-  for (uint32_t r = first_row; r < end_row; ++r) s_->AddGlobal(r);
-  s_->SortFunnel();
+  {
+    std::lock_guard lock(s_->forest_mu);
+    for (uint32_t r = first_row; r < end_row; ++r) s_->AddGlobal(r);
+  }
+  s_->commerce.OnAppended(first_row, end_row);
   s_->SortInvites();
   std::lock_guard lock(s_->mu);
   // A question's day (in every zone view) caches its wait: drop those caches.
@@ -676,6 +727,12 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   for (uint32_t a : accounts) old_people.emplace_back(s_->member[a], a);
   std::sort(old_people.begin(), old_people.end());
   for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
+  s_->commerce.OnIdentityChanged(members);
+  {
+    std::lock_guard lock(s_->forest_mu);
+    s_->ws_forest.dirty = true;
+    for (auto& f : s_->comm_forest) f.dirty = true;
+  }
   std::lock_guard lock(s_->mu);
   for (auto& entry : s_->views) {
     auto& v = entry.second;  // not a structured binding: the lambdas below capture it (clang < 16)
@@ -717,7 +774,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 }
 
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
-  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, funnel = 0, invites = 0, cohorts = 0;
+  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0, cohorts = 0;
   const size_t replies = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->member.capacity() * 4;
   invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
   for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
@@ -727,7 +784,6 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   };
   for (const auto& a : s_->comm_acc) acc(a);
   acc(s_->ws_acc);
-  for (const auto& f : s_->funnel) funnel += f.capacity() * 4;
   std::lock_guard lock(s_->mu);
   for (const auto& [n, v] : s_->views) {
     std::lock_guard cache_lock(v->cache_mu);
@@ -750,9 +806,19 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
     for (const auto& s : v->comm) series(s);
     series(v->ws);
   }
-  return {{"day_sets", sets},   {"day_caches", caches}, {"day_other", other}, {"scope_caches", scope},
-          {"accounts", accounts}, {"funnel", funnel},   {"invites", invites}, {"replies", replies},
-          {"cohorts", cohorts}};
+  std::vector<std::pair<std::string, size_t>> parts = {
+      {"day_sets", sets}, {"day_caches", caches}, {"day_other", other}, {"scope_caches", scope},
+      {"accounts", accounts}, {"invites", invites}, {"replies", replies}, {"cohorts", cohorts}};
+  for (auto& p : s_->commerce.MemoryParts()) parts.push_back(std::move(p));
+  size_t forests = 0;
+  {
+    std::lock_guard forest_lock(s_->forest_mu);
+    if (s_->ws_forest.forest) forests += s_->ws_forest.forest->Bytes();
+    for (const auto& f : s_->comm_forest)
+      if (f.forest) forests += f.forest->Bytes();
+  }
+  parts.emplace_back("referral_forests", forests);
+  return parts;
 }
 
 size_t MetricsModule::MemoryBytes() const {
@@ -782,6 +848,15 @@ struct Ctx {
 };
 
 double Ratio(double a, double b) { return b == 0 ? 0 : a / b; }
+
+// True when the range holds every event of the scope, so the all-time
+// aggregates answer it (docs/metrics.md#commerce-aggregates).
+bool CoversAll(const Ctx& c) {
+  if (c.empty() || c.acc->min_ts == kNone) return false;
+  const TimeZone& tz = c.view->tz;
+  return c.from <= tz.LocalDay(FromEngineSeconds(c.acc->min_ts)) &&
+         c.to >= tz.LocalDay(FromEngineSeconds(c.acc->max_ts));
+}
 
 // The cached person set (sorted distinct member ids) of `kind` on day `g`,
 // filled on first use (docs/metrics.md#caching).
@@ -1330,11 +1405,19 @@ Result<Conversion> MetricsModule::Conversions(const Query& q) const {
       out.impressions += g->views;
       out.clicks += g->clicks;
     }
-  Marks marks(s_->engine.members().size());
-  out.visitors = static_cast<uint32_t>(CountPeople(c, kVisit, c.from, c.to, &marks));
-  out.signups = static_cast<uint32_t>(CountPeople(c, kSignup, c.from, c.to, &marks));
-  out.buyers = static_cast<uint32_t>(CountPeople(c, kBuy, c.from, c.to, &marks));
-  out.participants = static_cast<uint32_t>(CountPeople(c, kParticipate, c.from, c.to, &marks));
+  if (CoversAll(c)) {
+    const CommerceAggregates::People p = s_->commerce.PeopleOf(q.community);
+    out.visitors = p.visitors;
+    out.signups = p.signups;
+    out.buyers = p.buyers;
+    out.participants = p.participants;
+  } else {
+    Marks marks(s_->engine.members().size());
+    out.visitors = static_cast<uint32_t>(CountPeople(c, kVisit, c.from, c.to, &marks));
+    out.signups = static_cast<uint32_t>(CountPeople(c, kSignup, c.from, c.to, &marks));
+    out.buyers = static_cast<uint32_t>(CountPeople(c, kBuy, c.from, c.to, &marks));
+    out.participants = static_cast<uint32_t>(CountPeople(c, kParticipate, c.from, c.to, &marks));
+  }
   out.members = MembersByDay(c, s_->comm_acc, c.to, c.to)[0];
   out.click_through = Ratio(out.clicks, out.impressions);
   out.registration = Ratio(out.signups, out.visitors);
@@ -1347,75 +1430,21 @@ Result<Funnel> MetricsModule::FunnelOf(const Query& q, const std::vector<EventTy
                                        uint32_t window_s) const {
   if (steps.empty() || steps.size() > 8) return InvalidArgument("steps: give 1 to 8 event types");
   if (window_s == 0) return InvalidArgument("window: must be > 0 seconds");
-  std::vector<int> slots;
-  for (EventType t : steps) {
-    int s = FunnelSlot(t);
-    if (s < 0) return InvalidArgument("steps: '" + std::string(EventTypeName(t)) + "' cannot be a funnel step");
-    slots.push_back(s);
-  }
+  for (EventType t : steps)
+    if (!CommerceAggregates::IsFunnelType(t))
+      return InvalidArgument("steps: '" + std::string(EventTypeName(t)) + "' cannot be a funnel step");
   QUN_METRICS_CTX(c, q);
   Funnel out{{}, window_s};
   std::vector<uint32_t> reached(steps.size(), 0);
   if (!c.empty()) {
-    // One pass per step over that step's rows in time order (docs/metrics.md#funnel):
-    // step 0's first row in range per person is the entry; step k's first
-    // row at or after the time step k-1 was reached decides step k (reached
-    // when within entry + window).
+    // Maintained per definition (docs/metrics.md#funnel); a range holding all
+    // of the scope's events is the unbounded entry range, so it stays one
+    // definition as days are added.
     const TimeZone& tz = c.view->tz;
-    const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
-    const Engine& e = s_->engine;
-    const auto& cols = e.events();
-    const size_t nm = e.members().size();
-    std::vector<uint8_t> stage(nm, 0);      // steps reached so far (0: not entered)
-    std::vector<uint32_t> entry(nm), at(nm);
-    std::vector<uint32_t> waiting;          // people at stage k, for the next pass
-    auto in_scope = [&](uint32_t row) { return q.community == kNone || cols.community[row] == q.community; };
-    auto first_at_or_after = [&](const std::vector<uint32_t>& rows, uint64_t ts) {
-      return std::partition_point(rows.begin(), rows.end(), [&](uint32_t r) { return cols.ts[r] < ts; });
-    };
-    // Engine seconds covering [lo_ms, hi_ms) (each row is still checked in ms).
-    const uint64_t lo_s = lo_ms <= kEngineEpochMs ? 0 : static_cast<uint64_t>((lo_ms - kEngineEpochMs) / 1000);
-    const std::vector<uint32_t>& first = s_->funnel[slots[0]];
-    for (auto it = first_at_or_after(first, lo_s); it != first.end(); ++it) {
-      const uint32_t r = *it;
-      const int64_t ms = FromEngineSeconds(cols.ts[r]);
-      if (ms >= hi_ms) break;
-      if (ms < lo_ms || !in_scope(r)) continue;
-      const uint32_t m = c.MemberOf(cols.account[r]);
-      if (stage[m]) continue;
-      stage[m] = 1;
-      entry[m] = at[m] = cols.ts[r];
-      waiting.push_back(m);
-    }
-    reached[0] = static_cast<uint32_t>(waiting.size());
-    for (size_t k = 1; k < steps.size() && !waiting.empty(); ++k) {
-      uint32_t min_at = UINT32_MAX;
-      uint64_t max_deadline = 0;
-      for (uint32_t m : waiting) {
-        min_at = std::min(min_at, at[m]);
-        max_deadline = std::max<uint64_t>(max_deadline, static_cast<uint64_t>(entry[m]) + window_s);
-      }
-      const std::vector<uint32_t>& rows = s_->funnel[slots[k]];
-      const uint8_t want = static_cast<uint8_t>(k), done = static_cast<uint8_t>(k + 1), dead = 0xFF;
-      for (auto it = first_at_or_after(rows, min_at); it != rows.end(); ++it) {
-        const uint32_t r = *it, ts = cols.ts[r];
-        if (ts > max_deadline) break;
-        if (!in_scope(r)) continue;
-        const uint32_t m = c.MemberOf(cols.account[r]);
-        if (stage[m] != want || ts < at[m]) continue;
-        if (static_cast<uint64_t>(ts) <= static_cast<uint64_t>(entry[m]) + window_s) {
-          stage[m] = done;
-          at[m] = ts;
-        } else {
-          stage[m] = dead;
-        }
-      }
-      std::vector<uint32_t> next;
-      for (uint32_t m : waiting)
-        if (stage[m] == done) next.push_back(m);
-      reached[k] = static_cast<uint32_t>(next.size());
-      waiting = std::move(next);
-    }
+    const bool all = CoversAll(c);
+    const int64_t lo_ms = all ? INT64_MIN : tz.StartOfLocalDay(c.from);
+    const int64_t hi_ms = all ? INT64_MAX : tz.StartOfLocalDay(c.to + 1);
+    reached = s_->commerce.FunnelReached(q.community, steps, window_s, lo_ms, hi_ms);
   }
   for (size_t k = 0; k < steps.size(); ++k)
     out.steps.push_back(FunnelStep{steps[k], reached[k], k ? Ratio(reached[k], reached[k - 1]) : 1.0,
@@ -1429,21 +1458,34 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
   std::vector<Value> out;
   if (c.empty()) return out;
   const Engine& e = s_->engine;
-  // currency -> value, paid orders per buyer (member id; saturating at 2)
-  std::map<uint32_t, std::pair<Value, std::vector<uint8_t>>> by_cur;
-  std::map<uint32_t, int64_t> paid_amount;
-  for (int32_t d = c.from; d <= c.to; ++d) {
-    const DayAgg* g = c.Day(d);
-    if (!g) continue;
-    for (const OrderRec& o : g->orders) {
-      auto& [v, buyers] = by_cur[o.currency];
-      if (o.refund) {
-        v.gmv_minor -= o.amount;
-        ++v.refunds;
-      } else {
+  // currency -> value, paid amount (docs/metrics.md#value)
+  std::map<uint32_t, std::pair<Value, int64_t>> by_cur;
+  if (CoversAll(c)) {
+    for (const CommerceAggregates::CurrencyTotals& t : s_->commerce.Currencies(q.community)) {
+      Value& v = by_cur[t.currency].first;
+      v.gmv_minor = t.gmv_minor;
+      v.orders = t.orders;
+      v.refunds = t.refunds;
+      v.buyers = t.buyers;
+      v.repeat_buyers = t.repeat_buyers;
+      by_cur[t.currency].second = t.paid_minor;
+    }
+  } else {
+    std::map<uint32_t, std::vector<uint8_t>> paid_orders;  // per buyer (member id; saturating at 2)
+    for (int32_t d = c.from; d <= c.to; ++d) {
+      const DayAgg* g = c.Day(d);
+      if (!g) continue;
+      for (const OrderRec& o : g->orders) {
+        auto& [v, paid] = by_cur[o.currency];
+        if (o.refund) {
+          v.gmv_minor -= o.amount;
+          ++v.refunds;
+          continue;
+        }
         v.gmv_minor += o.amount;
-        paid_amount[o.currency] += o.amount;
+        paid += o.amount;
         ++v.orders;
+        auto& buyers = paid_orders[o.currency];
         if (buyers.empty()) buyers.assign(e.members().size(), 0);
         uint8_t& n = buyers[c.MemberOf(o.account)];
         if (n == 0) ++v.buyers;
@@ -1454,11 +1496,11 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
   }
   uint32_t members = MembersByDay(c, s_->comm_acc, c.to, c.to)[0];
   const double days = c.to - c.from + 1;
-  for (auto& [cur, vb] : by_cur) {
-    auto& [v, buyers] = vb;
+  for (auto& [cur, vp] : by_cur) {
+    auto& [v, paid] = vp;
     v.currency = cur < e.currencies().size() ? e.currencies()[cur] : "?";
     v.members = members;
-    v.aov = Ratio(paid_amount[cur], v.orders);
+    v.aov = Ratio(paid, v.orders);
     v.purchase_frequency = Ratio(v.orders, v.buyers);
     v.repurchase_rate = Ratio(v.repeat_buyers, v.buyers);
     v.arpu = Ratio(v.gmv_minor, members);
@@ -1537,7 +1579,6 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   QUN_METRICS_CTX(c, q);
   Referral out;
   if (c.empty()) return out;
-  const Engine& e = s_->engine;
   const TimeZone& tz = c.view->tz;
   const std::vector<InviteRec>* list = nullptr;
   if (q.community == kNone) list = &s_->invites.v;
@@ -1549,7 +1590,8 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   constexpr int64_t kMargin = 2 * 86400000LL;
   const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
   std::vector<const InviteRec*> in_range;
-  if (list) {
+  const bool all = CoversAll(c);
+  if (list && !all) {
     auto first = std::partition_point(list->begin(), list->end(),
                                       [&](const InviteRec& r) { return FromEngineSeconds(r.ts) < lo_ms - kMargin; });
     for (auto it = first; it != list->end(); ++it) {
@@ -1563,93 +1605,31 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
     }
   }
 
-  // The invite forest (docs/metrics.md#referral), in referral order: an invite
-  // adds the edge inviter -> joiner unless it is a self-invite, the joiner
-  // already has an inviter, or the edge would close a cycle. A joiner without
-  // an inviter is the top of its own tree, so the edge closes a cycle exactly
-  // when the inviter's tree top is the joiner: a union-find over people whose
-  // sets are the trees, with each set's top person kept at its representative.
-  const size_t nm = e.members().size();
-  std::vector<uint32_t> parent(nm, kNone);  // person -> inviter person (accepted edge)
-  std::vector<uint32_t> uf(nm, kNone);      // union-find link (kNone: representative)
-  std::vector<uint32_t> tree_top(nm, kNone);  // at a representative: its tree's top (kNone: itself)
-  std::vector<uint32_t> slot(nm, kNone);    // person -> index in `inviters`
-  auto find = [&](uint32_t x) {
-    while (uf[x] != kNone) {
-      if (uf[uf[x]] != kNone) uf[x] = uf[uf[x]];  // path halving
-      x = uf[x];
-    }
-    return x;
-  };
-  std::vector<Inviter> inviters;
-  std::vector<uint32_t> children;  // people with an accepted edge, in order
-  for (const InviteRec* r : in_range) {
-    const uint32_t child = c.MemberOf(r->account), inv = c.MemberOf(r->inviter);
-    if (child == inv || parent[child] != kNone) continue;
-    const uint32_t ri = find(inv);
-    const uint32_t top_of_inv = tree_top[ri] == kNone ? ri : tree_top[ri];
-    if (top_of_inv == child) continue;  // would close a cycle
-    parent[child] = inv;
-    children.push_back(child);
-    uf[find(child)] = ri;  // child's tree (topped by child) joins inv's tree
-    tree_top[ri] = top_of_inv;
-    if (slot[inv] == kNone) {
-      slot[inv] = static_cast<uint32_t>(inviters.size());
-      inviters.push_back(Inviter{inv, r->inviter, 0, 0});
-    }
-    Inviter& iv = inviters[slot[inv]];
-    ++iv.invited;
-    // Converted: an account of the joiner was active in the join's community
-    // at or after the join. The joining account's own record (kept in the
-    // invite) decides most cases; only otherwise are the person's other
-    // accounts looked up.
-    const ScopeAccounts* sa = s_->AccOf(r->community);
-    auto active_after = [&](const AccountRec& rec) { return rec.last_active != 0 && rec.last_active >= r->ts; };
-    bool conv = r->rec != kNone && active_after(sa->recs[r->rec]);
-    if (!conv) {
-      const auto& accounts = e.members()[child].accounts;
-      if (accounts.size() > 1 || r->rec == kNone)
-        for (uint32_t a : accounts) {
-          auto it = sa->index.find(a);
-          if (it != sa->index.end() && active_after(sa->recs[it->second])) conv = true;
-        }
-    }
-    if (conv) ++iv.converted;
+  // The invite forest (docs/metrics.md#referral): kept over all time per
+  // scope, built afresh from the range's invites otherwise.
+  ReferralForest partial;
+  std::unique_lock<std::mutex> kept_lock(s_->forest_mu, std::defer_lock);
+  const ReferralForest* forest = &partial;
+  size_t invites_in_range = 0;
+  if (all) {
+    kept_lock.lock();
+    forest = &s_->KeptForestOf(q.community);
+    invites_in_range = list ? list->size() : 0;
+  } else {
+    for (const InviteRec* r : in_range) s_->AddInvite(partial, *r);
+    invites_in_range = in_range.size();
   }
-  out.invited_joins = static_cast<uint32_t>(children.size());
+  out.invited_joins = forest->invited();
+  out.max_depth = forest->max_depth();
+  out.trees = forest->trees();
+  out.inviters = forest->Top(top);
+  if (kept_lock.owns_lock()) kept_lock.unlock();
   uint32_t joins = 0;
   for (int32_t d = c.from; d <= c.to; ++d)
     if (const DayAgg* g = c.Day(d)) joins += g->joins;
-  out.organic_joins = joins > in_range.size() ? joins - static_cast<uint32_t>(in_range.size()) : 0;
+  out.organic_joins = joins > invites_in_range ? joins - static_cast<uint32_t>(invites_in_range) : 0;
   out.members_at_start = MembersByDay(c, s_->comm_acc, c.from - 1, c.from - 1)[0];
   out.k_factor = Ratio(out.invited_joins, out.members_at_start);
-  // Depth (edges from the tree top) of every person with an edge; the forest
-  // is acyclic, so each walk ends at a top or at a person already known.
-  std::vector<uint32_t> depth(nm, kNone), path;
-  for (uint32_t child : children) {
-    uint32_t cur = child;
-    path.clear();
-    while (depth[cur] == kNone && parent[cur] != kNone) {
-      path.push_back(cur);
-      cur = parent[cur];
-    }
-    uint32_t d = depth[cur] == kNone ? 0 : depth[cur];  // a top has depth 0
-    for (size_t i = path.size(); i-- > 0;) depth[path[i]] = ++d;
-    out.max_depth = std::max(out.max_depth, depth[child]);
-  }
-  for (const Inviter& iv : inviters)
-    if (parent[iv.member] == kNone) ++out.trees;
-  out.inviters = std::move(inviters);
-  auto by_invited = [](const Inviter& a, const Inviter& b) {
-    return a.invited != b.invited ? a.invited > b.invited : a.member < b.member;
-  };
-  if (out.inviters.size() > top) {
-    std::partial_sort(out.inviters.begin(), out.inviters.begin() + static_cast<std::ptrdiff_t>(top),
-                      out.inviters.end(), by_invited);
-    out.inviters.resize(top);
-  } else {
-    std::sort(out.inviters.begin(), out.inviters.end(), by_invited);
-  }
   return out;
 }
 

@@ -23,7 +23,12 @@
 //     docs/metrics.md#cohort-aggregates), one per (zone view, scope): the UTC
 //     workspace from the first row, others built by their first query; kept
 //     exact through out-of-order batches and identity changes.
-//   * Funnels read, per step type, that type's rows sorted by time.
+//   * Conversion, value and funnel queries whose range holds all of the
+//     scope's events read all-time aggregates kept row by row (people per
+//     conversion kind, order totals, buyers and repeat buyers per currency);
+//     funnels keep per account its funnel-type rows in time order and, per
+//     definition asked for, each person's reached step, maintained for the
+//     people a batch or merge touches (CommerceAggregates, commerce.h).
 //   * Per (scope, account) the module keeps first-seen time and join/leave
 //     history (cohorts, membership counts); per message its first reply.
 //   * Queries read those aggregates only: cost grows with the days, cohorts
@@ -244,7 +249,8 @@ class MetricsModule : public EngineModule {
   void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) override;
   size_t MemoryBytes() const override;
   // day_sets, day_caches, day_other (per (scope, day) aggregates of every
-  // zone view), scope_caches, accounts, funnel, invites, replies, cohorts.
+  // zone view), scope_caches, accounts, invites, replies, cohorts, then
+  // CommerceAggregates::MemoryParts, referral_forests.
   std::vector<std::pair<std::string, size_t>> MemoryParts() const override;
 
   // Flags questions (IsQuestionText of message.posted text; the columns keep
@@ -274,7 +280,8 @@ class MetricsModule : public EngineModule {
   // order of first appearance, cohorts oldest first, only cohorts of size > 0).
   Result<std::vector<RevenueCohort>> RevenueCohorts(const Query& q, Granularity g) const;
   Result<Nps> NpsOf(const Query& q) const;
-  // O(invites in range + people) per call; no per-call hash maps.
+  // A range holding all of the scope's events reads the kept forest (O(top));
+  // otherwise O(invites in range × log) per call (docs/metrics.md#referral).
   Result<Referral> Referrals(const Query& q, size_t top = 20) const;
   // A named daily series for anomaly detection: dau, wau, mau, messages,
   // joins, leaves, interacting, questions, orders, gmv. InvalidArgument else.

@@ -9,11 +9,11 @@ namespace {
 
 // States at most kDenseDepth bytes from the root get a dense row, as long as
 // the rows fit in kMaxDenseBytes (then the shallowest states win). Measured
-// on the real lexicon (docs/moderation.md#matcher): all 30,553 states to
-// depth 4 (20 MB of rows) leave about 5% of the steps of real text in the
-// double array (8 MB of rows: 14%) and scan ~1.14x faster, ~1.25x with huge
-// pages; depth 5 (38 MB) gained little more.
-constexpr int kDenseDepth = 4;
+// on the real lexicon (docs/moderation.md#matcher): with rows of one kind's
+// classes, all 58,153 states to depth 5 fit in 23 MB (full-width rows: 38.6
+// MB) and leave fewer steps in the double array than depth 4; depth 6
+// (capped at 24 MB) changed little.
+constexpr int kDenseDepth = 5;
 constexpr size_t kMaxDenseBytes = size_t{24} << 20;
 
 // Appends the UTF-8 bytes of a key; false if it holds a non-scalar value.
@@ -27,12 +27,20 @@ bool EncodeKey(const std::u32string& key, std::string* out) {
 
 // A plain trie used only while building; nodes are renumbered breadth first.
 struct TrieNode {
-  std::vector<std::pair<uint8_t, int32_t>> children;  // (class, node), sorted by class
+  std::vector<std::pair<uint16_t, int32_t>> children;  // (label, node), sorted by label
   int32_t pattern = -1;
   int32_t depth = 0;
+  uint8_t pending = 0;  // continuation bytes still due in the label's last character
 };
 
-int32_t Child(const std::vector<TrieNode>& trie, int32_t node, uint8_t c) {
+// A trie label: the byte's class, plus 256 for a continuation byte (the two
+// kinds share class numbers).
+uint16_t Label(unsigned char b, uint8_t cls) { return static_cast<uint16_t>(cls | ((b >> 6) == 2 ? 256 : 0)); }
+uint8_t ClassOf(uint16_t label) { return static_cast<uint8_t>(label & 0xFF); }
+// Continuation bytes that follow a byte in valid UTF-8 (lead bytes 1..3).
+uint8_t PendingAfter(unsigned char b) { return b >= 0xF8 ? 0 : b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0; }
+
+int32_t Child(const std::vector<TrieNode>& trie, int32_t node, uint16_t c) {
   const auto& ch = trie[node].children;
   auto it = std::lower_bound(ch.begin(), ch.end(), std::make_pair(c, INT32_MIN));
   return it != ch.end() && it->first == c ? it->second : -1;
@@ -52,10 +60,13 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     for (unsigned char b : bytes[i]) ++freq[b];
   }
   // Byte classes by descending frequency: frequent classes are small, which
-  // packs the double array densely.
-  std::vector<std::pair<uint64_t, int>> order;
+  // packs the double array densely. Continuation bytes (0x80..0xBF) are
+  // numbered apart from the others: a state inside a character only ever
+  // steps on them (valid UTF-8), any other state never does, so each row
+  // needs only its own kind's classes.
+  std::vector<std::pair<uint64_t, int>> order, cont;
   for (int b = 0; b < 256; ++b)
-    if (freq[b] > 0) order.emplace_back(freq[b], b);
+    if (freq[b] > 0) ((b >> 6) == 2 ? cont : order).emplace_back(freq[b], b);
   // ASCII bytes first: ASCII text then touches only the front of each dense
   // row (fewer cache lines), UTF-8 text mostly the back.
   std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) {
@@ -63,9 +74,20 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     if (xa != ya) return xa;
     return x.first != y.first ? x.first > y.first : x.second < y.second;
   });
+  std::sort(cont.begin(), cont.end(), [](const auto& x, const auto& y) {
+    return x.first != y.first ? x.first > y.first : x.second < y.second;
+  });
   for (size_t i = 0; i < order.size(); ++i) a.class_[order[i].second] = static_cast<uint8_t>(i + 1);
-  a.classes_ = order.size();
-  a.row_width_ = static_cast<uint32_t>(a.classes_ + 2);  // class 0, classes 1..K, report index
+  for (size_t i = 0; i < cont.size(); ++i) a.class_[cont[i].second] = static_cast<uint8_t>(i + 1);
+  // Lead bytes in no key get one class per character length (K+1..K+3), so
+  // the automaton still knows how many continuation bytes follow.
+  const auto kb = static_cast<uint32_t>(order.size());
+  for (int b = 0xC0; b < 0xF8; ++b)
+    if (freq[b] == 0) a.class_[b] = static_cast<uint8_t>(kb + PendingAfter(static_cast<unsigned char>(b)));
+  a.classes_ = order.size() + cont.size();
+  a.row_width_ = kb + 4;  // class 0 (ASCII or an invalid byte in no key), classes 1..K, the 3 above
+  a.mid_width_ = static_cast<uint32_t>(cont.size() + 1);
+  const uint32_t max_width = std::max(a.row_width_, a.mid_width_);
 
   // Trie over classes.
   std::vector<TrieNode> built(1);
@@ -73,7 +95,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     if (!valid[id]) continue;
     int32_t node = 0;
     for (unsigned char b : bytes[id]) {
-      uint8_t c = a.class_[b];
+      uint16_t c = Label(b, a.class_[b]);
       auto& ch = built[node].children;
       auto it = std::lower_bound(ch.begin(), ch.end(), std::make_pair(c, INT32_MIN));
       if (it != ch.end() && it->first == c) {
@@ -81,9 +103,11 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
       } else {
         int32_t next = static_cast<int32_t>(built.size());
         int32_t depth = built[node].depth + 1;
+        uint8_t pending = (b >> 6) == 2 ? built[node].pending - 1 : PendingAfter(b);
         ch.insert(it, {c, next});
         built.emplace_back();  // invalidates `ch`; not used after this
         built.back().depth = depth;
+        built.back().pending = pending;
         node = next;
       }
     }
@@ -139,21 +163,36 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   a.max_key_bytes_ = max_key;
 
   // Dense states: the shallowest ones (a prefix of the breadth-first order,
-  // so every dense state's failure target is dense too).
+  // so every dense state's failure target is dense too). A row is its
+  // kind's entries then the report index. After the rows, three rows of
+  // "the root, k continuation bytes still due" (k = 1..3): where a state
+  // inside a character goes when it falls back to the root, so that the
+  // next continuation byte is still read as one (R_k leads to R_k-1 on
+  // every class; R_0 is the root).
+  auto mid = [&](int32_t n) { return trie[n].pending != 0; };
+  auto row_len = [&](int32_t n) -> size_t { return (mid(n) ? a.mid_width_ : a.row_width_) + size_t{1}; };
+  std::vector<uint32_t> row_at(trie.size(), 0);
   int32_t dense = 1;
-  const size_t row_bytes = a.row_width_ * sizeof(uint32_t);
+  size_t dense_entries = row_len(0);
   while (dense < nodes && trie[dense].depth <= kDenseDepth &&
-         static_cast<size_t>(dense + 1) * row_bytes <= kMaxDenseBytes)
+         (dense_entries + row_len(dense)) * sizeof(uint32_t) <= kMaxDenseBytes) {
+    row_at[dense] = static_cast<uint32_t>(dense_entries);
+    dense_entries += row_len(dense);
     ++dense;
+  }
+  uint32_t root_due[4] = {kDense, 0, 0, 0};  // R_0..R_3 (state values)
+  for (int k = 1; k <= 3; ++k) {
+    root_due[k] = kDense | kMid | static_cast<uint32_t>(dense_entries);
+    dense_entries += a.mid_width_ + 1;
+  }
   a.dense_rows_ = static_cast<size_t>(dense);
-  if (static_cast<uint64_t>(dense) * a.row_width_ >= kDense)
-    return ResourceExhausted("lexicon too large: the dense rows would exceed 2^30 entries");
+  if (dense_entries >= kMid) return ResourceExhausted("lexicon too large: the dense rows would exceed 2^29 entries");
 
   // Double array. Slots 0..K are reserved (check -3): the base of every
   // state without goto entries of its own; the root is slot 0. Free slots
   // form a doubly linked list so placement skips occupied cells; slots that
   // keep failing are dropped from the list head.
-  const auto width = static_cast<int32_t>(a.row_width_);
+  const auto width = static_cast<int32_t>(max_width);
   auto& cells = a.cells_;
   std::vector<int32_t> next_free, prev_free;
   int32_t free_head = -1, free_tail = -1;
@@ -195,7 +234,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     const auto& ch = trie[n].children;
     if (ch.empty()) continue;  // base 0: the reserved slots
     int32_t s = slot[n];
-    int32_t first = ch.front().first;
+    int32_t first = ClassOf(ch.front().first);
     int32_t base = -1;
     int32_t p = free_head;
     for (;;) {
@@ -207,11 +246,11 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
       }
       int32_t b = p - first;
       if (b >= width) {
-        size_t need = static_cast<size_t>(b) + ch.back().first + 1;
+        size_t need = static_cast<size_t>(b) + ClassOf(ch.back().first) + 1;
         if (need > cells.size()) grow(need + need / 2);
         bool fits = true;
         for (const auto& [c, child] : ch) {
-          if (cells[b + c].check != -1) {
+          if (cells[b + ClassOf(c)].check != -1) {
             fits = false;
             break;
           }
@@ -234,7 +273,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     }
     cells[s].base = base;
     for (const auto& [c, child] : ch) {
-      int32_t t = base + c;
+      int32_t t = base + ClassOf(c);
       cells[t].check = s;
       take(t);
       slot[child] = t;
@@ -244,14 +283,15 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   int32_t max_base = 0;
   for (const auto& c : cells) max_base = std::max(max_base, c.base);
   grow(static_cast<size_t>(max_base) + static_cast<size_t>(width) + 1);
-  if (cells.size() >= kDeepFail) return ResourceExhausted("lexicon too large: the automaton would exceed 2^30 cells");
+  if (cells.size() >= kMid) return ResourceExhausted("lexicon too large: the automaton would exceed 2^29 cells");
 
   // State values, report lists, dense rows (missing transitions are those
   // of the failure state, which is dense and already filled), miss rows.
   std::vector<uint32_t> val(trie.size());
   for (int32_t n = 0; n < nodes; ++n) {
-    val[n] = n < dense ? kDense | (static_cast<uint32_t>(n) * a.row_width_) : static_cast<uint32_t>(slot[n]);
+    val[n] = n < dense ? kDense | row_at[n] : static_cast<uint32_t>(slot[n]);
     if (report[n] >= 0) val[n] |= kReports;
+    if (mid(n)) val[n] |= kMid;
   }
   std::vector<uint32_t> report_index(trie.size(), 0);
   for (int32_t n = 0; n < nodes; ++n) {
@@ -261,40 +301,56 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
     for (int32_t r = report[n]; r >= 0; r = next_report[r]) a.reports_.push_back(out[r]);
     a.reports_.back() |= kLastReport;
   }
-  a.dense_.assign(static_cast<size_t>(dense) * a.row_width_, kDense);
+  // A state's failure target is of its own kind (and, inside a character,
+  // as many continuation bytes due), or the root: then a state inside a
+  // character falls back to R_k instead.
+  a.dense_.assign(dense_entries, kDense);
+  for (int k = 1; k <= 3; ++k)
+    std::fill_n(&a.dense_[root_due[k] & kIndexMask], a.mid_width_, root_due[k - 1]);
+  for (int b = 0xC0; b < 0xF8; ++b)  // the root on a lead byte that starts no key
+    a.dense_[a.class_[b]] = root_due[PendingAfter(static_cast<unsigned char>(b))];
+  auto fallback = [&](int32_t n) { return mid(n) ? root_due[trie[n].pending] : kDense; };
   for (int32_t n = 0; n < dense; ++n) {
-    uint32_t* row = &a.dense_[static_cast<size_t>(n) * a.row_width_];
+    uint32_t* row = &a.dense_[row_at[n]];
+    const size_t entries = row_len(n) - 1;
     if (n != 0) {
-      const uint32_t* frow = &a.dense_[static_cast<size_t>(fail[n]) * a.row_width_];
-      std::copy(frow, frow + a.row_width_, row);
+      const uint32_t from = mid(fail[n]) == mid(n) ? row_at[fail[n]] : fallback(n) & kIndexMask;
+      std::copy_n(&a.dense_[from], entries, row);
     }
-    row[0] = kDense;
-    for (const auto& [c, child] : trie[n].children) row[c] = val[child];
-    row[a.row_width_ - 1] = report_index[n];
+    for (const auto& [c, child] : trie[n].children) row[ClassOf(c)] = val[child];
+    row[entries] = report_index[n];
   }
   std::vector<uint32_t> miss_row(trie.size(), 0);
   a.fail_.assign(cells.size(), kDense);
   for (int32_t n = 0; n < nodes; ++n) {
     if (n < dense) {
-      miss_row[n] = static_cast<uint32_t>(n) * a.row_width_;
+      miss_row[n] = row_at[n];
       continue;
     }
     Cell& cell = cells[slot[n]];
-    miss_row[n] = miss_row[fail[n]];  // fail[n] is shallower: already set
+    // fail[n] is shallower: already set
+    const bool own_kind = mid(fail[n]) == mid(n);
+    miss_row[n] = own_kind ? miss_row[fail[n]] : fallback(n) & kIndexMask;
     cell.row = miss_row[n];
     if (fail[n] >= dense) cell.flags |= kDeepFail;
     if (report[n] >= 0) cell.flags |= kReports | report_index[n];
-    a.fail_[slot[n]] = val[fail[n]];
+    if (mid(n)) cell.flags |= kMid;
+    a.fail_[slot[n]] = own_kind ? val[fail[n]] : fallback(n);
   }
+  // Where the root goes on each byte (a byte of the wrong kind in invalid
+  // UTF-8): a continuation byte starts no key.
+  for (int b = 0; b < 256; ++b)
+    a.restart_[b] = (b >> 6) == 2 ? kDense : a.dense_[a.class_[b]];
   return a;
 }
 
 uint32_t Automaton::StepSlow(uint32_t s, uint32_t c) const {
+  const uint32_t kind = cells_[s].flags & kMid;
   for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
-    if (f & kDense) return dense_[(f & kIndexMask) + c];
+    if (f & kDense) return (f & kMid) == kind ? dense_[(f & kIndexMask) + c] : kDense;  // else f is the root
     const Cell& cell = cells_[f & kIndexMask];
     uint32_t t = static_cast<uint32_t>(cell.base) + c;
-    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask)) return t | (cells_[t].flags & kReports);
+    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask)) return t | (cells_[t].flags & (kReports | kMid));
     if (!(cell.flags & kDeepFail)) return dense_[cell.row + c];
   }
 }

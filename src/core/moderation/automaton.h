@@ -7,14 +7,23 @@
 // code-point text (Scan) is encoded on the fly.
 //
 // Layout:
-//   class_[256]  byte -> class 1..K (ASCII bytes first, each group by
-//                descending frequency in the keys); 0 = a byte in no key,
-//                which leads back to the root.
+//   class_[256]  byte -> class. Continuation bytes (0x80..0xBF) and the
+//                other bytes are numbered apart, each 1..K by descending
+//                frequency in the keys (ASCII first): a state inside a
+//                character (kMid: continuation bytes due) only ever steps on
+//                a continuation byte in valid UTF-8 and any other state never
+//                does, so a row holds only its own kind's classes (65 or
+//                K+4 entries instead of 166 on the real lexicon). Class 0 is
+//                a byte in no key; lead bytes in no key get a class per
+//                character length, so the automaton still counts the
+//                continuation bytes that follow.
 //   dense_       full transition rows (failure links resolved) of the
-//                shallow states (depth <= 4 bytes, at most 24 MB of rows):
-//                one uint32 state value per class plus the state's report
-//                index. About 95% of the steps on real text stay in these
-//                states, where a step is one lookup.
+//                shallow states (depth <= 5 bytes, at most 24 MB of rows):
+//                one uint32 state value per class of the state's kind, then
+//                its report index; then three rows R_1..R_3, "the root with
+//                k continuation bytes due", where a state inside a character
+//                falls back to (R_k leads to R_k-1 on every class). Most
+//                steps on real text stay in these states: one lookup each.
 // dense_, cells_ and fail_ live in transparent huge pages where the OS
 // allows (common/table_memory.h): random lookups over tens of MB otherwise
 // miss the TLB on most steps.
@@ -24,8 +33,12 @@
 //                of the nearest dense state on s's failure chain (branch
 //                free). Only states whose failure link is itself deep
 //                (kDeepFail) walk further on a miss.
-// A state value is kDense + a row offset, or a cell index; kReports marks
-// states that end a key, whose pattern ids are a precomputed list.
+// A state value is kDense + a row offset, or a cell index; kMid marks a
+// state inside a character, kReports one that ends a key (its pattern ids
+// are a precomputed list).
+// Raw text is first checked to be valid UTF-8 (SIMD, simdjson): then no step
+// tests the byte's kind. Invalid text takes steps that do (a byte of the
+// other kind restarts from the root), with the same results as decoding.
 //
 // Immutable once built; every const method is thread-safe. Movable.
 #ifndef QUN_CORE_MODERATION_AUTOMATON_H_
@@ -37,6 +50,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "common/table_memory.h"
 #include "core/moderation/normalizer.h"  // DecodeUtf8/AppendUtf8, for callers that relied on it
 #include "qun/status.h"
@@ -64,23 +78,23 @@ class Automaton {
     for (size_t i = 0; i < n; ++i) {
       char32_t cp = chars[i];
       if (cp < 0x80) {
-        v = Step(v, class_[cp]);
+        v = Step<false>(v, static_cast<unsigned char>(cp));
       } else if (cp < 0x800) {
-        v = Step(v, class_[0xC0 | (cp >> 6)]);
-        v = Step(v, class_[0x80 | (cp & 0x3F)]);
+        v = Step<false>(v, static_cast<unsigned char>(0xC0 | (cp >> 6)));
+        v = Step<false>(v, static_cast<unsigned char>(0x80 | (cp & 0x3F)));
       } else if (cp < 0x10000) {
         if (cp >= 0xD800 && cp <= 0xDFFF) {
           v = kDense;
           continue;
         }
-        v = Step(v, class_[0xE0 | (cp >> 12)]);
-        v = Step(v, class_[0x80 | ((cp >> 6) & 0x3F)]);
-        v = Step(v, class_[0x80 | (cp & 0x3F)]);
+        v = Step<false>(v, static_cast<unsigned char>(0xE0 | (cp >> 12)));
+        v = Step<false>(v, static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F)));
+        v = Step<false>(v, static_cast<unsigned char>(0x80 | (cp & 0x3F)));
       } else if (cp <= 0x10FFFF) {
-        v = Step(v, class_[0xF0 | (cp >> 18)]);
-        v = Step(v, class_[0x80 | ((cp >> 12) & 0x3F)]);
-        v = Step(v, class_[0x80 | ((cp >> 6) & 0x3F)]);
-        v = Step(v, class_[0x80 | (cp & 0x3F)]);
+        v = Step<false>(v, static_cast<unsigned char>(0xF0 | (cp >> 18)));
+        v = Step<false>(v, static_cast<unsigned char>(0x80 | ((cp >> 12) & 0x3F)));
+        v = Step<false>(v, static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F)));
+        v = Step<false>(v, static_cast<unsigned char>(0x80 | (cp & 0x3F)));
       } else {
         v = kDense;
         continue;
@@ -100,40 +114,10 @@ class Automaton {
   template <typename F>
   void ScanUtf8(std::string_view text, F&& on_match) const {
     if (dense_.empty()) return;
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const size_t n = text.size();
-    if (n < kLaneMinBytes || n / kLanes <= max_key_bytes_) {
-      ScanBytes(p, 0, 0, n, kDense, on_match);
-      return;
-    }
-    size_t begin[kLanes], pos[kLanes], stop[kLanes];
-    uint32_t state[kLanes];
-    std::vector<std::pair<size_t, uint32_t>> pending[kLanes];  // (end, state) per lane
-    for (size_t k = 0; k < kLanes; ++k) {
-      begin[k] = n / kLanes * k;
-      pos[k] = k == 0 ? 0 : begin[k] - max_key_bytes_;
-      stop[k] = k + 1 == kLanes ? n : n / kLanes * (k + 1);
-      state[k] = kDense;
-    }
-    size_t steps = stop[0] - pos[0];
-    for (size_t k = 1; k < kLanes; ++k) steps = std::min(steps, stop[k] - pos[k]);
-    // Lane states are plain locals (kept in registers: a spilled state would
-    // add a store-to-load delay to every step of its chain).
-    static_assert(kLanes == 4);
-    uint32_t v0 = kDense, v1 = kDense, v2 = kDense, v3 = kDense;
-    const unsigned char *q0 = p + pos[0], *q1 = p + pos[1], *q2 = p + pos[2], *q3 = p + pos[3];
-    for (size_t i = 0; i < steps; ++i) {
-      LaneStep(v0, q0[i], pos[0] + i, pending[0]);
-      LaneStep(v1, q1[i], pos[1] + i, pending[1]);
-      LaneStep(v2, q2[i], pos[2] + i, pending[2]);
-      LaneStep(v3, q3[i], pos[3] + i, pending[3]);
-    }
-    state[0] = v0, state[1] = v1, state[2] = v2, state[3] = v3;
-    for (size_t k = 0; k < kLanes; ++k) {
-      for (const auto& [end, v] : pending[k])
-        if (end > begin[k]) Report(v, end, on_match);
-      ScanBytes(p, begin[k], pos[k] + steps, stop[k], state[k], on_match);
-    }
+    // Valid UTF-8 (checked at SIMD speed) never puts a byte of the wrong kind
+    // in front of a state, so its steps skip that test.
+    if (IsValidUtf8(text)) ScanUtf8Impl<false>(text, on_match);
+    else ScanUtf8Impl<true>(text, on_match);
   }
 
   // Trie states (one per distinct key prefix, in bytes).
@@ -146,6 +130,47 @@ class Automaton {
   size_t MemoryBytes() const;
 
  private:
+  template <bool kChecked, typename F>
+  void ScanUtf8Impl(std::string_view text, F& on_match) const {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    if (n < kLaneMinBytes || n / kLanes <= max_key_bytes_ + 3) {
+      ScanBytes<kChecked>(p, 0, 0, n, kDense, on_match);
+      return;
+    }
+    size_t begin[kLanes], pos[kLanes], stop[kLanes];
+    uint32_t state[kLanes];
+    std::vector<std::pair<size_t, uint32_t>> pending[kLanes];  // (end, state) per lane
+    for (size_t k = 0; k < kLanes; ++k) {
+      begin[k] = n / kLanes * k;
+      // A lane starts from the root at a character start (a state inside a
+      // character expects a continuation byte next).
+      pos[k] = k == 0 ? 0 : begin[k] - max_key_bytes_;
+      for (int back = 0; back < 3 && pos[k] > 0 && (p[pos[k]] >> 6) == 2; ++back) --pos[k];
+      stop[k] = k + 1 == kLanes ? n : n / kLanes * (k + 1);
+      state[k] = kDense;
+    }
+    size_t steps = stop[0] - pos[0];
+    for (size_t k = 1; k < kLanes; ++k) steps = std::min(steps, stop[k] - pos[k]);
+    // Lane states are plain locals (kept in registers: a spilled state would
+    // add a store-to-load delay to every step of its chain).
+    static_assert(kLanes == 4);
+    uint32_t v0 = kDense, v1 = kDense, v2 = kDense, v3 = kDense;
+    const unsigned char *q0 = p + pos[0], *q1 = p + pos[1], *q2 = p + pos[2], *q3 = p + pos[3];
+    for (size_t i = 0; i < steps; ++i) {
+      LaneStep<kChecked>(v0, q0[i], pos[0] + i, pending[0]);
+      LaneStep<kChecked>(v1, q1[i], pos[1] + i, pending[1]);
+      LaneStep<kChecked>(v2, q2[i], pos[2] + i, pending[2]);
+      LaneStep<kChecked>(v3, q3[i], pos[3] + i, pending[3]);
+    }
+    state[0] = v0, state[1] = v1, state[2] = v2, state[3] = v3;
+    for (size_t k = 0; k < kLanes; ++k) {
+      for (const auto& [end, v] : pending[k])
+        if (end > begin[k]) Report(v, end, on_match);
+      ScanBytes<kChecked>(p, begin[k], pos[k] + steps, stop[k], state[k], on_match);
+    }
+  }
+
   struct Cell {
     int32_t base = 0;    // double-array base of the children
     int32_t check = -1;  // parent cell; -1 free, -2 entered only from a dense row or a failure
@@ -155,32 +180,44 @@ class Automaton {
   };
   static constexpr uint32_t kReports = 1u << 31;
   static constexpr uint32_t kDense = 1u << 30;
+  static constexpr uint32_t kMid = 1u << 29;       // in a state value and Cell::flags: inside a character
   static constexpr uint32_t kDeepFail = 1u << 30;  // in Cell::flags
-  static constexpr uint32_t kIndexMask = kDense - 1;
+  static constexpr uint32_t kIndexMask = kMid - 1;
   static constexpr uint32_t kLastReport = 1u << 31;  // in reports_: the last id of a list
 
   static constexpr size_t kLanes = 4;
   static constexpr size_t kLaneMinBytes = 16384;
 
+  template <bool kChecked>
   [[gnu::always_inline]] void LaneStep(uint32_t& v, unsigned char byte, size_t at,
                                       std::vector<std::pair<size_t, uint32_t>>& pending) const {
-    const uint32_t c = class_[byte];
-    v = (v & kDense) ? dense_[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
+    v = Step<kChecked>(v, byte);
     if (v & kReports) [[unlikely]]
       pending.emplace_back(at + 1, v);
   }
 
-  template <typename F>
+  template <bool kChecked, typename F>
   void ScanBytes(const unsigned char* p, size_t report_after, size_t from, size_t to, uint32_t v,
                  F& on_match) const {
     for (size_t i = from; i < to; ++i) {
-      v = Step(v, class_[p[i]]);
+      v = Step<kChecked>(v, p[i]);
       if ((v & kReports) && i >= report_after) [[unlikely]]
         Report(v, i + 1, on_match);
     }
   }
 
-  uint32_t Step(uint32_t v, uint32_t c) const {
+  // A byte of the other kind than the state expects (a continuation byte
+  // where a character starts, or any other byte inside a character: invalid
+  // UTF-8) leads where it would from the root. Unchecked steps are only for
+  // text known to be valid UTF-8 from a character start.
+  template <bool kChecked>
+  [[gnu::always_inline]] uint32_t Step(uint32_t v, unsigned char byte) const {
+    const uint32_t c = class_[byte];
+    if constexpr (kChecked) {
+      const uint32_t kind = static_cast<uint32_t>((byte >> 6) == 2) << 29;  // kMid for 0x80..0xBF
+      if ((v ^ kind) & kMid) [[unlikely]]
+        return restart_[byte];
+    }
     return (v & kDense) ? dense_[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
   }
 
@@ -193,7 +230,7 @@ class Automaton {
     uint32_t miss = dense_[cell.row + c];
     uint32_t hit = static_cast<uint32_t>(child.check == static_cast<int32_t>(s));
     uint32_t mask = 0u - hit;
-    uint32_t next = ((t | (child.flags & kReports)) & mask) | (miss & ~mask);
+    uint32_t next = ((t | (child.flags & (kReports | kMid))) & mask) | (miss & ~mask);
     if ((cell.flags >> 30) & (hit ^ 1u) & 1u) [[unlikely]]  // kDeepFail and a miss
       next = StepSlow(s, c);
     return next;
@@ -203,7 +240,8 @@ class Automaton {
 
   template <typename F>
   void Report(uint32_t v, size_t end, F& on_match) const {
-    uint32_t r = (v & kDense) ? dense_[(v & kIndexMask) + row_width_ - 1] : cells_[v & kIndexMask].flags;
+    uint32_t r = (v & kDense) ? dense_[(v & kIndexMask) + ((v & kMid) ? mid_width_ : row_width_)]
+                              : cells_[v & kIndexMask].flags;
     for (r &= kIndexMask;; ++r) {
       uint32_t id = reports_[r];
       on_match(end, id & ~kLastReport);
@@ -212,13 +250,15 @@ class Automaton {
   }
 
   uint8_t class_[256] = {};
+  uint32_t restart_[256] = {};  // per byte: the state the root goes to (kind mismatches)
   // The tables the steps look up at random: in huge pages where the OS
   // allows (docs/moderation.md#matcher).
-  std::vector<uint32_t, TableAllocator<uint32_t>> dense_;  // dense_rows_ rows of row_width_ values (the last: report index)
+  std::vector<uint32_t, TableAllocator<uint32_t>> dense_;  // dense_rows_ rows (+ one all-root row inside a character), each its entries then its report index
   std::vector<Cell, TableAllocator<Cell>> cells_;          // the deep states (double array)
   std::vector<uint32_t, TableAllocator<uint32_t>> fail_;  // per cell: failure link (a state value), for kDeepFail walks
   std::vector<uint32_t> reports_;    // pattern-id lists of the reporting states
-  uint32_t row_width_ = 0;
+  uint32_t row_width_ = 0;  // entries of a row of a state between characters (then its report index)
+  uint32_t mid_width_ = 0;  // … of a state inside a character (continuation-byte classes only)
   size_t max_key_bytes_ = 0;
   size_t dense_rows_ = 0;
   size_t states_ = 0;

@@ -1,0 +1,372 @@
+// Maintained commerce aggregates (docs/metrics.md#commerce-aggregates).
+#include "core/metrics/commerce.h"
+
+#include <algorithm>
+#include <array>
+
+namespace qun::metrics {
+
+namespace {
+
+// Conversion kinds (bits of the kind mask).
+enum Kind : uint8_t { kVisitBit = 1, kSignupBit = 2, kBuyBit = 4, kParticipateBit = 8 };
+// Entry key of the kind mask; other keys are currency indexes.
+constexpr uint16_t kKindsKey = 0xFFFF;
+
+constexpr EventType kFunnelTypes[] = {
+    EventType::kMemberJoined, EventType::kContentViewed, EventType::kContentClicked,
+    EventType::kVisit,        EventType::kSignup,        EventType::kActivityJoined,
+    EventType::kOrderPaid,    EventType::kCheckin,       EventType::kSurveyAnswered};
+
+}  // namespace
+
+struct CommerceAggregates::Entry {
+  uint16_t community;  // < kMaxCommunities
+  uint16_t key;        // kKindsKey or a currency index
+  uint8_t value;       // kind mask, or paid orders (saturating at 2)
+};
+
+struct CommerceAggregates::AccountData {
+  std::vector<Entry> entries;
+  std::vector<uint32_t> rows;  // funnel-type rows, sorted by (ts, row)
+};
+
+struct CommerceAggregates::ScopeTotals {
+  std::array<uint32_t, 4> people{};    // by kind bit position
+  std::vector<CurrencyTotals> by_cur;  // by currency index
+};
+
+struct CommerceAggregates::FunnelCache {
+  uint32_t scope;
+  std::vector<EventType> steps;
+  uint32_t window_s;
+  int64_t lo_ms, hi_ms;
+  std::vector<uint8_t> stage;      // by member: steps reached (0: not entered)
+  std::vector<uint32_t> at_stage;  // people per stage value (index 0 unused)
+  uint64_t last_use = 0;
+  bool Same(uint32_t s, std::span<const EventType> st, uint32_t w, int64_t lo, int64_t hi) const {
+    return scope == s && window_s == w && lo_ms == lo && hi_ms == hi &&
+           std::equal(st.begin(), st.end(), steps.begin(), steps.end());
+  }
+};
+
+CommerceAggregates::CommerceAggregates(const Engine& engine)
+    : engine_(engine), ws_(std::make_unique<ScopeTotals>()) {}
+CommerceAggregates::~CommerceAggregates() = default;
+
+bool CommerceAggregates::IsFunnelType(EventType t) {
+  return std::find(std::begin(kFunnelTypes), std::end(kFunnelTypes), t) != std::end(kFunnelTypes);
+}
+
+CommerceAggregates::ScopeTotals& CommerceAggregates::Totals(uint32_t scope) {
+  if (scope == kNone) return *ws_;
+  if (scope >= comm_.size()) comm_.resize(scope + 1);
+  return comm_[scope];
+}
+
+uint8_t CommerceAggregates::PersonValue(std::span<const uint32_t> accounts, uint32_t scope,
+                                        uint16_t key) const {
+  unsigned v = 0;
+  for (uint32_t a : accounts) {
+    if (a >= accounts_.size()) continue;
+    for (const Entry& e : accounts_[a].entries) {
+      if (e.key != key || (scope != kNone && e.community != scope)) continue;
+      v = key == kKindsKey ? (v | e.value) : std::min(2u, v + e.value);
+    }
+  }
+  return static_cast<uint8_t>(v);
+}
+
+void CommerceAggregates::Contribute(uint32_t scope, uint16_t key, uint8_t value, int sign) {
+  if (!value) return;
+  ScopeTotals& t = Totals(scope);
+  if (key == kKindsKey) {
+    for (int k = 0; k < 4; ++k)
+      if (value & (1u << k)) t.people[k] += static_cast<uint32_t>(sign);
+    return;
+  }
+  if (key >= t.by_cur.size()) t.by_cur.resize(key + 1);
+  CurrencyTotals& c = t.by_cur[key];
+  c.buyers += static_cast<uint32_t>(sign);
+  if (value >= 2) c.repeat_buyers += static_cast<uint32_t>(sign);
+}
+
+void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uint8_t value) {
+  auto& entries = accounts_[a].entries;
+  auto it = std::find_if(entries.begin(), entries.end(),
+                         [&](const Entry& e) { return e.community == community && e.key == key; });
+  const uint8_t old = it == entries.end() ? 0 : it->value;
+  const uint8_t now = key == kKindsKey ? static_cast<uint8_t>(old | value) : std::max(old, value);
+  if (now == old) return;  // the common case: nothing changes for anyone
+  const auto& accounts = engine_.members()[member_[a]].accounts;
+  const uint8_t before_c = PersonValue(accounts, community, key),
+                before_w = PersonValue(accounts, kNone, key);
+  if (it == entries.end()) {
+    entries.reserve(entries.size() + 1);  // a few entries per account: exact fit
+    entries.push_back(Entry{static_cast<uint16_t>(community), key, now});
+  } else {
+    it->value = now;
+  }
+  for (uint32_t scope : {community, kNone}) {
+    const uint8_t before = scope == kNone ? before_w : before_c, after = PersonValue(accounts, scope, key);
+    if (before == after) continue;
+    Contribute(scope, key, before, -1);
+    Contribute(scope, key, after, +1);
+  }
+}
+
+void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
+  const size_t n = engine_.accounts().size();
+  if (n > member_.capacity()) {
+    // Grow by a quarter: 52 bytes per account, doubling would leave up to half unused.
+    member_.reserve(std::max(n, member_.capacity() + member_.capacity() / 4));
+    accounts_.reserve(member_.capacity());
+  }
+  for (size_t a = member_.size(); a < n; ++a) member_.push_back(engine_.member_of(static_cast<uint32_t>(a)));
+  accounts_.resize(n);
+  const auto& cols = engine_.events();
+  std::vector<uint32_t> touched;  // accounts with new funnel rows
+  for (uint32_t r = first_row; r < end_row; ++r) {
+    const EventType t = cols.type[r];
+    const uint32_t a = cols.account[r], com = cols.community[r], aux = cols.aux[r];
+    uint8_t kind = 0;
+    switch (t) {
+      case EventType::kVisit:
+        kind = kVisitBit;
+        break;
+      case EventType::kSignup:
+        kind = kSignupBit;
+        break;
+      case EventType::kActivityJoined:
+        kind = kParticipateBit;
+        break;
+      case EventType::kOrderPaid:
+      case EventType::kOrderRefunded: {
+        if (aux >= engine_.orders().size()) break;
+        const OrderInfo& o = engine_.orders()[aux];
+        const bool paid = t == EventType::kOrderPaid;
+        for (uint32_t scope : {com, kNone}) {
+          ScopeTotals& tot = Totals(scope);
+          if (o.currency >= tot.by_cur.size()) tot.by_cur.resize(o.currency + 1);
+          CurrencyTotals& c = tot.by_cur[o.currency];
+          c.gmv_minor += paid ? o.amount_minor : -o.amount_minor;
+          if (paid) {
+            c.paid_minor += o.amount_minor;
+            ++c.orders;
+          } else {
+            ++c.refunds;
+          }
+        }
+        if (paid) {
+          kind = kBuyBit;
+          const auto& entries = accounts_[a].entries;
+          auto it = std::find_if(entries.begin(), entries.end(),
+                                 [&](const Entry& e) { return e.community == com && e.key == o.currency; });
+          const uint8_t n = it == entries.end() ? 0 : it->value;
+          if (n < 2) Raise(a, com, static_cast<uint16_t>(o.currency), static_cast<uint8_t>(n + 1));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (kind) Raise(a, com, kKindsKey, kind);
+    if (IsFunnelType(t)) {
+      auto& rows = accounts_[a].rows;
+      // Grow by a quarter, not double: millions of small lists keep little slack.
+      if (rows.size() == rows.capacity()) rows.reserve(rows.size() + rows.size() / 4 + 2);
+      rows.push_back(r);
+      touched.push_back(a);
+    }
+  }
+  // Each touched account's new rows (all >= first_row) are its tail: sort it
+  // and merge it into the sorted prefix.
+  const auto& ts = cols.ts;
+  auto less = [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; };
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  std::vector<uint32_t> people;
+  for (uint32_t a : touched) {
+    auto& v = accounts_[a].rows;
+    auto mid = v.end();
+    while (mid != v.begin() && *(mid - 1) >= first_row) --mid;
+    std::sort(mid, v.end(), less);
+    std::inplace_merge(v.begin(), mid, v.end(), less);
+    people.push_back(member_[a]);
+  }
+  std::sort(people.begin(), people.end());
+  people.erase(std::unique(people.begin(), people.end()), people.end());
+  std::lock_guard lock(funnel_mu_);
+  for (auto& f : funnels_) {
+    f->stage.resize(engine_.members().size(), 0);
+    for (uint32_t m : people) Restage(*f, m);
+  }
+}
+
+void CommerceAggregates::OnIdentityChanged(std::span<const uint32_t> members) {
+  // The moved accounts, grouped by their old owner: those groups' values
+  // leave the counts, the new owners' values enter them.
+  std::vector<std::pair<uint32_t, uint32_t>> old_groups;  // (old member, account)
+  for (uint32_t m : members)
+    if (m < engine_.members().size())
+      for (uint32_t a : engine_.members()[m].accounts)
+        if (a < member_.size()) old_groups.emplace_back(member_[a], a);
+  std::sort(old_groups.begin(), old_groups.end());
+  old_groups.erase(std::unique(old_groups.begin(), old_groups.end()), old_groups.end());
+  // Every (scope, key) a group of accounts has entries for; the workspace too.
+  auto each_value = [&](std::span<const uint32_t> accounts, int sign) {
+    std::vector<std::pair<uint32_t, uint16_t>> keys;
+    for (uint32_t a : accounts)
+      if (a < accounts_.size())
+        for (const Entry& e : accounts_[a].entries) {
+          keys.emplace_back(e.community, e.key);
+          keys.emplace_back(kNone, e.key);
+        }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (auto [scope, key] : keys) Contribute(scope, key, PersonValue(accounts, scope, key), sign);
+  };
+  std::vector<uint32_t> group;
+  for (size_t i = 0; i < old_groups.size();) {
+    group.clear();
+    size_t j = i;
+    for (; j < old_groups.size() && old_groups[j].first == old_groups[i].first; ++j)
+      group.push_back(old_groups[j].second);
+    each_value(group, -1);
+    i = j;
+  }
+  for (const auto& [old_member, a] : old_groups) member_[a] = engine_.member_of(a);
+  for (uint32_t m : members)
+    if (m < engine_.members().size()) each_value(engine_.members()[m].accounts, +1);
+  std::lock_guard lock(funnel_mu_);
+  for (auto& f : funnels_) {
+    f->stage.resize(engine_.members().size(), 0);
+    for (uint32_t m : members)
+      if (m < f->stage.size()) Restage(*f, m);
+  }
+}
+
+CommerceAggregates::People CommerceAggregates::PeopleOf(uint32_t scope) const {
+  const ScopeTotals* t = scope == kNone ? ws_.get() : scope < comm_.size() ? &comm_[scope] : nullptr;
+  if (!t) return {};
+  return People{t->people[0], t->people[1], t->people[2], t->people[3]};
+}
+
+std::vector<CommerceAggregates::CurrencyTotals> CommerceAggregates::Currencies(uint32_t scope) const {
+  std::vector<CurrencyTotals> out;
+  const ScopeTotals* t = scope == kNone ? ws_.get() : scope < comm_.size() ? &comm_[scope] : nullptr;
+  if (!t) return out;
+  for (size_t i = 0; i < t->by_cur.size(); ++i) {
+    if (t->by_cur[i].orders == 0 && t->by_cur[i].refunds == 0) continue;
+    out.push_back(t->by_cur[i]);
+    out.back().currency = static_cast<uint32_t>(i);
+  }
+  return out;
+}
+
+uint8_t CommerceAggregates::FunnelStage(const FunnelCache& f, uint32_t member) const {
+  const auto& accounts = engine_.members()[member].accounts;
+  std::span<const uint32_t> rows;
+  if (accounts.size() == 1) {
+    if (accounts[0] < accounts_.size()) rows = accounts_[accounts[0]].rows;
+  } else {
+    // A merged person: the accounts' rows merged into one time order.
+    scratch_.clear();
+    for (uint32_t a : accounts)
+      if (a < accounts_.size())
+        scratch_.insert(scratch_.end(), accounts_[a].rows.begin(), accounts_[a].rows.end());
+    const auto& ts = engine_.events().ts;
+    std::sort(scratch_.begin(), scratch_.end(),
+              [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; });
+    rows = scratch_;
+  }
+  if (rows.empty()) return 0;
+  const auto& cols = engine_.events();
+  auto fits = [&](uint32_t r, EventType t) {
+    return cols.type[r] == t && (f.scope == kNone || cols.community[r] == f.scope);
+  };
+  size_t i = 0;  // position of the row that reached the last step
+  for (; i < rows.size(); ++i) {
+    const uint32_t r = rows[i];
+    if (!fits(r, f.steps[0])) continue;
+    const int64_t ms = FromEngineSeconds(cols.ts[r]);
+    if (ms >= f.lo_ms && ms < f.hi_ms) break;
+  }
+  if (i == rows.size()) return 0;
+  const uint64_t deadline = static_cast<uint64_t>(cols.ts[rows[i]]) + f.window_s;
+  uint8_t stage = 1;
+  // Rows are in time order, so "the first step-k row at or after step k-1's
+  // time" is the first fitting row from the first row of that second on (the
+  // same row may serve two equal steps).
+  for (size_t k = 1; k < f.steps.size(); ++k) {
+    const uint32_t at = cols.ts[rows[i]];
+    while (i > 0 && cols.ts[rows[i - 1]] == at) --i;  // rows of the same second count too
+    while (i < rows.size() && !fits(rows[i], f.steps[k])) ++i;
+    if (i == rows.size() || cols.ts[rows[i]] > deadline) break;
+    ++stage;
+  }
+  return stage;
+}
+
+void CommerceAggregates::Restage(FunnelCache& f, uint32_t member) const {
+  const uint8_t now = FunnelStage(f, member);
+  uint8_t& old = f.stage[member];
+  if (now == old) return;
+  if (old) --f.at_stage[old];  // at_stage[0] (not entered) is not kept
+  if (now) ++f.at_stage[now];
+  old = now;
+}
+
+std::vector<uint32_t> CommerceAggregates::FunnelReached(uint32_t scope, std::span<const EventType> steps,
+                                                        uint32_t window_s, int64_t lo_ms,
+                                                        int64_t hi_ms) const {
+  std::lock_guard lock(funnel_mu_);
+  FunnelCache* f = nullptr;
+  for (auto& c : funnels_)
+    if (c->Same(scope, steps, window_s, lo_ms, hi_ms)) f = c.get();
+  if (!f) {
+    if (funnels_.size() >= kMaxFunnels) {
+      auto victim = std::min_element(funnels_.begin(), funnels_.end(),
+                                     [](const auto& x, const auto& y) { return x->last_use < y->last_use; });
+      funnels_.erase(victim);
+    }
+    auto c = std::make_unique<FunnelCache>();
+    c->scope = scope;
+    c->steps.assign(steps.begin(), steps.end());
+    c->window_s = window_s;
+    c->lo_ms = lo_ms;
+    c->hi_ms = hi_ms;
+    const size_t nm = engine_.members().size();
+    c->stage.assign(nm, 0);
+    c->at_stage.assign(steps.size() + 1, 0);
+    for (uint32_t m = 0; m < nm; ++m) Restage(*c, m);
+    f = c.get();
+    funnels_.push_back(std::move(c));
+  }
+  f->last_use = ++use_clock_;
+  // Reached step k = people whose stage is above k.
+  std::vector<uint32_t> reached(steps.size(), 0);
+  uint32_t run = 0;
+  for (size_t k = steps.size(); k-- > 0;) {
+    run += f->at_stage[k + 1];
+    reached[k] = run;
+  }
+  return reached;
+}
+
+std::vector<std::pair<std::string, size_t>> CommerceAggregates::MemoryParts() const {
+  size_t acc = accounts_.capacity() * sizeof(AccountData) + member_.capacity() * 4;
+  for (const AccountData& d : accounts_) acc += d.entries.capacity() * sizeof(Entry) + d.rows.capacity() * 4;
+  size_t scopes =
+      sizeof(ScopeTotals) * (comm_.capacity() + 1) + ws_->by_cur.capacity() * sizeof(CurrencyTotals);
+  for (const ScopeTotals& t : comm_) scopes += t.by_cur.capacity() * sizeof(CurrencyTotals);
+  size_t funnels = 0;
+  {
+    std::lock_guard lock(funnel_mu_);
+    for (const auto& f : funnels_)
+      funnels += sizeof(FunnelCache) + f->stage.capacity() + f->at_stage.capacity() * 4;
+  }
+  return {{"commerce_accounts", acc}, {"commerce_scopes", scopes}, {"funnel_caches", funnels}};
+}
+
+}  // namespace qun::metrics
