@@ -9,6 +9,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/metrics/cohort.h"
+
 namespace qun::metrics {
 
 // ---------------------------------------------------------------- helpers --
@@ -240,6 +242,23 @@ struct ZoneView {
   mutable std::mutex cache_mu;
   mutable std::vector<std::unique_ptr<ScopeCache>> comm_cache;  // by community (stable addresses)
   mutable ScopeCache ws_cache;
+  // Cohort aggregates (docs/metrics.md#cohort-aggregates), built by the first
+  // query of a scope and maintained by OnAppended; dropped on identity changes.
+  mutable std::unique_ptr<CohortAggregate> ws_cohort;
+  mutable std::vector<std::unique_ptr<CohortAggregate>> comm_cohort;  // by community
+
+  // Call with cache_mu held.
+  std::unique_ptr<CohortAggregate>& CohortSlot(uint32_t community) const {
+    if (community == kNone) return ws_cohort;
+    if (community >= comm_cohort.size()) comm_cohort.resize(community + 1);
+    return comm_cohort[community];
+  }
+  size_t CohortBytes() const {
+    size_t b = ws_cohort ? ws_cohort->Bytes() : 0;
+    for (const auto& a : comm_cohort)
+      if (a) b += a->Bytes();
+    return b + comm_cohort.capacity() * 8;
+  }
 
   // Call with cache_mu held.
   ScopeCache& CacheOf(uint32_t community) const {
@@ -250,7 +269,7 @@ struct ZoneView {
   }
   size_t Bytes() const {
     std::lock_guard lock(cache_mu);
-    size_t b = sizeof(*this) + ws_cache.Bytes();
+    size_t b = sizeof(*this) + ws_cache.Bytes() + CohortBytes();
     for (const auto& c : comm_cache)
       if (c) b += c->Bytes();
     auto series = [&](const DaySeries& s) {
@@ -537,6 +556,84 @@ struct MetricsModule::State {
     }
   }
 
+  // Whether one of `accounts` had an event of set `kind` on `day`, in the
+  // part of the day's account set sorted before the current batch.
+  static bool PastHas(const DaySeries& series, std::span<const uint32_t> accounts, SetKind kind, int32_t day) {
+    const DayAgg* g = series.Get(day);
+    if (!g) return false;
+    const auto& set = g->sets[kind];
+    const auto end = set.begin() + g->clean[kind];
+    for (uint32_t a : accounts)
+      if (std::binary_search(set.begin(), end, a)) return true;
+    return false;
+  }
+  static SetKind SetOf(CohortAggregate::Kind k) { return k == CohortAggregate::kActivity ? kActive : kInteract; }
+
+  // Calls f(aggregate, scope) for every cohort aggregate of the view.
+  template <typename F>
+  static void ForEachCohorts(ZoneView& v, F f) {
+    if (v.ws_cohort) f(*v.ws_cohort, kNone);
+    for (size_t i = 0; i < v.comm_cohort.size(); ++i)
+      if (v.comm_cohort[i] && i < v.comm.size()) f(*v.comm_cohort[i], static_cast<uint32_t>(i));
+  }
+
+  // Identity change: forgets the people the change dissolved (`old_people`:
+  // (old member, account) sorted) and restores `members` from the day sets.
+  // Call with v.cache_mu held.
+  void FixCohorts(ZoneView& v, const std::vector<std::pair<uint32_t, uint32_t>>& old_people,
+                  std::span<const uint32_t> members) const {
+    ForEachCohorts(v, [&](CohortAggregate& agg, uint32_t scope) {
+      const DaySeries& series = v.Series(scope);
+      std::vector<uint32_t> accounts;
+      for (size_t i = 0; i < old_people.size();) {
+        const uint32_t person = old_people[i].first;
+        accounts.clear();
+        for (; i < old_people.size() && old_people[i].first == person; ++i) accounts.push_back(old_people[i].second);
+        agg.Forget(person, [&](uint32_t, CohortAggregate::Kind k, int32_t day) {
+          return PastHas(series, accounts, SetOf(k), day);
+        });
+      }
+      const ScopeAccounts* acc = AccOf(scope);
+      std::array<std::vector<int32_t>, 2> days;
+      for (uint32_t m : members) {
+        if (m >= engine.members().size()) continue;
+        for (auto& d : days) d.clear();
+        const int32_t fs = acc ? FirstSeenOf(engine, *acc, v.tz, m) : INT32_MAX;
+        // No activity precedes the first-seen day (INT32_MAX: none at all).
+        const int32_t end = series.base + static_cast<int32_t>(series.days.size());
+        for (int32_t d = std::max(series.base, fs); d < end; ++d)
+          for (int k = 0; k < 2; ++k)
+            if (PastHas(series, engine.members()[m].accounts, SetOf(static_cast<CohortAggregate::Kind>(k)), d))
+              days[k].push_back(d);
+        agg.Restore(m, fs, days[0], days[1]);
+      }
+    });
+  }
+
+  // Feeds rows [first_row, end_row) to the view's cohort aggregates
+  // (docs/metrics.md#cohort-aggregates). Call after AddToView, before FlushView.
+  void MaintainCohorts(ZoneView& v, uint32_t first_row, uint32_t end_row) const {
+    std::lock_guard lock(v.cache_mu);
+    const auto& c = engine.events();
+    ForEachCohorts(v, [&](CohortAggregate& agg, uint32_t scope) {
+      for (uint32_t r = first_row; r < end_row; ++r) {
+        if (scope != kNone && c.community[r] != scope) continue;
+        const EventType t = c.type[r];
+        const bool active = IsActivityType(t);
+        if (t != EventType::kMemberJoined && !active) continue;  // first seen: a join or any activity
+        const int32_t day = v.tz.LocalDay(FromEngineSeconds(c.ts[r]));
+        const uint32_t person = member[c.account[r]];
+        agg.NoteFirstSeen(person, day);
+        if (active) agg.NoteDay(person, CohortAggregate::kActivity, day);
+        if (IsInteraction(t)) agg.NoteDay(person, CohortAggregate::kInteraction, day);
+      }
+      const DaySeries& series = v.Series(scope);
+      agg.End([&](uint32_t person, CohortAggregate::Kind k, int32_t day) {
+        return PastHas(series, engine.members()[person].accounts, SetOf(k), day);
+      });
+    });
+  }
+
   static void FlushView(ZoneView& v) {
     for (const auto& t : v.touched) {
       if (t.agg->Flush() & (1u << kActive)) InvalidateActive(v.Series(t.scope), t.day);
@@ -575,7 +672,10 @@ struct MetricsModule::State {
 };
 
 MetricsModule::MetricsModule(const Engine& engine) : s_(std::make_unique<State>(engine)) {
-  s_->views.emplace("UTC", std::make_shared<ZoneView>(TimeZone::Utc()));
+  auto utc = std::make_shared<ZoneView>(TimeZone::Utc());
+  // The default scope's cohort aggregate is kept from the first row on.
+  utc->ws_cohort = std::make_unique<CohortAggregate>();
+  s_->views.emplace("UTC", std::move(utc));
 }
 MetricsModule::~MetricsModule() = default;
 
@@ -609,6 +709,7 @@ void MetricsModule::OnAppended(const Engine& engine, uint32_t first_row, uint32_
   s_->replied.clear();
   for (auto& [name, v] : s_->views) {
     for (uint32_t r = first_row; r < end_row; ++r) s_->AddToView(*v, r);
+    s_->MaintainCohorts(*v, first_row, end_row);  // before FlushView: reads the sets' old prefixes
     State::FlushView(*v);
   }
 }
@@ -622,6 +723,9 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
     if (m < engine.members().size())
       accounts.insert(accounts.end(), engine.members()[m].accounts.begin(), engine.members()[m].accounts.end());
   std::sort(accounts.begin(), accounts.end());
+  std::vector<std::pair<uint32_t, uint32_t>> old_people;  // (member before the change, account)
+  for (uint32_t a : accounts) old_people.emplace_back(s_->member[a], a);
+  std::sort(old_people.begin(), old_people.end());
   for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
   s_->commerce.OnIdentityChanged(members);
   {
@@ -633,6 +737,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   for (auto& entry : s_->views) {
     auto& v = entry.second;  // not a structured binding: the lambdas below capture it (clang < 16)
     std::lock_guard cache_lock(v->cache_mu);
+    s_->FixCohorts(*v, old_people, members);
     auto fix_series = [&](const DaySeries& series) {
       for (size_t i = 0; i < series.days.size(); ++i) {
         const DayAgg* g = series.days[i].get();
@@ -669,7 +774,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 }
 
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
-  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0;
+  size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0, cohorts = 0;
   const size_t replies = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->member.capacity() * 4;
   invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
   for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
@@ -683,6 +788,7 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   for (const auto& [n, v] : s_->views) {
     std::lock_guard cache_lock(v->cache_mu);
     scope += sizeof(ZoneView) + v->ws_cache.Bytes();
+    cohorts += v->CohortBytes();
     for (const auto& c : v->comm_cache)
       if (c) scope += c->Bytes();
     auto series = [&](const DaySeries& s) {
@@ -702,7 +808,7 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   }
   std::vector<std::pair<std::string, size_t>> parts = {
       {"day_sets", sets}, {"day_caches", caches}, {"day_other", other}, {"scope_caches", scope},
-      {"accounts", accounts}, {"invites", invites}, {"replies", replies}};
+      {"accounts", accounts}, {"invites", invites}, {"replies", replies}, {"cohorts", cohorts}};
   for (auto& p : s_->commerce.MemoryParts()) parts.push_back(std::move(p));
   size_t forests = 0;
   {
@@ -1024,6 +1130,57 @@ std::vector<int32_t> Periods(Granularity g, int32_t from, int32_t to) {
   for (int32_t s = PeriodStart(g, from); s <= to; s = NextPeriod(g, s)) p.push_back(s);
   return p;
 }
+
+// True when the scope has no day aggregate (no event) in days [a, b].
+bool NoDataIn(const Ctx& c, int32_t a, int32_t b) {
+  for (int32_t d = a; d <= b; ++d)
+    if (c.Day(d)) return false;
+  return true;
+}
+
+// Whether the whole-period cohort aggregate answers a query over `periods`:
+// true unless the range cuts off the last period before days with events.
+bool CohortsAnswer(const Ctx& c, Granularity g, const std::vector<int32_t>& periods) {
+  return NoDataIn(c, c.to + 1, NextPeriod(g, periods.back()) - 1);
+}
+
+// The scope's cohort aggregate in the query's zone view, built on first use
+// by replaying the per-day person sets in day order
+// (docs/metrics.md#cohort-aggregates). O(person-days) once.
+const CohortAggregate& CohortsOf(const Ctx& c) {
+  {
+    std::lock_guard lock(c.view->cache_mu);
+    if (const auto& slot = c.view->CohortSlot(c.community)) return *slot;
+  }
+  // Built without the lock: PeopleOf takes it.
+  auto agg = std::make_unique<CohortAggregate>();
+  for (const AccountRec& r : c.acc->recs)
+    if (r.first_seen != kNone)
+      agg->NoteFirstSeen(c.MemberOf(r.account), c.view->tz.LocalDay(FromEngineSeconds(r.first_seen)));
+  agg->End([](uint32_t, CohortAggregate::Kind, int32_t) { return false; });
+  if (c.series) {
+    // Days replay in order, so a person's earlier days are exactly the
+    // already-processed ones.
+    auto past = [&](uint32_t person, CohortAggregate::Kind k, int32_t day) {
+      const DayAgg* g = c.Day(day);
+      if (!g) return false;
+      const auto& people = PeopleOf(c, *g, k == CohortAggregate::kActivity ? kActive : kInteract);
+      return std::binary_search(people.begin(), people.end(), person);
+    };
+    const int32_t end = c.series->base + static_cast<int32_t>(c.series->days.size());
+    for (int32_t d = c.series->base; d < end; ++d) {
+      const DayAgg* g = c.Day(d);
+      if (!g) continue;
+      for (uint32_t m : PeopleOf(c, *g, kActive)) agg->NoteDay(m, CohortAggregate::kActivity, d);
+      for (uint32_t m : PeopleOf(c, *g, kInteract)) agg->NoteDay(m, CohortAggregate::kInteraction, d);
+      agg->End(past);
+    }
+  }
+  std::lock_guard lock(c.view->cache_mu);
+  auto& slot = c.view->CohortSlot(c.community);
+  if (!slot) slot = std::move(agg);  // else a concurrent query built it first
+  return *slot;
+}
 }  // namespace
 
 Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) const {
@@ -1031,6 +1188,16 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
   RetentionMatrix out{g, {}};
   if (c.empty()) return out;
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  if (CohortsAnswer(c, g, periods)) {
+    const CohortAggregate& agg = CohortsOf(c);
+    for (size_t i = 0; i < periods.size(); ++i) {
+      const int32_t idx = PeriodIndex(g, periods[i]);
+      RetentionCohort co{periods[i], agg.CohortSize(g, idx), std::vector<uint32_t>(periods.size() - i)};
+      for (size_t k = 0; k < co.retained.size(); ++k) co.retained[k] = agg.Retained(g, idx, static_cast<int32_t>(k));
+      out.cohorts.push_back(std::move(co));
+    }
+    return out;
+  }
   auto index_of = [&](int32_t day) -> int {
     auto it = std::upper_bound(periods.begin(), periods.end(), day);
     return static_cast<int>(it - periods.begin()) - 1;
@@ -1058,8 +1225,21 @@ Result<RetentionMatrix> MetricsModule::Retention(const Query& q, Granularity g) 
 Result<std::vector<std::pair<int32_t, double>>> MetricsModule::RetentionTrend(const Query& q, Granularity g,
                                                                               int n) const {
   if (n < 0) return InvalidArgument("n: must be >= 0");
-  QUN_ASSIGN_OR_RETURN(RetentionMatrix m, Retention(q, g));
   std::vector<std::pair<int32_t, double>> out;
+  {
+    QUN_METRICS_CTX(c, q);
+    if (c.empty()) return out;
+    const std::vector<int32_t> periods = Periods(g, c.from, c.to);
+    if (CohortsAnswer(c, g, periods)) {  // one column of the matrix: O(cohorts)
+      const CohortAggregate& agg = CohortsOf(c);
+      for (size_t i = 0; i + static_cast<size_t>(n) < periods.size(); ++i) {
+        const int32_t idx = PeriodIndex(g, periods[i]);
+        out.emplace_back(periods[i], Ratio(agg.Retained(g, idx, n), agg.CohortSize(g, idx)));
+      }
+      return out;
+    }
+  }
+  QUN_ASSIGN_OR_RETURN(RetentionMatrix m, Retention(q, g));
   for (const auto& co : m.cohorts)
     if (static_cast<size_t>(n) < co.retained.size()) out.emplace_back(co.start, Ratio(co.retained[n], co.size));
   return out;
@@ -1069,8 +1249,19 @@ Result<std::vector<LifecyclePoint>> MetricsModule::Lifecycle(const Query& q, Gra
   QUN_METRICS_CTX(c, q);
   std::vector<LifecyclePoint> out;
   if (c.empty()) return out;
-  const std::vector<int32_t>& fs = FirstSeenDays(c);
   std::vector<int32_t> periods = Periods(g, c.from, c.to);
+  // New people are the cohort's own period (retained[0]); nobody new was
+  // active in the period before.
+  if (CohortsAnswer(c, g, periods)) {
+    const CohortAggregate& agg = CohortsOf(c);
+    for (int32_t p : periods) {
+      const int32_t idx = PeriodIndex(g, p);
+      const uint32_t active = agg.Active(g, idx), fresh = agg.Retained(g, idx, 0), both = agg.ActiveBoth(g, idx);
+      out.push_back(LifecyclePoint{p, active, fresh, both, active - fresh - both, agg.Active(g, idx - 1) - both});
+    }
+    return out;
+  }
+  const std::vector<int32_t>& fs = FirstSeenDays(c);
   // The period before the first one, for returning/dormant. in_prev / in_cur
   // flag membership of the previous / current period's active people.
   Marks marks(fs.size()), in_prev(fs.size()), in_cur(fs.size());
@@ -1102,10 +1293,20 @@ Result<std::vector<InteractionPoint>> MetricsModule::Interaction(const Query& q,
   std::vector<InteractionPoint> out;
   if (c.empty()) return out;
   std::vector<uint32_t> members = MembersByDay(c, s_->comm_acc, c.from, c.to);
-  Marks marks(s_->engine.members().size());
+  std::optional<Marks> marks;  // only for cut-off periods
+  const CohortAggregate& agg = CohortsOf(c);
   for (int32_t p : Periods(g, c.from, c.to)) {
-    int32_t a = std::max(p, c.from), b = std::min<int32_t>(NextPeriod(g, p) - 1, c.to);
-    uint32_t inter = static_cast<uint32_t>(CountPeople(c, kInteract, a, b, &marks));
+    const int32_t end = NextPeriod(g, p) - 1;
+    int32_t a = std::max(p, c.from), b = std::min<int32_t>(end, c.to);
+    // The maintained whole-period count, unless the range cuts off days with events.
+    const bool whole = NoDataIn(c, p, a - 1) && NoDataIn(c, b + 1, end);
+    uint32_t inter = 0;
+    if (whole) {
+      inter = agg.Interacting(g, PeriodIndex(g, p));
+    } else {
+      if (!marks) marks.emplace(s_->engine.members().size());
+      inter = static_cast<uint32_t>(CountPeople(c, kInteract, a, b, &*marks));
+    }
     uint32_t mem = members[b - c.from];
     out.push_back(InteractionPoint{p, inter, mem, Ratio(inter, mem)});
   }

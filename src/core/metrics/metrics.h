@@ -18,6 +18,11 @@
 //     identity change touch them (targeted: only sets holding an account of
 //     the merged/unmerged people are dropped, first-seen days are fixed for
 //     those people only; member counts are rebuilt).
+//   * Retention, retention trend, lifecycle and interaction read running
+//     per-period counters (CohortAggregate, core/metrics/cohort.h;
+//     docs/metrics.md#cohort-aggregates), one per (zone view, scope): the UTC
+//     workspace from the first row, others built by their first query; kept
+//     exact through out-of-order batches and identity changes.
 //   * Conversion, value and funnel queries whose range holds all of the
 //     scope's events read all-time aggregates kept row by row (people per
 //     conversion kind, order totals, buyers and repeat buyers per currency);
@@ -244,7 +249,7 @@ class MetricsModule : public EngineModule {
   void OnIdentityChanged(const Engine& engine, std::span<const uint32_t> members) override;
   size_t MemoryBytes() const override;
   // day_sets, day_caches, day_other (per (scope, day) aggregates of every
-  // zone view), scope_caches, accounts, invites, replies, then
+  // zone view), scope_caches, accounts, invites, replies, cohorts, then
   // CommerceAggregates::MemoryParts, referral_forests.
   std::vector<std::pair<std::string, size_t>> MemoryParts() const override;
 
