@@ -7,6 +7,11 @@
 // Vectorscan literal mode, qun with full normalization (MB/s, p50/p99 per
 // 200-character message), build time and memory. It also writes the corpus
 // and the word list to DIR so run.sh can time pyahocorasick on the same data.
+// With --scan-once DIR (after --macro DIR wrote its files): builds the raw
+// automaton from DIR/words.txt and scans DIR/corpus.txt once, in the
+// function ScanOnce — for load-independent comparisons under
+// `valgrind --tool=cachegrind --cache-sim=yes --branch-sim=yes`, reading
+// ScanOnce's line of cg_annotate (docs/moderation.md, third attempt).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -354,11 +359,48 @@ int Macro(const std::string& out_dir) {
   return 0;
 }
 
+// One raw scan, out of line so that profilers show it apart from the build.
+[[gnu::noinline]] size_t ScanOnce(const Automaton& a, std::string_view text) {
+  size_t n = 0;
+  a.ScanUtf8(text, [&](size_t, uint32_t) { ++n; });
+  return n;
+}
+
+int ScanOnceMain(const std::string& dir) {
+  std::string words, corpus;
+  if (!ReadFile(dir + "/words.txt", &words) || !ReadFile(dir + "/corpus.txt", &corpus)) {
+    std::fprintf(stderr, "--scan-once: %s/words.txt or corpus.txt missing (run --macro %s first)\n", dir.c_str(),
+                 dir.c_str());
+    return 2;
+  }
+  std::vector<std::u32string> keys;
+  size_t start = 0;
+  while (start < words.size()) {
+    size_t end = words.find('\n', start);
+    if (end == std::string::npos) end = words.size();
+    std::string_view w(words.data() + start, end - start);
+    std::u32string k;
+    for (size_t i = 0; i < w.size();) {
+      int32_t c = DecodeUtf8(w, &i);
+      if (c >= 0) k.push_back(static_cast<char32_t>(c));
+    }
+    if (!k.empty()) keys.push_back(std::move(k));
+    start = end + 1;
+  }
+  auto a = Automaton::Build(keys);
+  if (!a.ok()) return 1;
+  std::printf("keys %zu dense_states %zu memory_mb %.1f matches %zu\n", keys.size(), a->dense_state_count(),
+              a->MemoryBytes() / 1e6, ScanOnce(*a, corpus));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i)
+  for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--macro") == 0) return Macro(i + 1 < argc ? argv[i + 1] : "");
+    if (std::strcmp(argv[i], "--scan-once") == 0) return ScanOnceMain(i + 1 < argc ? argv[i + 1] : ".");
+  }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

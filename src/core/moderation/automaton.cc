@@ -345,9 +345,10 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
 }
 
 uint32_t Automaton::StepSlow(uint32_t s, uint32_t c) const {
-  const uint32_t kind = cells_[s].flags & kMid;
+  // A failure target is of s's own kind: a state inside a character whose
+  // failure is the root has R_k as its fail_ (Build).
   for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
-    if (f & kDense) return (f & kMid) == kind ? dense_[(f & kIndexMask) + c] : kDense;  // else f is the root
+    if (f & kDense) return dense_[(f & kIndexMask) + c];
     const Cell& cell = cells_[f & kIndexMask];
     uint32_t t = static_cast<uint32_t>(cell.base) + c;
     if (cells_[t].check == static_cast<int32_t>(f & kIndexMask)) return t | (cells_[t].flags & (kReports | kMid));
