@@ -823,6 +823,12 @@ int main(int argc, char** argv) {
       parts_line += fmt::format("{}{} {:.2f}", parts_line.empty() ? "" : ", ", p.name,
                                 static_cast<double>(p.bytes) / cols.size());
   std::printf("engine memory by part, bytes/event (module.* above): %s\n", parts_line.c_str());
+  std::string module_line;
+  for (const qun::MemoryPart& p : engine.MemoryBreakdown())
+    if (p.name.rfind("module.", 0) == 0)
+      module_line += fmt::format("{}{} {:.2f}", module_line.empty() ? "" : ", ", p.name,
+                                 static_cast<double>(p.bytes) / cols.size());
+  std::printf("module memory by part, bytes/event: %s\n", module_line.c_str());
   std::fflush(stdout);
   std::printf("%-42s %5s %8s %8s %8s %8s %8s | %4s %9s %9s %7s | %9s %7s | %s\n", "query (workspace scope, UTC)",
               "reps", "p50 ms", "p99 ms", "cpu p50", "cpu p99", "cold ms", "reps", "SQLite", "SQL cpu", "SQL/qun",
