@@ -163,8 +163,9 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   a.max_key_bytes_ = max_key;
 
   // Dense states: the shallowest ones (a prefix of the breadth-first order,
-  // so every dense state's failure target is dense too). A row is its
-  // kind's entries then the report index. After the rows, three rows of
+  // so every dense state's failure target is dense too). A row is a header
+  // (report index | kMid) then its kind's entries; a state value points at
+  // the entries. After the rows, three rows of
   // "the root, k continuation bytes still due" (k = 1..3): where a state
   // inside a character goes when it falls back to the root, so that the
   // next continuation byte is still read as one (R_k leads to R_k-1 on
@@ -172,17 +173,18 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   auto mid = [&](int32_t n) { return trie[n].pending != 0; };
   auto row_len = [&](int32_t n) -> size_t { return (mid(n) ? a.mid_width_ : a.row_width_) + size_t{1}; };
   std::vector<uint32_t> row_at(trie.size(), 0);
+  row_at[0] = kRoot;
   int32_t dense = 1;
   size_t dense_entries = row_len(0);
   while (dense < nodes && trie[dense].depth <= kDenseDepth &&
          (dense_entries + row_len(dense)) * sizeof(uint32_t) <= kMaxDenseBytes) {
-    row_at[dense] = static_cast<uint32_t>(dense_entries);
+    row_at[dense] = static_cast<uint32_t>(dense_entries + 1);
     dense_entries += row_len(dense);
     ++dense;
   }
-  uint32_t root_due[4] = {kDense, 0, 0, 0};  // R_0..R_3 (state values)
+  uint32_t root_due[4] = {kRoot, 0, 0, 0};  // R_0..R_3 (state values: row offsets)
   for (int k = 1; k <= 3; ++k) {
-    root_due[k] = kDense | kMid | static_cast<uint32_t>(dense_entries);
+    root_due[k] = static_cast<uint32_t>(dense_entries + 1);
     dense_entries += a.mid_width_ + 1;
   }
   a.dense_rows_ = static_cast<size_t>(dense);
@@ -289,9 +291,11 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   // of the failure state, which is dense and already filled), miss rows.
   std::vector<uint32_t> val(trie.size());
   for (int32_t n = 0; n < nodes; ++n) {
-    val[n] = n < dense ? kDense | row_at[n] : static_cast<uint32_t>(slot[n]);
+    // kMid only in deep values: a dense value that ends no key must stay
+    // below kMid (the hot loop's single comparison).
+    val[n] = n < dense ? row_at[n] : kDeep | static_cast<uint32_t>(slot[n]);
     if (report[n] >= 0) val[n] |= kReports;
-    if (mid(n)) val[n] |= kMid;
+    if (mid(n) && n >= dense) val[n] |= kMid;
   }
   std::vector<uint32_t> report_index(trie.size(), 0);
   for (int32_t n = 0; n < nodes; ++n) {
@@ -304,12 +308,14 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   // A state's failure target is of its own kind (and, inside a character,
   // as many continuation bytes due), or the root: then a state inside a
   // character falls back to R_k instead.
-  a.dense_.assign(dense_entries, kDense);
-  for (int k = 1; k <= 3; ++k)
-    std::fill_n(&a.dense_[root_due[k] & kIndexMask], a.mid_width_, root_due[k - 1]);
+  a.dense_.assign(dense_entries, kRoot);
+  for (int k = 1; k <= 3; ++k) {
+    std::fill_n(&a.dense_[root_due[k]], a.mid_width_, root_due[k - 1]);
+    a.dense_[root_due[k] - 1] = kMid;  // header: inside a character, no report
+  }
   for (int b = 0xC0; b < 0xF8; ++b)  // the root on a lead byte that starts no key
-    a.dense_[a.class_[b]] = root_due[PendingAfter(static_cast<unsigned char>(b))];
-  auto fallback = [&](int32_t n) { return mid(n) ? root_due[trie[n].pending] : kDense; };
+    a.dense_[kRoot + a.class_[b]] = root_due[PendingAfter(static_cast<unsigned char>(b))];
+  auto fallback = [&](int32_t n) { return mid(n) ? root_due[trie[n].pending] : kRoot; };
   for (int32_t n = 0; n < dense; ++n) {
     uint32_t* row = &a.dense_[row_at[n]];
     const size_t entries = row_len(n) - 1;
@@ -318,10 +324,10 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
       std::copy_n(&a.dense_[from], entries, row);
     }
     for (const auto& [c, child] : trie[n].children) row[ClassOf(c)] = val[child];
-    row[entries] = report_index[n];
+    row[-1] = report_index[n] | (mid(n) ? kMid : 0);
   }
   std::vector<uint32_t> miss_row(trie.size(), 0);
-  a.fail_.assign(cells.size(), kDense);
+  a.fail_.assign(cells.size(), kRoot);
   for (int32_t n = 0; n < nodes; ++n) {
     if (n < dense) {
       miss_row[n] = row_at[n];
@@ -340,7 +346,7 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   // Where the root goes on each byte (a byte of the wrong kind in invalid
   // UTF-8): a continuation byte starts no key.
   for (int b = 0; b < 256; ++b)
-    a.restart_[b] = (b >> 6) == 2 ? kDense : a.dense_[a.class_[b]];
+    a.restart_[b] = (b >> 6) == 2 ? kRoot : a.dense_[kRoot + a.class_[b]];
   return a;
 }
 
@@ -348,10 +354,11 @@ uint32_t Automaton::StepSlow(uint32_t s, uint32_t c) const {
   // A failure target is of s's own kind: a state inside a character whose
   // failure is the root has R_k as its fail_ (Build).
   for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
-    if (f & kDense) return dense_[(f & kIndexMask) + c];
+    if (!(f & kDeep)) return dense_[(f & kIndexMask) + c];
     const Cell& cell = cells_[f & kIndexMask];
     uint32_t t = static_cast<uint32_t>(cell.base) + c;
-    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask)) return t | (cells_[t].flags & (kReports | kMid));
+    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask))
+      return t | kDeep | (cells_[t].flags & (kReports | kMid));
     if (!(cell.flags & kDeepFail)) return dense_[cell.row + c];
   }
 }

@@ -19,8 +19,9 @@
 //                continuation bytes that follow.
 //   dense_       full transition rows (failure links resolved) of the
 //                shallow states (depth <= 5 bytes, at most 24 MB of rows):
-//                one uint32 state value per class of the state's kind, then
-//                its report index; then three rows R_1..R_3, "the root with
+//                a header (the report index, kMid for a state inside a
+//                character), then one uint32 state value per class of the
+//                state's kind; then three rows R_1..R_3, "the root with
 //                k continuation bytes due", where a state inside a character
 //                falls back to (R_k leads to R_k-1 on every class). Most
 //                steps on real text stay in these states: one lookup each.
@@ -33,9 +34,13 @@
 //                of the nearest dense state on s's failure chain (branch
 //                free). Only states whose failure link is itself deep
 //                (kDeepFail) walk further on a miss.
-// A state value is kDense + a row offset, or a cell index; kMid marks a
-// state inside a character, kReports one that ends a key (its pattern ids
-// are a precomputed list).
+// A state value is one of: a row offset (< 2^29: a dense state that ends
+// no key), kReports | a row offset (a dense state that ends a key), kDeep |
+// a cell index (| kReports, | kMid for a state inside a character). So the
+// hot step is `v <= kIndexMask ? dense_[v + class] : slow path`: one
+// comparison tells "dense, nothing to report" from everything else
+// (docs/moderation.md, "Issue 6, fourth attempt"). The pattern ids of a
+// reporting state are a precomputed list.
 // Raw text is first checked to be valid UTF-8 (SIMD, simdjson): then no step
 // tests the byte's kind. Invalid text takes steps that do (a byte of the
 // other kind restarts from the root), with the same results as decoding.
@@ -46,6 +51,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -74,7 +80,7 @@ class Automaton {
   template <typename F>
   void Scan(const char32_t* chars, size_t n, F&& on_match) const {
     if (dense_.empty()) return;
-    uint32_t v = kDense;
+    uint32_t v = kRoot;
     for (size_t i = 0; i < n; ++i) {
       char32_t cp = chars[i];
       if (cp < 0x80) {
@@ -84,7 +90,7 @@ class Automaton {
         v = Step<false>(v, static_cast<unsigned char>(0x80 | (cp & 0x3F)));
       } else if (cp < 0x10000) {
         if (cp >= 0xD800 && cp <= 0xDFFF) {
-          v = kDense;
+          v = kRoot;
           continue;
         }
         v = Step<false>(v, static_cast<unsigned char>(0xE0 | (cp >> 12)));
@@ -96,7 +102,7 @@ class Automaton {
         v = Step<false>(v, static_cast<unsigned char>(0x80 | ((cp >> 6) & 0x3F)));
         v = Step<false>(v, static_cast<unsigned char>(0x80 | (cp & 0x3F)));
       } else {
-        v = kDense;
+        v = kRoot;
         continue;
       }
       // Keys end with whole characters, so no key can end mid-character.
@@ -130,17 +136,21 @@ class Automaton {
   size_t MemoryBytes() const;
 
  private:
+  // A lane's buffered match: the end and the reporting state.
+  struct Pending {
+    size_t end;
+    uint32_t state;
+  };
+
   template <bool kChecked, typename F>
   void ScanUtf8Impl(std::string_view text, F& on_match) const {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const size_t n = text.size();
     if (n < kLaneMinBytes || n / kLanes <= max_key_bytes_ + 3) {
-      ScanBytes<kChecked>(p, 0, 0, n, kDense, on_match);
+      ScanBytes<kChecked>(p, 0, 0, n, kRoot, on_match);
       return;
     }
     size_t begin[kLanes], pos[kLanes], stop[kLanes];
-    uint32_t state[kLanes];
-    std::vector<std::pair<size_t, uint32_t>> pending[kLanes];  // (end, state) per lane
     for (size_t k = 0; k < kLanes; ++k) {
       begin[k] = n / kLanes * k;
       // A lane starts from the root at a character start (a state inside a
@@ -148,25 +158,41 @@ class Automaton {
       pos[k] = k == 0 ? 0 : begin[k] - max_key_bytes_;
       for (int back = 0; back < 3 && pos[k] > 0 && (p[pos[k]] >> 6) == 2; ++back) --pos[k];
       stop[k] = k + 1 == kLanes ? n : n / kLanes * (k + 1);
-      state[k] = kDense;
     }
     size_t steps = stop[0] - pos[0];
     for (size_t k = 1; k < kLanes; ++k) steps = std::min(steps, stop[k] - pos[k]);
-    // Lane states are plain locals (kept in registers: a spilled state would
-    // add a store-to-load delay to every step of its chain).
+    // The lanes run in blocks of at most kBlock steps; before a block each
+    // lane's buffer gets room for kBlock more matches (a step reports at most
+    // one state), so the steps themselves never check for room or call out.
     static_assert(kLanes == 4);
-    uint32_t v0 = kDense, v1 = kDense, v2 = kDense, v3 = kDense;
+    PendingBuffer pending[kLanes];
+    for (auto& b : pending) b.Reserve(steps / 32 + kBlock);
+    // Lane states and table pointers are plain locals (kept in registers: a
+    // spilled state would add a store-to-load delay to every step).
+    uint32_t v0 = kRoot, v1 = kRoot, v2 = kRoot, v3 = kRoot;
     const unsigned char *q0 = p + pos[0], *q1 = p + pos[1], *q2 = p + pos[2], *q3 = p + pos[3];
-    for (size_t i = 0; i < steps; ++i) {
-      LaneStep<kChecked>(v0, q0[i], pos[0] + i, pending[0]);
-      LaneStep<kChecked>(v1, q1[i], pos[1] + i, pending[1]);
-      LaneStep<kChecked>(v2, q2[i], pos[2] + i, pending[2]);
-      LaneStep<kChecked>(v3, q3[i], pos[3] + i, pending[3]);
+    const uint32_t* const dense = dense_.data();
+    const uint8_t* const cls = class_;
+    for (size_t i = 0; i < steps;) {
+      const size_t block_end = std::min(steps, i + kBlock);
+      for (auto& b : pending) b.Reserve(b.size + kBlock);
+      Pending *o0 = pending[0].end(), *o1 = pending[1].end(), *o2 = pending[2].end(), *o3 = pending[3].end();
+      for (; i < block_end; ++i) {
+        LaneStep<kChecked>(v0, q0[i], pos[0] + i, o0, dense, cls);
+        LaneStep<kChecked>(v1, q1[i], pos[1] + i, o1, dense, cls);
+        LaneStep<kChecked>(v2, q2[i], pos[2] + i, o2, dense, cls);
+        LaneStep<kChecked>(v3, q3[i], pos[3] + i, o3, dense, cls);
+      }
+      pending[0].SetEnd(o0), pending[1].SetEnd(o1), pending[2].SetEnd(o2), pending[3].SetEnd(o3);
     }
-    state[0] = v0, state[1] = v1, state[2] = v2, state[3] = v3;
+    const uint32_t state[kLanes] = {v0, v1, v2, v3};
     for (size_t k = 0; k < kLanes; ++k) {
-      for (const auto& [end, v] : pending[k])
-        if (end > begin[k]) Report(v, end, on_match);
+      for (size_t j = 0; j < pending[k].size; ++j) {
+        const Pending& m = pending[k].data[j];
+        if (m.end > begin[k]) Report(m.state, m.end, on_match);
+      }
+      // The state reached by the last step is reported (if at all) by the
+      // rest of the lane.
       ScanBytes<kChecked>(p, begin[k], pos[k] + steps, stop[k], state[k], on_match);
     }
   }
@@ -178,32 +204,73 @@ class Automaton {
     uint32_t row = 0;    // offset in dense_ of the row a goto miss uses
     uint32_t flags = 0;  // kReports | kDeepFail | first index in reports_
   };
-  static constexpr uint32_t kReports = 1u << 31;
-  static constexpr uint32_t kDense = 1u << 30;
-  static constexpr uint32_t kMid = 1u << 29;       // in a state value and Cell::flags: inside a character
+  static constexpr uint32_t kReports = 1u << 31;   // in a state value and Cell::flags: ends a key
+  static constexpr uint32_t kDeep = 1u << 30;      // in a state value: a cell index
+  static constexpr uint32_t kMid = 1u << 29;       // in a deep state value, Cell::flags and a row header: inside a character
   static constexpr uint32_t kDeepFail = 1u << 30;  // in Cell::flags
   static constexpr uint32_t kIndexMask = kMid - 1;
+  static constexpr uint32_t kRoot = 1;               // the root's row (after its header)
   static constexpr uint32_t kLastReport = 1u << 31;  // in reports_: the last id of a list
 
   static constexpr size_t kLanes = 4;
   static constexpr size_t kLaneMinBytes = 16384;
+  static constexpr size_t kBlock = 4096;  // lane steps between checks of the match buffers' room
 
+  // A growable array of Pending without initialization or bounds checks
+  // (the lane loop writes through a raw pointer after Reserve).
+  struct PendingBuffer {
+    std::unique_ptr<Pending[]> data;
+    size_t size = 0, capacity = 0;
+    Pending* end() { return data.get() + size; }
+    void SetEnd(Pending* e) { size = static_cast<size_t>(e - data.get()); }
+    void Reserve(size_t want) {
+      if (want <= capacity) return;
+      size_t cap = std::max(want, capacity * 2);
+      auto grown = std::make_unique_for_overwrite<Pending[]>(cap);
+      std::copy_n(data.get(), size, grown.get());
+      data = std::move(grown);
+      capacity = cap;
+    }
+  };
+
+  // One step of a lane at text offset `at`: first the state reached by the
+  // previous byte is reported (buffered) if it ends a key — its end is `at`
+  // —, then the step. The common case, a dense state that ends no key, is
+  // one comparison and one lookup.
   template <bool kChecked>
-  [[gnu::always_inline]] void LaneStep(uint32_t& v, unsigned char byte, size_t at,
-                                      std::vector<std::pair<size_t, uint32_t>>& pending) const {
-    v = Step<kChecked>(v, byte);
-    if (v & kReports) [[unlikely]]
-      pending.emplace_back(at + 1, v);
+  [[gnu::always_inline]] void LaneStep(uint32_t& v, unsigned char byte, size_t at, Pending*& out,
+                                      const uint32_t* dense, const uint8_t* cls) const {
+    if constexpr (!kChecked) {
+      const uint32_t c = cls[byte];
+      if (v <= kIndexMask) [[likely]] {
+        v = dense[v + c];
+        return;
+      }
+      if (v & kReports) *out++ = Pending{at, v};
+      v = (v & kDeep) ? StepCell(v & kIndexMask, c) : dense[(v & kIndexMask) + c];
+    } else {
+      if (v & kReports) [[unlikely]]
+        *out++ = Pending{at, v};
+      v = Step<true>(v, byte);
+    }
   }
 
+  // Scans p[from, to) from state v (reached at offset `from`), reporting
+  // the matches that end after `report_after`, including one ending at `to`.
   template <bool kChecked, typename F>
   void ScanBytes(const unsigned char* p, size_t report_after, size_t from, size_t to, uint32_t v,
                  F& on_match) const {
     for (size_t i = from; i < to; ++i) {
+      if ((v & kReports) && i > report_after) [[unlikely]]
+        Report(v, i, on_match);
       v = Step<kChecked>(v, p[i]);
-      if ((v & kReports) && i >= report_after) [[unlikely]]
-        Report(v, i + 1, on_match);
     }
+    if ((v & kReports) && to > report_after) Report(v, to, on_match);
+  }
+
+  // Whether state v is inside a character (expects a continuation byte).
+  bool IsMid(uint32_t v) const {
+    return (v & kDeep) ? (v & kMid) != 0 : (dense_[(v & kIndexMask) - 1] & kMid) != 0;
   }
 
   // A byte of the other kind than the state expects (a continuation byte
@@ -214,23 +281,23 @@ class Automaton {
   [[gnu::always_inline]] uint32_t Step(uint32_t v, unsigned char byte) const {
     const uint32_t c = class_[byte];
     if constexpr (kChecked) {
-      const uint32_t kind = static_cast<uint32_t>((byte >> 6) == 2) << 29;  // kMid for 0x80..0xBF
-      if ((v ^ kind) & kMid) [[unlikely]]
+      if (IsMid(v) != ((byte >> 6) == 2)) [[unlikely]]
         return restart_[byte];
     }
-    return (v & kDense) ? dense_[(v & kIndexMask) + c] : StepCell(v & kIndexMask, c);
+    if (v <= kIndexMask) return dense_[v + c];
+    return (v & kDeep) ? StepCell(v & kIndexMask, c) : dense_[(v & kIndexMask) + c];
   }
 
   // A step from a deep state: goto hit or the dense miss row, chosen
   // without a branch (which way it goes is data-dependent).
-  uint32_t StepCell(uint32_t s, uint32_t c) const {
+  [[gnu::always_inline]] uint32_t StepCell(uint32_t s, uint32_t c) const {
     const Cell& cell = cells_[s];
     uint32_t t = static_cast<uint32_t>(cell.base) + c;
     const Cell& child = cells_[t];
     uint32_t miss = dense_[cell.row + c];
     uint32_t hit = static_cast<uint32_t>(child.check == static_cast<int32_t>(s));
     uint32_t mask = 0u - hit;
-    uint32_t next = ((t | (child.flags & (kReports | kMid))) & mask) | (miss & ~mask);
+    uint32_t next = ((t | kDeep | (child.flags & (kReports | kMid))) & mask) | (miss & ~mask);
     if ((cell.flags >> 30) & (hit ^ 1u) & 1u) [[unlikely]]  // kDeepFail and a miss
       next = StepSlow(s, c);
     return next;
@@ -240,8 +307,7 @@ class Automaton {
 
   template <typename F>
   void Report(uint32_t v, size_t end, F& on_match) const {
-    uint32_t r = (v & kDense) ? dense_[(v & kIndexMask) + ((v & kMid) ? mid_width_ : row_width_)]
-                              : cells_[v & kIndexMask].flags;
+    uint32_t r = (v & kDeep) ? cells_[v & kIndexMask].flags : dense_[(v & kIndexMask) - 1];
     for (r &= kIndexMask;; ++r) {
       uint32_t id = reports_[r];
       on_match(end, id & ~kLastReport);
@@ -253,7 +319,7 @@ class Automaton {
   uint32_t restart_[256] = {};  // per byte: the state the root goes to (kind mismatches)
   // The tables the steps look up at random: in huge pages where the OS
   // allows (docs/moderation.md#matcher).
-  std::vector<uint32_t, TableAllocator<uint32_t>> dense_;  // dense_rows_ rows (+ one all-root row inside a character), each its entries then its report index
+  std::vector<uint32_t, TableAllocator<uint32_t>> dense_;  // dense_rows_ rows and R_1..R_3, each a header (report index | kMid) then its entries
   std::vector<Cell, TableAllocator<Cell>> cells_;          // the deep states (double array)
   std::vector<uint32_t, TableAllocator<uint32_t>> fail_;  // per cell: failure link (a state value), for kDeepFail walks
   std::vector<uint32_t> reports_;    // pattern-id lists of the reporting states
