@@ -350,19 +350,6 @@ Result<Automaton> Automaton::Build(const std::vector<std::u32string>& keys) {
   return a;
 }
 
-uint32_t Automaton::StepSlow(uint32_t s, uint32_t c) const {
-  // A failure target is of s's own kind: a state inside a character whose
-  // failure is the root has R_k as its fail_ (Build).
-  for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
-    if (!(f & kDeep)) return dense_[(f & kIndexMask) + c];
-    const Cell& cell = cells_[f & kIndexMask];
-    uint32_t t = static_cast<uint32_t>(cell.base) + c;
-    if (cells_[t].check == static_cast<int32_t>(f & kIndexMask))
-      return t | kDeep | (cells_[t].flags & (kReports | kMid));
-    if (!(cell.flags & kDeepFail)) return dense_[cell.row + c];
-  }
-}
-
 size_t Automaton::MemoryBytes() const {
   return cells_.size() * sizeof(Cell) + (dense_.size() + fail_.size() + reports_.size()) * sizeof(uint32_t);
 }

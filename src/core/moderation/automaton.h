@@ -241,13 +241,13 @@ class Automaton {
   [[gnu::always_inline]] void LaneStep(uint32_t& v, unsigned char byte, size_t at, Pending*& out,
                                       const uint32_t* dense, const uint8_t* cls) const {
     if constexpr (!kChecked) {
-      const uint32_t c = cls[byte];
+      const size_t c = cls[byte];  // size_t: the index add needs no zero extension
       if (v <= kIndexMask) [[likely]] {
-        v = dense[v + c];
+        v = dense[size_t{v} + c];
         return;
       }
       if (v & kReports) *out++ = Pending{at, v};
-      v = (v & kDeep) ? StepCell(v & kIndexMask, c) : dense[(v & kIndexMask) + c];
+      v = (v & kDeep) ? StepCell(v & kIndexMask, static_cast<uint32_t>(c)) : dense[size_t{v & kIndexMask} + c];
     } else {
       if (v & kReports) [[unlikely]]
         *out++ = Pending{at, v};
@@ -303,7 +303,20 @@ class Automaton {
     return next;
   }
   // The goto/failure walk for states whose failure link is deep too.
-  uint32_t StepSlow(uint32_t s, uint32_t c) const;
+  // Inline: a call in the lane loop, however rare, would make the compiler
+  // keep lane states in memory across it.
+  [[gnu::always_inline]] uint32_t StepSlow(uint32_t s, uint32_t c) const {
+    // A failure target is of s's own kind: a state inside a character whose
+    // failure is the root has R_k as its fail_ (Build).
+    for (uint32_t f = fail_[s];; f = fail_[f & kIndexMask]) {
+      if (!(f & kDeep)) return dense_[(f & kIndexMask) + c];
+      const Cell& cell = cells_[f & kIndexMask];
+      uint32_t t = static_cast<uint32_t>(cell.base) + c;
+      if (cells_[t].check == static_cast<int32_t>(f & kIndexMask))
+        return t | kDeep | (cells_[t].flags & (kReports | kMid));
+      if (!(cell.flags & kDeepFail)) return dense_[cell.row + c];
+    }
+  }
 
   template <typename F>
   void Report(uint32_t v, size_t end, F& on_match) const {
