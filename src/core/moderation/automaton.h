@@ -50,6 +50,7 @@
 #define QUN_CORE_MODERATION_AUTOMATON_H_
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -136,9 +137,10 @@ class Automaton {
   size_t MemoryBytes() const;
 
  private:
-  // A lane's buffered match: the end and the reporting state.
+  // A lane's buffered match: where it ends in the text and the reporting
+  // state.
   struct Pending {
-    size_t end;
+    const unsigned char* end;
     uint32_t state;
   };
 
@@ -169,19 +171,24 @@ class Automaton {
     for (auto& b : pending) b.Reserve(steps / 32 + kBlock);
     // Lane states and table pointers are plain locals (kept in registers: a
     // spilled state would add a store-to-load delay to every step).
+    // One cursor r walks lane 0; lane k reads r[d_k]. A buffered match keeps
+    // its end as a pointer (no offset arithmetic in the steps).
     uint32_t v0 = kRoot, v1 = kRoot, v2 = kRoot, v3 = kRoot;
-    const unsigned char *q0 = p + pos[0], *q1 = p + pos[1], *q2 = p + pos[2], *q3 = p + pos[3];
+    const ptrdiff_t d1 = static_cast<ptrdiff_t>(pos[1] - pos[0]), d2 = static_cast<ptrdiff_t>(pos[2] - pos[0]),
+                    d3 = static_cast<ptrdiff_t>(pos[3] - pos[0]);
     const uint32_t* const dense = dense_.data();
     const uint8_t* const cls = class_;
-    for (size_t i = 0; i < steps;) {
-      const size_t block_end = std::min(steps, i + kBlock);
+    const unsigned char* r = p + pos[0];
+    const unsigned char* const last = r + steps;
+    while (r < last) {
+      const unsigned char* const block_end = r + std::min<size_t>(static_cast<size_t>(last - r), kBlock);
       for (auto& b : pending) b.Reserve(b.size + kBlock);
       Pending *o0 = pending[0].end(), *o1 = pending[1].end(), *o2 = pending[2].end(), *o3 = pending[3].end();
-      for (; i < block_end; ++i) {
-        LaneStep<kChecked>(v0, q0[i], pos[0] + i, o0, dense, cls);
-        LaneStep<kChecked>(v1, q1[i], pos[1] + i, o1, dense, cls);
-        LaneStep<kChecked>(v2, q2[i], pos[2] + i, o2, dense, cls);
-        LaneStep<kChecked>(v3, q3[i], pos[3] + i, o3, dense, cls);
+      for (; r < block_end; ++r) {
+        LaneStep<kChecked>(v0, r, o0, dense, cls);
+        LaneStep<kChecked>(v1, r + d1, o1, dense, cls);
+        LaneStep<kChecked>(v2, r + d2, o2, dense, cls);
+        LaneStep<kChecked>(v3, r + d3, o3, dense, cls);
       }
       pending[0].SetEnd(o0), pending[1].SetEnd(o1), pending[2].SetEnd(o2), pending[3].SetEnd(o3);
     }
@@ -189,7 +196,8 @@ class Automaton {
     for (size_t k = 0; k < kLanes; ++k) {
       for (size_t j = 0; j < pending[k].size; ++j) {
         const Pending& m = pending[k].data[j];
-        if (m.end > begin[k]) Report(m.state, m.end, on_match);
+        const auto end = static_cast<size_t>(m.end - p);
+        if (end > begin[k]) Report(m.state, end, on_match);
       }
       // The state reached by the last step is reported (if at all) by the
       // rest of the lane.
@@ -233,13 +241,14 @@ class Automaton {
     }
   };
 
-  // One step of a lane at text offset `at`: first the state reached by the
-  // previous byte is reported (buffered) if it ends a key — its end is `at`
-  // —, then the step. The common case, a dense state that ends no key, is
-  // one comparison and one lookup.
+  // One step of a lane on the byte at `at`: first the state reached by the
+  // previous byte is reported (buffered) if it ends a key — its end is
+  // `at` —, then the step. The common case, a dense state that ends no key,
+  // is one comparison and one lookup.
   template <bool kChecked>
-  [[gnu::always_inline]] void LaneStep(uint32_t& v, unsigned char byte, size_t at, Pending*& out,
-                                      const uint32_t* dense, const uint8_t* cls) const {
+  [[gnu::always_inline]] void LaneStep(uint32_t& v, const unsigned char* at, Pending*& out, const uint32_t* dense,
+                                      const uint8_t* cls) const {
+    const unsigned char byte = *at;
     if constexpr (!kChecked) {
       const size_t c = cls[byte];  // size_t: the index add needs no zero extension
       if (v <= kIndexMask) [[likely]] {
