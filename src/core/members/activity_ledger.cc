@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -182,9 +183,22 @@ bool AccountFacts::has_milestones() const { return block_ && block_[kHeader] != 
 void AccountFacts::AppendDays(int32_t until_day, std::vector<DayCounts>* out) const {
   if (!block_) return;
   const uint8_t* payload = block_ + kHeader;
-  const uint8_t* p = payload + RowsBegin(payload);
+  const uint8_t* begin = payload + RowsBegin(payload);
   const uint8_t* end = payload + Header(block_).size;
+  // Count first so `out` grows once: timelines are kept in member tables,
+  // whose memory would otherwise carry the doubling slack.
+  size_t n = 0;
   int32_t day = 0;
+  for (const uint8_t* p = begin; p < end; ++n) {
+    day = ReadDay(p, n == 0, day);
+    if (day > until_day) break;
+    const uint32_t mask = static_cast<uint32_t>(GetVarint(p));
+    for (int values = std::popcount(mask >> kFirstCounterBit); values > 0; --values)
+      while (*p++ & 0x80) {
+      }
+  }
+  out->reserve(out->size() + n);
+  const uint8_t* p = begin;
   for (bool first = true; p < end; first = false) {
     day = ReadDay(p, first, day);
     if (day > until_day) break;
