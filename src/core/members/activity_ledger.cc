@@ -57,6 +57,7 @@ uint8_t* PutVarint(uint8_t* p, uint64_t v) {
 }
 
 uint64_t GetVarint(const uint8_t*& p) {
+  if (*p < 0x80) return *p++;  // most values: one byte
   uint64_t v = 0;
   for (int shift = 0;; shift += 7) {
     const uint8_t b = *p++;
@@ -104,8 +105,10 @@ const uint8_t* DecodeBody(const uint8_t* p, DayCounts* d) {
   const uint32_t mask = static_cast<uint32_t>(GetVarint(p));
   d->own = (mask & kOwnBit) != 0;
   d->active = (mask & kActiveBit) != 0;
-  for (size_t i = 0; i < std::size(kCounters); ++i)
-    d->*kCounters[i] = (mask & (1u << (kFirstCounterBit + i))) ? static_cast<uint32_t>(GetVarint(p)) : 0;
+  for (const auto field : kCounters) d->*field = 0;
+  // Only the present counters, lowest bit first.
+  for (uint32_t m = (mask >> kFirstCounterBit) & ((1u << std::size(kCounters)) - 1); m != 0; m &= m - 1)
+    d->*kCounters[std::countr_zero(m)] = static_cast<uint32_t>(GetVarint(p));
   d->gmv_minor = (mask & (1u << kGmvBit)) ? UnZigZag(GetVarint(p)) : 0;
   return p;
 }
@@ -185,19 +188,7 @@ void AccountFacts::AppendDays(int32_t until_day, std::vector<DayCounts>* out) co
   const uint8_t* payload = block_ + kHeader;
   const uint8_t* begin = payload + RowsBegin(payload);
   const uint8_t* end = payload + Header(block_).size;
-  // Count first so `out` grows once: timelines are kept in member tables,
-  // whose memory would otherwise carry the doubling slack.
-  size_t n = 0;
   int32_t day = 0;
-  for (const uint8_t* p = begin; p < end; ++n) {
-    day = ReadDay(p, n == 0, day);
-    if (day > until_day) break;
-    const uint32_t mask = static_cast<uint32_t>(GetVarint(p));
-    for (int values = std::popcount(mask >> kFirstCounterBit); values > 0; --values)
-      while (*p++ & 0x80) {
-      }
-  }
-  out->reserve(out->size() + n);
   const uint8_t* p = begin;
   for (bool first = true; p < end; first = false) {
     day = ReadDay(p, first, day);
