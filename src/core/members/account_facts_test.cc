@@ -18,16 +18,7 @@ namespace {
 
 constexpr uint32_t kMax32 = std::numeric_limits<uint32_t>::max();
 
-bool Same(const DayCounts& a, const DayCounts& b) {
-  return a.day == b.day && a.own == b.own && a.active == b.active && a.gmv_minor == b.gmv_minor &&
-         a.messages == b.messages && a.replies_given == b.replies_given && a.answers == b.answers &&
-         a.replies_received == b.replies_received && a.reactions_given == b.reactions_given &&
-         a.reactions_received == b.reactions_received && a.ugc == b.ugc && a.invites == b.invites &&
-         a.orders == b.orders && a.checkins == b.checkins && a.reports_filed == b.reports_filed &&
-         a.funnel == b.funnel;
-}
-
-bool IsZero(const DayCounts& d) { return Same(d, DayCounts{.day = d.day}); }
+bool IsZero(const DayCounts& d) { return d == DayCounts{.day = d.day}; }
 
 // The reference: rows sorted by day, DayCounts::Add, optional drop.
 void RefAdd(std::vector<DayCounts>& ref, const DayCounts& delta, bool drop_if_zero) {
@@ -45,7 +36,7 @@ void ExpectRows(const AccountFacts& f, const std::vector<DayCounts>& ref, int32_
   for (const DayCounts& d : ref)
     if (d.day <= until_day) want.push_back(d);
   ASSERT_EQ(got.size(), want.size()) << "until " << until_day;
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(Same(got[i], want[i])) << "row " << i << " until " << until_day;
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_TRUE(got[i] == want[i]) << "row " << i << " until " << until_day;
 }
 
 // A random delta: most fields zero, small counts, sometimes an extreme.

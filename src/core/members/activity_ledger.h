@@ -67,6 +67,7 @@ struct DayCounts {
   uint32_t funnel = 0;  // visit, signup, content.viewed/clicked
 
   void Add(const DayCounts& o);
+  bool operator==(const DayCounts&) const = default;  // every field, day included
 };
 
 // A join, leave or NPS answer of an account: the facts that are not day
