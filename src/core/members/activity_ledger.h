@@ -36,6 +36,8 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <unordered_map>
 #include <vector>
 
@@ -44,7 +46,8 @@
 
 namespace qun {
 
-// Field order keeps the row at 64 bytes (no padding holes; millions of rows).
+// One (account, day) row, decoded. The ledger stores rows encoded
+// (AccountFacts); this is what readers and Fold work with.
 struct DayCounts {
   int32_t day = 0;  // local civil day (days since 1970-01-01)
   bool own = false;     // the account itself did something that day
@@ -64,8 +67,8 @@ struct DayCounts {
   uint32_t funnel = 0;  // visit, signup, content.viewed/clicked
 
   void Add(const DayCounts& o);
+  bool operator==(const DayCounts&) const = default;  // every field, day included
 };
-static_assert(sizeof(DayCounts) <= 64, "DayCounts grew: see the note above it");
 
 // A join, leave or NPS answer of an account: the facts that are not day
 // counts, kept as a short list so they can be read as of any day.
@@ -87,15 +90,55 @@ struct AccountMilestones {
   int last_nps = -1;
 };
 
-// Per-account rows and milestones.
-struct AccountFacts {
-  std::vector<DayCounts> days;         // sorted by day, one entry per day
-  std::vector<Milestone> milestones;   // in fold order
+// Per-account rows and milestones in one compact heap block (docs/members.md
+// §2.2 has the layout and its bytes). The slot itself is one pointer (null:
+// nothing recorded); the block holds a 16-byte header (payload size and
+// capacity, the latest row's day and offset), the milestones (10 bytes each,
+// fold order) and the day rows sorted by day, each encoded as
+//   varint day (first row: zigzag of the day; later rows: gap to the previous
+//   row's day, >= 1), varint presence mask of the non-zero fields (the two
+//   flags are mask bits), then a varint per present field in mask-bit order
+//   (gmv_minor zigzag-encoded).
+// Readers decode with AppendDays / Days; ActivityLedger::Fold writes with
+// AddToDay / AddMilestone. Adding to the latest day re-encodes just that row;
+// an earlier day re-encodes the account's rows (rare: events mostly arrive in
+// time order). Thread-safety: none (like the ledger that owns it).
+class AccountFacts {
+ public:
+  AccountFacts() = default;
+  AccountFacts(const AccountFacts& o);
+  AccountFacts& operator=(const AccountFacts& o);
+  AccountFacts(AccountFacts&& o) noexcept : block_(o.block_) { o.block_ = nullptr; }
+  AccountFacts& operator=(AccountFacts&& o) noexcept;
+  ~AccountFacts();
 
+  // True when the account has no day row (then it has no milestone either:
+  // Fold gives every milestone's event its own row).
+  bool empty() const;
+  // The latest row's day. Precondition: !empty().
+  int32_t last_day() const;
+  // Appends the rows on or before `until_day`, sorted by day, to `out`.
+  void AppendDays(int32_t until_day, std::vector<DayCounts>* out) const;
+  // Every row (tests, debugging).
+  std::vector<DayCounts> Days() const;
+
+  bool has_milestones() const;
   // Join/leave/NPS facts over milestones on or before `until_day`.
   AccountMilestones MilestonesAsOf(int32_t until_day) const;
-  // The rows on or before `until_day`: [days.begin(), DaysEnd(until_day)).
-  std::vector<DayCounts>::const_iterator DaysEnd(int32_t until_day) const;
+
+  // Adds `delta` field by field (DayCounts::Add: flags or-ed, counters with
+  // unsigned wrap-around) to the row of day delta.day, creating the row when
+  // missing. With `drop_if_zero`, a row left with every field zero/false is
+  // removed. `scratch` is reused storage for re-encoding on an earlier day.
+  void AddToDay(const DayCounts& delta, bool drop_if_zero, std::vector<DayCounts>* scratch);
+  // Appends a milestone (kept in the order added).
+  void AddMilestone(const Milestone& m);
+  // Heap bytes of the block: an estimate of glibc malloc's chunk (request +
+  // 8-byte header, rounded up to 16, at least 32); 0 when empty.
+  size_t HeapBytes() const;
+
+ private:
+  uint8_t* block_ = nullptr;  // malloc'd: header, then payload (see above)
 };
 
 struct LedgerScope {
@@ -121,15 +164,18 @@ class ActivityLedger {
 
   const LedgerScope& scope() const { return scope_; }
   // Facts of `account`, or nullptr if nothing in scope concerns it. Readers
-  // that want a day D use DaysEnd(D) / MilestonesAsOf(D).
+  // that want a day D use AppendDays(D) / MilestonesAsOf(D).
   const AccountFacts* account(uint32_t account) const {
-    return account < accounts_.size() && !accounts_[account].days.empty() ? &accounts_[account] : nullptr;
+    return account < accounts_.size() && !accounts_[account].empty() ? &accounts_[account] : nullptr;
   }
   size_t account_slots() const { return accounts_.size(); }
   uint32_t rows_folded() const { return rows_folded_; }
   // Latest local day of any folded event in scope (INT32_MIN when none).
   int32_t max_day() const { return max_day_; }
   size_t MemoryBytes() const;
+  // MemoryBytes by part: "accounts" (slots and blocks), "engaged",
+  // "changed_at".
+  std::vector<std::pair<std::string, size_t>> MemoryParts() const;
 
   // Change tracking, for readers that patch what they derived from the
   // ledger (PatchMemberTable): `id()` is unique to this ledger object for the
@@ -141,18 +187,23 @@ class ActivityLedger {
   void ChangedSince(uint32_t seq, std::vector<uint32_t>* accounts) const;
 
  private:
-  DayCounts& Row(uint32_t account, int32_t day);
-  void DropIfEmpty(uint32_t account, int32_t day);
+  // Adds `delta` to the row (account, delta.day) and marks the account
+  // changed: every change of an account's facts goes through here (a
+  // milestone's event also makes its own row).
+  void AddToDay(uint32_t account, const DayCounts& delta, bool drop_if_zero = false);
 
   LedgerScope scope_;
   std::vector<AccountFacts> accounts_;
+  std::vector<DayCounts> scratch_;  // AccountFacts::AddToDay's re-encoding buffer
   // Per event row, for a message: the day its ugc is credited on minus the
-  // message's own day (>= 0), or kNotEngaged; offsets from kFarOffset on are
-  // kept in engaged_far_ (rare: engagement months after the message).
-  static constexpr uint8_t kNotEngaged = 255, kFarOffset = 254;
+  // message's own day (>= 0), or not engaged — kEngagedBits per row, packed:
+  // 0 = not engaged, v in 1..kEngagedFar-1 = offset v-1, kEngagedFar = the
+  // offset is in engaged_far_ (engagement days after the message; rare).
+  static constexpr unsigned kEngagedBits = 2;
+  static constexpr uint8_t kEngagedFar = (1u << kEngagedBits) - 1;
   int32_t CreditedOffset(uint32_t msg_row) const;  // -1 = not engaged
   void SetCreditedOffset(uint32_t msg_row, int32_t offset);
-  std::vector<uint8_t> engaged_;
+  std::vector<uint8_t> engaged_;  // 8 / kEngagedBits rows per byte
   std::unordered_map<uint32_t, int32_t> engaged_far_;
   uint32_t rows_folded_ = 0;
   uint64_t id_ = 0;
@@ -187,6 +238,8 @@ class MemberLedgerModule : public EngineModule {
   }
   // The live ledger plus the cached scoped ledgers.
   size_t MemoryBytes() const override;
+  // The live ledger's ActivityLedger::MemoryParts plus "scoped" (the cache).
+  std::vector<std::pair<std::string, size_t>> MemoryParts() const override;
   const ActivityLedger& ledger() const { return ledger_; }
 
   // The ledger of (scope.tz, scope.community), over every row of `engine`

@@ -138,8 +138,8 @@ void ExpectSameAsOf(const Engine& e, const ActivityLedger& view, const ActivityL
     const AccountFacts* v = view.account(a);
     const AccountFacts* c = cut.account(a);
     std::vector<DayCounts> vd, cd;
-    if (v) vd.assign(v->days.begin(), v->DaysEnd(day));
-    if (c) cd = c->days;
+    if (v) v->AppendDays(day, &vd);
+    if (c) cd = c->Days();
     ASSERT_EQ(vd.size(), cd.size());
     for (size_t i = 0; i < vd.size(); ++i)
       EXPECT_TRUE(SameCounts(vd[i], cd[i])) << Describe(vd[i]) << " vs " << Describe(cd[i]);
@@ -227,11 +227,12 @@ TEST(ActivityLedgerTest, OutOfOrderEngagementMovesUgcToTheEarliestDay) {
   uint32_t a = e.FindAccount(Platform::kTelegram, "a");
   const AccountFacts* f = l.account(a);
   ASSERT_NE(f, nullptr);
-  ASSERT_EQ(f->days.size(), 3u);  // day 0 (message), 2 (reaction, ugc), 5 (reaction)
-  EXPECT_EQ(f->days[1].day, kDay0 + 2);
-  EXPECT_EQ(f->days[1].ugc, 1u);
-  EXPECT_EQ(f->days[2].ugc, 0u);
-  EXPECT_EQ(f->days[2].reactions_received, 1u);
+  const std::vector<DayCounts> days = f->Days();
+  ASSERT_EQ(days.size(), 3u);  // day 0 (message), 2 (reaction, ugc), 5 (reaction)
+  EXPECT_EQ(days[1].day, kDay0 + 2);
+  EXPECT_EQ(days[1].ugc, 1u);
+  EXPECT_EQ(days[2].ugc, 0u);
+  EXPECT_EQ(days[2].reactions_received, 1u);
 
   // Engagement far after the message (offsets kept outside the per-row byte).
   Event m2 = ev(EventType::kMessagePosted, 1, "a", "m2");
@@ -244,7 +245,7 @@ TEST(ActivityLedgerTest, OutOfOrderEngagementMovesUgcToTheEarliestDay) {
     Ingest(e, {x});
   };
   auto ugc_on = [&](int day) -> int {
-    for (const DayCounts& d : l.account(a)->days)
+    for (const DayCounts& d : l.account(a)->Days())
       if (d.day == kDay0 + day) return static_cast<int>(d.ugc);
     return -1;  // no row
   };

@@ -59,7 +59,7 @@ void PatchSorted(std::vector<double>& sorted, std::vector<double> removed, std::
 
 bool HasRowsAfter(const Engine& engine, const ActivityLedger& ledger, uint32_t member, int32_t day) {
   for (uint32_t a : engine.members()[member].accounts)
-    if (const AccountFacts* f = ledger.account(a); f && f->days.back().day > day) return true;
+    if (const AccountFacts* f = ledger.account(a); f && f->last_day() > day) return true;
   return false;
 }
 

@@ -89,9 +89,9 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
   }
   if (facts.empty()) return t;
   if (facts.size() == 1) {
-    t.days.assign(facts[0]->days.begin(), facts[0]->DaysEnd(until_day));
+    facts[0]->AppendDays(until_day, &t.days);
   } else {
-    for (const AccountFacts* f : facts) t.days.insert(t.days.end(), f->days.begin(), f->DaysEnd(until_day));
+    for (const AccountFacts* f : facts) f->AppendDays(until_day, &t.days);
     std::stable_sort(t.days.begin(), t.days.end(), [](const DayCounts& a, const DayCounts& b) { return a.day < b.day; });
     size_t w = 0;
     for (size_t i = 0; i < t.days.size(); ++i) {
@@ -102,7 +102,7 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
   }
   int64_t first_join = -1, last_nps_ts = -1;
   for (const AccountFacts* f : facts) {
-    if (f->milestones.empty()) continue;
+    if (!f->has_milestones()) continue;
     const AccountMilestones m = f->MilestonesAsOf(until_day);
     if (m.first_join_ts >= 0 && (first_join < 0 || m.first_join_ts < first_join)) {
       first_join = m.first_join_ts;
