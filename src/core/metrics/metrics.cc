@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/metrics/cohort.h"
+#include "core/metrics/packed.h"
 
 namespace qun::metrics {
 
@@ -125,8 +126,10 @@ struct OrderRec {
 };
 
 struct DayAgg {
-  std::array<std::vector<uint32_t>, kSetCount> sets;  // accounts; sorted unique after Flush
-  std::array<uint32_t, kSetCount> clean{};            // sorted prefix length
+  // Accounts per set kind: the flushed sets (delta varints, packed.h) and
+  // the current batch's raw pushes, merged in by Flush.
+  std::array<PackedIdSet, kSetCount> sets;
+  std::array<std::vector<uint32_t>, kSetCount> pending;
   std::array<uint32_t, 24> msg_hour{};
   uint32_t joins = 0, leaves = 0, views = 0, clicks = 0;
   std::array<uint32_t, 4> published{};
@@ -161,25 +164,27 @@ struct DayAgg {
   uint8_t Flush() {
     uint8_t changed = 0;
     DropWaits();  // questions may have been added
+    std::vector<uint32_t> merged;
     for (int k = 0; k < kSetCount; ++k) {
-      auto& v = sets[k];
-      if (clean[k] == v.size()) continue;
+      auto& v = pending[k];
+      if (v.empty()) continue;
       changed |= static_cast<uint8_t>(1u << k);
       DropPeople(k);
-      auto mid = v.begin() + clean[k];
-      std::sort(mid, v.end());
-      std::inplace_merge(v.begin(), mid, v.end());
-      v.erase(std::unique(v.begin(), v.end()), v.end());
-      // A day's raw pushes repeat accounts (one per event): give back the slack.
-      if (v.capacity() > v.size() + v.size() / 8 + 8) v.shrink_to_fit();
-      clean[k] = static_cast<uint32_t>(v.size());
+      std::sort(v.begin(), v.end());
+      merged.clear();
+      sets[k].AppendTo(merged);
+      const auto mid = merged.insert(merged.end(), v.begin(), v.end());
+      std::inplace_merge(merged.begin(), mid, merged.end());
+      merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+      sets[k] = PackedIdSet(merged);
+      std::vector<uint32_t>().swap(v);
     }
     dirty = false;
     return changed;
   }
   size_t Bytes() const {
     size_t b = sizeof(*this);
-    for (const auto& s : sets) b += s.capacity() * 4;
+    for (int k = 0; k < kSetCount; ++k) b += sets[k].Bytes() + pending[k].capacity() * 4;
     for (const auto& s : people) b += s.capacity() * 4;
     b += waits.capacity() * 8;
     return b + orders.capacity() * sizeof(OrderRec) + questions.capacity() * 4;
@@ -283,23 +288,41 @@ struct ZoneView {
   }
 };
 
+// Makes room for one more element, growing by a quarter rather than
+// doubling (millions of entries: little slack).
+template <typename T>
+void ReserveOneMore(std::vector<T>& v, size_t n) {
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4 + 16));
+}
+
 struct AccountRec {
   uint32_t account;
   uint32_t first_seen = kNone;   // engine seconds: first join or activity
   uint32_t last_active = 0;      // engine seconds (0: never active)
-  std::vector<std::pair<uint32_t, bool>> membership;  // (ts, joined) of join/leave events
 };
 
+// Per scope, the accounts seen in it (docs/metrics.md#memory-layout):
+// 12-byte records in order of first appearance, an account -> position hash
+// table and, per record, its (ts, joined) join/leave events in one arena.
 struct ScopeAccounts {
   std::vector<AccountRec> recs;
-  std::unordered_map<uint32_t, uint32_t> index;  // account -> recs position
+  FlatIdMap index;  // account -> recs position
+  ListArena<std::pair<uint32_t, bool>> membership;  // by recs position: (ts, joined), arrival order
   uint32_t min_ts = kNone, max_ts = 0;           // any event in scope
 
-  AccountRec& Rec(uint32_t account) {
-    auto [it, fresh] = index.try_emplace(account, static_cast<uint32_t>(recs.size()));
-    if (fresh) recs.push_back(AccountRec{account, kNone, 0, {}});
-    return recs[it->second];
+  // The record position of `account` (kNone: not seen).
+  uint32_t Find(uint32_t account) const { return index.Find(account); }
+  // The record position of `account`, created when new.
+  uint32_t Rec(uint32_t account) {
+    const uint32_t pos = index.FindOrInsert(account, static_cast<uint32_t>(recs.size()));
+    if (pos == recs.size()) {
+      ReserveOneMore(recs, recs.size() + 1);
+      recs.push_back(AccountRec{account, kNone, 0});
+      membership.Resize(recs.size());
+    }
+    return pos;
   }
+  size_t Bytes() const { return recs.capacity() * sizeof(AccountRec) + index.Bytes() + membership.Bytes(); }
 };
 
 // A member.joined that names an inviter (docs/metrics.md#referral).
@@ -349,9 +372,9 @@ bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == 
 int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& tz, uint32_t m) {
   int32_t best = INT32_MAX;
   for (uint32_t a : e.members()[m].accounts) {
-    auto it = acc.index.find(a);
-    if (it == acc.index.end()) continue;
-    const AccountRec& r = acc.recs[it->second];
+    const uint32_t pos = acc.Find(a);
+    if (pos == kNone) continue;
+    const AccountRec& r = acc.recs[pos];
     if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
   }
   return best;
@@ -421,11 +444,12 @@ struct MetricsModule::State {
       s->min_ts = std::min(s->min_ts, ts);
       s->max_ts = std::max(s->max_ts, ts);
       if (t == EventType::kMemberJoined || t == EventType::kMemberLeft || active) {
-        AccountRec& r = s->Rec(acc);
+        const uint32_t pos = s->Rec(acc);
+        AccountRec& r = s->recs[pos];
         if (t != EventType::kMemberLeft) r.first_seen = std::min(r.first_seen, ts);
         if (active) r.last_active = std::max(r.last_active, ts);
-        if (t != EventType::kMemberLeft && !active) r.membership.emplace_back(ts, true);
-        if (t == EventType::kMemberLeft) r.membership.emplace_back(ts, false);
+        if (t != EventType::kMemberLeft && !active) s->membership.Append(pos, {ts, true});
+        if (t == EventType::kMemberLeft) s->membership.Append(pos, {ts, false});
       }
     }
     if (active) {
@@ -434,9 +458,7 @@ struct MetricsModule::State {
     }
     if (t == EventType::kMemberJoined && aux != kNone) {
       // The join itself created the joiner's record above.
-      const auto& index = Acc(com).index;
-      const auto it = index.find(acc);
-      const InviteRec rec{ts, com, acc, aux, it == index.end() ? kNone : it->second, row};
+      const InviteRec rec{ts, com, acc, aux, Acc(com).Find(acc), row};
       invites.v.push_back(rec);
       if (com >= comm_invites.size()) comm_invites.resize(com + 1);
       comm_invites[com].v.push_back(rec);
@@ -503,8 +525,8 @@ struct MetricsModule::State {
     const auto& accounts = engine.members()[child].accounts;
     if (accounts.size() > 1 || r.rec == kNone)
       for (uint32_t a : accounts) {
-        auto it = sa->index.find(a);
-        if (it != sa->index.end() && active_after(sa->recs[it->second])) return true;
+        const uint32_t pos = sa->Find(a);
+        if (pos != kNone && active_after(sa->recs[pos])) return true;
       }
     return false;
   }
@@ -523,8 +545,8 @@ struct MetricsModule::State {
         d->dirty = true;
         v.touched.push_back(ZoneView::Touched{scope, day, d});
       }
-      if (IsActivityType(t)) d->sets[kActive].push_back(acc);
-      if (IsInteraction(t)) d->sets[kInteract].push_back(acc);
+      if (IsActivityType(t)) d->pending[kActive].push_back(acc);
+      if (IsInteraction(t)) d->pending[kInteract].push_back(acc);
       switch (t) {
         case EventType::kMemberJoined: ++d->joins; break;
         case EventType::kMemberLeft: ++d->leaves; break;
@@ -537,9 +559,9 @@ struct MetricsModule::State {
           break;
         case EventType::kContentViewed: ++d->views; break;
         case EventType::kContentClicked: ++d->clicks; break;
-        case EventType::kVisit: d->sets[kVisit].push_back(acc); break;
-        case EventType::kSignup: d->sets[kSignup].push_back(acc); break;
-        case EventType::kActivityJoined: d->sets[kParticipate].push_back(acc); break;
+        case EventType::kVisit: d->pending[kVisit].push_back(acc); break;
+        case EventType::kSignup: d->pending[kSignup].push_back(acc); break;
+        case EventType::kActivityJoined: d->pending[kParticipate].push_back(acc); break;
         case EventType::kSurveyAnswered:
           if (aux <= 10) ++d->nps[aux];
           break;
@@ -548,7 +570,7 @@ struct MetricsModule::State {
           if (aux < engine.orders().size()) {
             const OrderInfo& o = engine.orders()[aux];
             d->orders.push_back(OrderRec{acc, o.currency, o.amount_minor, t == EventType::kOrderRefunded});
-            if (t == EventType::kOrderPaid) d->sets[kBuy].push_back(acc);
+            if (t == EventType::kOrderPaid) d->pending[kBuy].push_back(acc);
           }
           break;
         default: break;
@@ -561,10 +583,8 @@ struct MetricsModule::State {
   static bool PastHas(const DaySeries& series, std::span<const uint32_t> accounts, SetKind kind, int32_t day) {
     const DayAgg* g = series.Get(day);
     if (!g) return false;
-    const auto& set = g->sets[kind];
-    const auto end = set.begin() + g->clean[kind];
     for (uint32_t a : accounts)
-      if (std::binary_search(set.begin(), end, a)) return true;
+      if (g->sets[kind].Contains(a)) return true;
     return false;
   }
   static SetKind SetOf(CohortAggregate::Kind k) { return k == CohortAggregate::kActivity ? kActive : kInteract; }
@@ -744,10 +764,10 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
         if (!g || !g->people_valid) continue;
         for (int k = 0; k < kSetCount; ++k) {
           if (!(g->people_valid & (1u << k))) continue;
-          const auto& set = g->sets[k];
+          const PackedIdSet& set = g->sets[k];
           bool hit = false;
           for (uint32_t a : accounts)
-            if (std::binary_search(set.begin(), set.end(), a)) {
+            if (set.Contains(a)) {
               hit = true;
               break;
             }
@@ -779,8 +799,7 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
   for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
   auto acc = [&](const ScopeAccounts& a) {
-    accounts += a.recs.capacity() * sizeof(AccountRec) + a.index.size() * 24;
-    for (const auto& r : a.recs) accounts += r.membership.capacity() * 8;
+    accounts += a.Bytes();
   };
   for (const auto& a : s_->comm_acc) acc(a);
   acc(s_->ws_acc);
@@ -796,7 +815,7 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
       for (const auto& d : s.days) {
         if (!d) continue;
         size_t b = d->Bytes(), sb = 0, cb = d->waits.capacity() * 8;
-        for (const auto& x : d->sets) sb += x.capacity() * 4;
+        for (int k = 0; k < kSetCount; ++k) sb += d->sets[k].Bytes() + d->pending[k].capacity() * 4;
         for (const auto& x : d->people) cb += x.capacity() * 4;
         sets += sb;
         caches += cb;
@@ -867,7 +886,7 @@ const std::vector<uint32_t>& PeopleOf(const Ctx& c, const DayAgg& g, SetKind kin
     std::vector<uint32_t>& out = g.people[kind];
     out.clear();
     out.reserve(g.sets[kind].size());
-    for (uint32_t acc : g.sets[kind]) out.push_back(c.MemberOf(acc));
+    g.sets[kind].ForEach([&](uint32_t acc) { out.push_back(c.MemberOf(acc)); });
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     out.shrink_to_fit();
@@ -941,11 +960,12 @@ void BuildMembers(const Ctx& c, const std::vector<ScopeAccounts>& comm, ScopeCac
   const TimeZone& tz = c.view->tz;
   auto add_scope = [&](const ScopeAccounts& s) {
     std::vector<std::pair<uint32_t, int>> evs;  // (ts, +1 in / 0 out)
-    for (const AccountRec& r : s.recs) {
+    for (uint32_t pos = 0; pos < s.recs.size(); ++pos) {
+      const AccountRec& r = s.recs[pos];
       if (r.first_seen == kNone) continue;
       evs.clear();
       evs.emplace_back(r.first_seen, 1);
-      for (auto [ts, joined] : r.membership) evs.emplace_back(ts, joined ? 1 : 0);
+      for (auto [ts, joined] : s.membership.Get(pos)) evs.emplace_back(ts, joined ? 1 : 0);
       std::sort(evs.begin(), evs.end(), [](auto x, auto y) {
         return x.first != y.first ? x.first < y.first : x.second > y.second;  // ins before outs
       });
