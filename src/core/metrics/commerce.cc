@@ -39,8 +39,8 @@ struct CommerceAggregates::FunnelCache {
   }
 };
 
-CommerceAggregates::CommerceAggregates(const Engine& engine)
-    : engine_(engine), ws_(std::make_unique<ScopeTotals>()) {}
+CommerceAggregates::CommerceAggregates(const Engine& engine, const std::vector<uint32_t>& member)
+    : engine_(engine), member_(member), ws_(std::make_unique<ScopeTotals>()) {}
 CommerceAggregates::~CommerceAggregates() = default;
 
 bool CommerceAggregates::IsFunnelType(EventType t) {
@@ -105,12 +105,10 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
 
 void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
   const size_t n = engine_.accounts().size();
-  if (n > member_.capacity()) {
+  if (n > last_row_.capacity()) {
     // Grow by a quarter: doubling would leave up to half unused.
-    member_.reserve(std::max(n, member_.capacity() + member_.capacity() / 4));
-    last_row_.reserve(member_.capacity());
+    last_row_.reserve(std::max(n, last_row_.capacity() + last_row_.capacity() / 4));
   }
-  for (size_t a = member_.size(); a < n; ++a) member_.push_back(engine_.member_of(static_cast<uint32_t>(a)));
   last_row_.resize(n, kNone);
   entries_.Resize(n);
   rows_.Resize(n);
@@ -182,16 +180,10 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
   }
 }
 
-void CommerceAggregates::OnIdentityChanged(std::span<const uint32_t> members) {
+void CommerceAggregates::OnIdentityChanged(std::span<const std::pair<uint32_t, uint32_t>> old_groups,
+                                           std::span<const uint32_t> members) {
   // The moved accounts, grouped by their old owner: those groups' values
   // leave the counts, the new owners' values enter them.
-  std::vector<std::pair<uint32_t, uint32_t>> old_groups;  // (old member, account)
-  for (uint32_t m : members)
-    if (m < engine_.members().size())
-      for (uint32_t a : engine_.members()[m].accounts)
-        if (a < member_.size()) old_groups.emplace_back(member_[a], a);
-  std::sort(old_groups.begin(), old_groups.end());
-  old_groups.erase(std::unique(old_groups.begin(), old_groups.end()), old_groups.end());
   // Every (scope, key) a group of accounts has entries for; the workspace too.
   auto each_value = [&](std::span<const uint32_t> accounts, int sign) {
     std::vector<std::pair<uint32_t, uint16_t>> keys;
@@ -214,7 +206,6 @@ void CommerceAggregates::OnIdentityChanged(std::span<const uint32_t> members) {
     each_value(group, -1);
     i = j;
   }
-  for (const auto& [old_member, a] : old_groups) member_[a] = engine_.member_of(a);
   for (uint32_t m : members)
     if (m < engine_.members().size()) each_value(engine_.members()[m].accounts, +1);
   std::lock_guard lock(funnel_mu_);
@@ -371,7 +362,7 @@ std::vector<uint32_t> CommerceAggregates::FunnelReached(uint32_t scope, std::spa
 }
 
 std::vector<std::pair<std::string, size_t>> CommerceAggregates::MemoryParts() const {
-  const size_t acc = member_.capacity() * 4 + last_row_.capacity() * 4 + entries_.Bytes() + rows_.Bytes();
+  const size_t acc = last_row_.capacity() * 4 + entries_.Bytes() + rows_.Bytes();
   size_t scopes =
       sizeof(ScopeTotals) * (comm_.capacity() + 1) + ws_->by_cur.capacity() * sizeof(CurrencyTotals);
   for (const ScopeTotals& t : comm_) scopes += t.by_cur.capacity() * sizeof(CurrencyTotals);

@@ -40,14 +40,19 @@ class CommerceAggregates {
  public:
   static constexpr size_t kMaxFunnels = 8;
 
-  explicit CommerceAggregates(const Engine& engine);
+  // `member`: the owner's account -> member copy (outlives this), extended to
+  // every account before OnAppended and updated before OnIdentityChanged.
+  CommerceAggregates(const Engine& engine, const std::vector<uint32_t>& member);
   ~CommerceAggregates();
 
   // Folds rows [first_row, end_row) in. Rows may be older than earlier rows.
   void OnAppended(uint32_t first_row, uint32_t end_row);
   // The account -> member mapping of these members changed (merge/unmerge;
   // the list names both the old and the new owners of the moved accounts).
-  void OnIdentityChanged(std::span<const uint32_t> members);
+  // `old_people`: (member before the change, account) of every account of
+  // `members`, sorted.
+  void OnIdentityChanged(std::span<const std::pair<uint32_t, uint32_t>> old_people,
+                         std::span<const uint32_t> members);
 
   // Distinct people of `scope` (community index, kNone = workspace) with at
   // least one event of each kind, over all time (docs/metrics.md#conversion).
@@ -109,7 +114,7 @@ class CommerceAggregates {
   void AddRows(uint32_t a, std::span<uint32_t> fresh);
 
   const Engine& engine_;
-  std::vector<uint32_t> member_;  // account -> member as of the last update
+  const std::vector<uint32_t>& member_;  // account -> member (the owner's)
   // Per account (list id = account): its entries, and its funnel-type rows
   // sorted by (ts, row) as zigzag varint deltas of the row numbers (the first
   // from 0); last_row_ is the last of them (kNone: none), so rows arriving in

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <unordered_map>
 
 #include "core/metrics/cohort.h"
 #include "core/metrics/packed.h"
@@ -116,13 +115,23 @@ std::vector<Anomaly> DetectAnomalies(int32_t first_day, const std::vector<double
 
 namespace {
 
+// Makes room for one more element, growing by a quarter rather than
+// doubling (millions of entries: little slack).
+template <typename T>
+void ReserveOneMore(std::vector<T>& v, size_t n) {
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4 + 16));
+}
+
 enum SetKind { kActive = 0, kInteract, kVisit, kSignup, kBuy, kParticipate, kSetCount };
 
+// An order event of a day: 8 bytes; currency and amount are read from the
+// engine's order table (Engine::orders()[order]).
 struct OrderRec {
   uint32_t account;
-  uint32_t currency;
-  int64_t amount;
-  bool refund;
+  uint32_t order : 31;  // index into Engine::orders()
+  uint32_t refund : 1;
+  const OrderInfo& Info(const Engine& e) const { return e.orders()[order]; }
+  int64_t Signed(const Engine& e) const { return refund ? -Info(e).amount_minor : Info(e).amount_minor; }
 };
 
 struct DayAgg {
@@ -288,13 +297,6 @@ struct ZoneView {
   }
 };
 
-// Makes room for one more element, growing by a quarter rather than
-// doubling (millions of entries: little slack).
-template <typename T>
-void ReserveOneMore(std::vector<T>& v, size_t n) {
-  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4 + 16));
-}
-
 struct AccountRec {
   uint32_t account;
   uint32_t first_seen = kNone;   // engine seconds: first join or activity
@@ -384,13 +386,13 @@ int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& t
 
 struct MetricsModule::State {
   const Engine& engine;
-  explicit State(const Engine& e) : engine(e), commerce(e) {}
+  explicit State(const Engine& e) : engine(e), commerce(e, member) {}
 
   // account -> member, a dense copy of Engine::member_of kept current by
   // SyncMembers (4 bytes per account; hot loops stay in cache).
   std::vector<uint32_t> member;
   std::vector<bool> question;  // by row
-  std::unordered_map<uint32_t, uint32_t> first_reply;  // question row -> earliest reply ts by another member
+  FlatIdMap first_reply;  // question row -> earliest reply ts by another member
   std::vector<uint32_t> replied;  // question rows whose first reply changed in the current batch
   std::vector<ScopeAccounts> comm_acc;
   ScopeAccounts ws_acc;
@@ -418,6 +420,7 @@ struct MetricsModule::State {
 
   // Appends accounts created since the last call.
   void SyncMembers() {
+    ReserveOneMore(member, engine.accounts().size());
     for (size_t a = member.size(); a < engine.accounts().size(); ++a)
       member.push_back(engine.member_of(static_cast<uint32_t>(a)));
   }
@@ -465,9 +468,15 @@ struct MetricsModule::State {
     }
     if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
         engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
-      auto [it, fresh] = first_reply.try_emplace(aux, ts);
-      if (fresh || ts < it->second) replied.push_back(aux);
-      if (!fresh) it->second = std::min(it->second, ts);
+      if (uint32_t* first = first_reply.Mutable(aux)) {
+        if (ts < *first) {
+          *first = ts;
+          replied.push_back(aux);
+        }
+      } else {
+        first_reply.FindOrInsert(aux, ts);
+        replied.push_back(aux);
+      }
     }
   }
 
@@ -568,8 +577,8 @@ struct MetricsModule::State {
         case EventType::kOrderPaid:
         case EventType::kOrderRefunded:
           if (aux < engine.orders().size()) {
-            const OrderInfo& o = engine.orders()[aux];
-            d->orders.push_back(OrderRec{acc, o.currency, o.amount_minor, t == EventType::kOrderRefunded});
+            ReserveOneMore(d->orders, d->orders.size() + 1);
+            d->orders.push_back(OrderRec{acc, aux, t == EventType::kOrderRefunded});
             if (t == EventType::kOrderPaid) d->pending[kBuy].push_back(acc);
           }
           break;
@@ -747,7 +756,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   for (uint32_t a : accounts) old_people.emplace_back(s_->member[a], a);
   std::sort(old_people.begin(), old_people.end());
   for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
-  s_->commerce.OnIdentityChanged(members);
+  s_->commerce.OnIdentityChanged(old_people, members);
   {
     std::lock_guard lock(s_->forest_mu);
     s_->ws_forest.dirty = true;
@@ -795,7 +804,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0, cohorts = 0;
-  const size_t replies = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->member.capacity() * 4;
+  const size_t replies = s_->question.capacity() / 8 + s_->first_reply.Bytes() + s_->member.capacity() * 4;
   invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
   for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
   auto acc = [&](const ScopeAccounts& a) {
@@ -1370,8 +1379,8 @@ Result<Responsiveness> MetricsModule::Responsive(const Query& q) const {
       g->waits.clear();
       g->waits.reserve(g->questions.size());
       for (uint32_t row : g->questions) {
-        auto it = s_->first_reply.find(row);
-        g->waits.emplace_back(ts[row], it == s_->first_reply.end() ? kNone : it->second - ts[row]);
+        const uint32_t first = s_->first_reply.Find(row);
+        g->waits.emplace_back(ts[row], first == FlatIdMap::kAbsent ? kNone : first - ts[row]);
       }
       g->waits_valid = true;
     }
@@ -1496,16 +1505,17 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
       const DayAgg* g = c.Day(d);
       if (!g) continue;
       for (const OrderRec& o : g->orders) {
-        auto& [v, paid] = by_cur[o.currency];
+        const OrderInfo& info = o.Info(e);
+        auto& [v, paid] = by_cur[info.currency];
         if (o.refund) {
-          v.gmv_minor -= o.amount;
+          v.gmv_minor -= info.amount_minor;
           ++v.refunds;
           continue;
         }
-        v.gmv_minor += o.amount;
-        paid += o.amount;
+        v.gmv_minor += info.amount_minor;
+        paid += info.amount_minor;
         ++v.orders;
-        auto& buyers = paid_orders[o.currency];
+        auto& buyers = paid_orders[info.currency];
         if (buyers.empty()) buyers.assign(e.members().size(), 0);
         uint8_t& n = buyers[c.MemberOf(o.account)];
         if (n == 0) ++v.buyers;
@@ -1558,12 +1568,12 @@ Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q,
     for (const OrderRec& o : day->orders) {
       const int k = cohort[c.MemberOf(o.account)];
       if (k < 0 || k > p) continue;
-      auto& by_cohort = rev[o.currency];
+      auto& by_cohort = rev[o.Info(*c.engine).currency];
       if (by_cohort.empty()) {
         by_cohort.resize(periods.size());
         for (size_t i = 0; i < periods.size(); ++i) by_cohort[i].assign(periods.size() - i, 0);
       }
-      by_cohort[k][p - k] += o.refund ? -o.amount : o.amount;
+      by_cohort[k][p - k] += o.Signed(*c.engine);
     }
   }
   for (auto& [cur, by_cohort] : rev) {
@@ -1677,7 +1687,7 @@ Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::stri
       else if (name == "orders") {
         for (const auto& o : g->orders) v += o.refund ? 0 : 1;
       } else {
-        for (const auto& o : g->orders) v += static_cast<double>(o.refund ? -o.amount : o.amount);
+        for (const auto& o : g->orders) v += static_cast<double>(o.Signed(*c.engine));
       }
     }
     out.push_back(v);

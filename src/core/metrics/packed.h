@@ -214,6 +214,14 @@ class FlatIdMap {
       if (slots_[i].key == kAbsent) return kAbsent;
     }
   }
+  // The value slot of `key` (valid until the next insert), or nullptr.
+  uint32_t* Mutable(uint32_t key) {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = Home(key);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].key == key) return &slots_[i].value;
+      if (slots_[i].key == kAbsent) return nullptr;
+    }
+  }
   // The value of `key`, inserting `value` for it first when absent.
   // Precondition: key != kAbsent.
   uint32_t FindOrInsert(uint32_t key, uint32_t value) {

@@ -22,7 +22,7 @@ TEST(Varint, BoundariesRoundTrip) {
 }
 
 TEST(Varint, ZigZag) {
-  for (int64_t d : {0LL, 1LL, -1LL, 2LL, -2LL, 1000LL, -1000LL, int64_t{INT32_MAX}, int64_t{INT32_MIN}}) {
+  for (int64_t d : std::initializer_list<int64_t>{0, 1, -1, 2, -2, 1000, -1000, INT32_MAX, INT32_MIN}) {
     EXPECT_EQ(UnZigZag(ZigZag(d)), d);
   }
   EXPECT_EQ(ZigZag(0), 0u);
@@ -169,7 +169,9 @@ TEST(PackedIdSet, RandomAgainstStdSet) {
     std::vector<uint32_t> ids(ref.begin(), ref.end());
     const PackedIdSet p(ids);
     ExpectSame(p, ref, universe == UINT32_MAX ? 0 : universe + 10, rng);
-    if (universe == 1000 && n > 500) EXPECT_LE(p.Bytes(), n + n / 8 + 64);  // about a byte per dense id
+    if (universe == 1000 && n > 500) {
+      EXPECT_LE(p.Bytes(), n + n / 8 + 64);  // about a byte per dense id
+    }
   }
 }
 
@@ -183,6 +185,9 @@ TEST(FlatIdMap, EmptyAndExtremes) {
   EXPECT_EQ(m.Find(0), 7u);
   EXPECT_EQ(m.Find(UINT32_MAX - 1), 0u);
   EXPECT_EQ(m.Find(1), FlatIdMap::kAbsent);
+  EXPECT_EQ(m.Mutable(1), nullptr);
+  *m.Mutable(0) = 3;
+  EXPECT_EQ(m.Find(0), 3u);
   EXPECT_EQ(m.size(), 2u);
 }
 
@@ -193,7 +198,12 @@ TEST(FlatIdMap, RandomAgainstUnorderedMap) {
     std::unordered_map<uint32_t, uint32_t> ref;
     for (int i = 0; i < 40000; ++i) {
       const uint32_t k = static_cast<uint32_t>(rng() % universe), v = static_cast<uint32_t>(rng());
-      if (rng() % 2) {
+      if (rng() % 5 == 0) {
+        auto it = ref.find(k);
+        uint32_t* slot = m.Mutable(k);
+        ASSERT_EQ(slot == nullptr, it == ref.end());
+        if (slot) *slot = it->second = v;
+      } else if (rng() % 2) {
         auto [it, fresh] = ref.try_emplace(k, v);
         ASSERT_EQ(m.FindOrInsert(k, v), it->second);
       } else {
