@@ -89,11 +89,7 @@ class ListArena {
   void Append(uint32_t id, const T& item) { Append(id, std::span<const T>(&item, 1)); }
   // Replaces the list's contents.
   void Assign(uint32_t id, std::span<const T> items) {
-    Ref& r = refs_[id];
-    if (items.size() > SlotFor(r.size)) {
-      r.size = 0;
-      Move(id, items.size());
-    }
+    if (items.size() > SlotFor(refs_[id].size)) Move(id, items.size());  // the old slot counts as garbage
     std::copy(items.begin(), items.end(), data_.begin() + refs_[id].offset);
     refs_[id].size = static_cast<uint32_t>(items.size());
   }
