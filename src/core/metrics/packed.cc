@@ -23,7 +23,10 @@ bool PackedIdSet::Contains(uint32_t id) const {
   size_t lo = 0, hi = heads_.size() / 2;  // blocks [lo, hi)
   while (hi - lo > 1) {
     const size_t mid = (lo + hi) / 2;
-    if (heads_[2 * mid] <= id) lo = mid; else hi = mid;
+    if (heads_[2 * mid] <= id)
+      lo = mid;
+    else
+      hi = mid;
   }
   if (heads_.empty() || heads_[2 * lo] > id) return false;
   uint32_t v = heads_[2 * lo];

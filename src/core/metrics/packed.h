@@ -45,9 +45,7 @@ inline uint32_t GetVarint(const uint8_t*& p) {
 }
 // Signed difference as an unsigned varint-friendly value (small magnitude,
 // small code): 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
-inline uint32_t ZigZag(int64_t d) {
-  return static_cast<uint32_t>(d < 0 ? ((-d - 1) << 1) | 1 : d << 1);
-}
+inline uint32_t ZigZag(int64_t d) { return static_cast<uint32_t>(d < 0 ? ((-d - 1) << 1) | 1 : d << 1); }
 inline int64_t UnZigZag(uint32_t z) {
   return z & 1 ? -static_cast<int64_t>(z >> 1) - 1 : static_cast<int64_t>(z >> 1);
 }

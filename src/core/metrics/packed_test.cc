@@ -11,8 +11,8 @@ namespace qun::metrics {
 namespace {
 
 TEST(Varint, BoundariesRoundTrip) {
-  const uint32_t values[] = {0, 1, 127, 128, 16383, 16384, (1u << 21) - 1, 1u << 21, (1u << 28) - 1, 1u << 28,
-                             UINT32_MAX};
+  const uint32_t values[] = {
+      0, 1, 127, 128, 16383, 16384, (1u << 21) - 1, 1u << 21, (1u << 28) - 1, 1u << 28, UINT32_MAX};
   std::vector<uint8_t> bytes;
   for (uint32_t v : values) PutVarint(bytes, v);
   EXPECT_EQ(bytes.size(), 1u + 1 + 1 + 2 + 2 + 3 + 3 + 4 + 4 + 5 + 5);
