@@ -71,13 +71,13 @@ uint32_t& CohortAggregate::Grain::Cell(int32_t cohort, int32_t period) {
 // first-seen day, a day the mask already holds): most rows repeat a person's
 // day, and the batch sort stays small.
 void CohortAggregate::NoteFirstSeen(uint32_t person, int32_t day) {
-  if (person < people_.size() && people_[person].first_seen <= day) return;
+  if (const Person* r = Find(person); r && r->first_seen <= day) return;
   pending_.push_back(Pending::Of(person, -1, day));
 }
 
 void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
-  if (person < people_.size()) {
-    const Person& r = people_[person];
+  if (const Person* p = Find(person)) {
+    const Person& r = *p;
     const int64_t back = int64_t{r.last[kind]} - day;
     if (r.last[kind] != INT32_MIN && back >= 0 && back < kWindow && (r.Mask(kind) >> back & 1)) return;
   }
@@ -85,12 +85,18 @@ void CohortAggregate::NoteDay(uint32_t person, Kind kind, int32_t day) {
 }
 
 CohortAggregate::Person& CohortAggregate::At(uint32_t person) {
-  if (person >= people_.size()) {
-    // Grow by a quarter, not doubling: this is per member id.
-    if (person >= people_.capacity()) people_.reserve(std::max<size_t>(person + size_t{1}, people_.capacity() * 5 / 4));
-    people_.resize(person + size_t{1});
+  const uint32_t slot = slot_.FindOrInsert(person, static_cast<uint32_t>(people_.size()));
+  if (slot == people_.size()) {
+    // Grow by a quarter, not doubling: millions of people.
+    if (slot >= people_.capacity()) people_.reserve(std::max<size_t>(slot + size_t{1}, people_.capacity() * 5 / 4));
+    people_.emplace_back();
   }
-  return people_[person];
+  return people_[slot];
+}
+
+const CohortAggregate::Person* CohortAggregate::Find(uint32_t person) const {
+  const uint32_t slot = slot_.Find(person);
+  return slot == FlatIdMap::kAbsent ? nullptr : &people_[slot];
 }
 
 const CohortAggregate::Bounds& CohortAggregate::BoundsOf(int32_t day) {
@@ -110,8 +116,9 @@ const CohortAggregate::Bounds& CohortAggregate::BoundsOf(int32_t day) {
 }
 
 bool CohortAggregate::AnyIn(uint32_t person, Kind kind, int32_t a, int32_t b, const PastLookup& past) const {
-  if (person >= people_.size()) return false;
-  const Person& r = people_[person];
+  const Person* p = Find(person);
+  if (!p) return false;
+  const Person& r = *p;
   const int32_t last = r.last[kind];
   if (last == INT32_MIN) return false;
   b = std::min(b, last);
@@ -147,7 +154,7 @@ void CohortAggregate::Mark(Person& r, Kind kind, int32_t day) {
 
 void CohortAggregate::AddDay(uint32_t person, Kind kind, int32_t day, const PastLookup& past) {
   const Bounds bd = BoundsOf(day);  // a copy: BoundsOf(fs) may reuse the slot
-  const int32_t fs = people_[person].first_seen;
+  const int32_t fs = Find(person)->first_seen;  // End made the person
   const std::array<int32_t, 3> cohort = fs == INT32_MAX ? std::array<int32_t, 3>{} : BoundsOf(fs).period;
   for (int gi = 0; gi < 3; ++gi) {
     const int32_t p = bd.period[gi];
@@ -163,13 +170,14 @@ void CohortAggregate::AddDay(uint32_t person, Kind kind, int32_t day, const Past
     if (AnyIn(person, kind, bd.prev_start[gi], bd.start[gi] - 1, past)) ++gr.both.At(p);
     if (AnyIn(person, kind, bd.next[gi], bd.after_next[gi] - 1, past)) ++gr.both.At(p + 1);
   }
-  Mark(people_[person], kind, day);
+  Mark(At(person), kind, day);
   done_[kind].push_back(day);
 }
 
 std::vector<int32_t> CohortAggregate::DaysOf(uint32_t person, Kind kind, int32_t from, const PastLookup& past) const {
   std::vector<int32_t> days;
-  const int32_t last = person < people_.size() ? people_[person].last[kind] : INT32_MIN;
+  const Person* p = Find(person);
+  const int32_t last = p ? p->last[kind] : INT32_MIN;
   if (from == INT32_MAX || last == INT32_MIN) return days;
   for (int64_t d = from; d <= last; ++d)
     if (AnyIn(person, kind, static_cast<int32_t>(d), static_cast<int32_t>(d), past))
@@ -205,13 +213,13 @@ void CohortAggregate::Count(int32_t first_seen, const std::vector<int32_t>& acti
 }
 
 void CohortAggregate::Forget(uint32_t person, const PastLookup& past) {
-  if (person >= people_.size()) return;
+  if (!Find(person)) return;
   done_[0].clear();
   done_[1].clear();
-  const int32_t fs = people_[person].first_seen;
+  const int32_t fs = Find(person)->first_seen;
   // Activity and interaction events are first-seen events: no day precedes fs.
   Count(fs, DaysOf(person, kActivity, fs, past), DaysOf(person, kInteraction, fs, past), -1);
-  people_[person] = Person{};
+  At(person) = Person{};
 }
 
 void CohortAggregate::Restore(uint32_t person, int32_t first_seen, const std::vector<int32_t>& activity_days,
@@ -228,19 +236,19 @@ void CohortAggregate::End(const PastLookup& past) {
   std::sort(pending_.begin(), pending_.end(), [](Pending a, Pending b) { return a.key < b.key; });
   pending_.erase(std::unique(pending_.begin(), pending_.end(), [](Pending a, Pending b) { return a.key == b.key; }),
                  pending_.end());
-  if (!pending_.empty()) At(pending_.back().person());
   for (size_t i = 0; i < pending_.size();) {
     const uint32_t person = pending_[i].person();
+    At(person);  // every person noted gets a record
     done_[0].clear();
     done_[1].clear();
     // First-seen notes sort first (kind -1) and ascend: the first is the earliest.
     if (pending_[i].kind() < 0) {
-      const int32_t old_fs = people_[person].first_seen, fs = pending_[i].day();
+      const int32_t old_fs = At(person).first_seen, fs = pending_[i].day();
       if (fs < old_fs) {
         // The person's past periods move to the new cohort.
         const auto act = DaysOf(person, kActivity, old_fs, past), inter = DaysOf(person, kInteraction, old_fs, past);
         Count(old_fs, act, inter, -1);
-        people_[person].first_seen = fs;
+        At(person).first_seen = fs;
         Count(fs, act, inter, +1);
       }
       while (i < pending_.size() && pending_[i].person() == person && pending_[i].kind() < 0) ++i;
@@ -278,7 +286,7 @@ uint32_t CohortAggregate::Interacting(Granularity g, int32_t period) const {
 }
 
 size_t CohortAggregate::Bytes() const {
-  size_t b = sizeof(*this) + people_.capacity() * sizeof(Person) + pending_.capacity() * sizeof(Pending);
+  size_t b = sizeof(*this) + people_.capacity() * sizeof(Person) + slot_.Bytes() + pending_.capacity() * sizeof(Pending);
   for (const Grain& gr : grain_) {
     b += gr.size.Bytes() + gr.active.Bytes() + gr.both.Bytes() + gr.interacting.Bytes();
     b += gr.rows.capacity() * sizeof(Counters);

@@ -3,9 +3,11 @@
 // (docs/metrics.md#cohort-aggregates) for one (zone view, scope).
 //
 // What it keeps
-//   * per person (member id): the first-seen local day (the cohort) and, for
-//     activity and for interaction, the latest active local day plus a 64-bit
-//     mask of the 64 days up to it (28 bytes per person);
+//   * per person (member id) ever noted: the first-seen local day (the
+//     cohort) and, for activity and for interaction, the latest active local
+//     day plus a 64-bit mask of the 64 days up to it (28 bytes per person, in
+//     a dense vector reached through a member id -> slot hash table: member
+//     ids never seen in the scope cost nothing);
 //   * per granularity (day, week, month) and period P: active people A[P],
 //     people active in both P-1 and P (B[P]), interacting people I[P], the
 //     cohort size S[c] and the cohort matrix R[c][P] (people of cohort c
@@ -32,6 +34,8 @@
 #include <cstdint>
 #include <functional>
 #include <vector>
+
+#include "core/metrics/packed.h"
 
 namespace qun::metrics {
 
@@ -127,10 +131,14 @@ class CohortAggregate {
   void Count(int32_t first_seen, const std::vector<int32_t>& activity_days,
              const std::vector<int32_t>& interaction_days, int sign);
   void Mark(Person& p, Kind kind, int32_t day);
+  // The person's record, created (default) when new; may move the others.
   Person& At(uint32_t person);
+  // The person's record, or nullptr when never noted.
+  const Person* Find(uint32_t person) const;
   const Bounds& BoundsOf(int32_t day);
 
-  std::vector<Person> people_;  // by member id
+  FlatIdMap slot_;              // member id -> people_ position
+  std::vector<Person> people_;  // by slot
   std::array<Bounds, 64> bounds_;  // by day mod 64
   std::array<Grain, 3> grain_;
   std::vector<Pending> pending_;

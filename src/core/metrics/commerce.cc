@@ -20,17 +20,6 @@ constexpr EventType kFunnelTypes[] = {
 
 }  // namespace
 
-struct CommerceAggregates::Entry {
-  uint16_t community;  // < kMaxCommunities
-  uint16_t key;        // kKindsKey or a currency index
-  uint8_t value;       // kind mask, or paid orders (saturating at 2)
-};
-
-struct CommerceAggregates::AccountData {
-  std::vector<Entry> entries;
-  std::vector<uint32_t> rows;  // funnel-type rows, sorted by (ts, row)
-};
-
 struct CommerceAggregates::ScopeTotals {
   std::array<uint32_t, 4> people{};    // by kind bit position
   std::vector<CurrencyTotals> by_cur;  // by currency index
@@ -50,8 +39,8 @@ struct CommerceAggregates::FunnelCache {
   }
 };
 
-CommerceAggregates::CommerceAggregates(const Engine& engine)
-    : engine_(engine), ws_(std::make_unique<ScopeTotals>()) {}
+CommerceAggregates::CommerceAggregates(const Engine& engine, const std::vector<uint32_t>& member)
+    : engine_(engine), member_(member), ws_(std::make_unique<ScopeTotals>()) {}
 CommerceAggregates::~CommerceAggregates() = default;
 
 bool CommerceAggregates::IsFunnelType(EventType t) {
@@ -68,8 +57,8 @@ uint8_t CommerceAggregates::PersonValue(std::span<const uint32_t> accounts, uint
                                         uint16_t key) const {
   unsigned v = 0;
   for (uint32_t a : accounts) {
-    if (a >= accounts_.size()) continue;
-    for (const Entry& e : accounts_[a].entries) {
+    if (a >= entries_.lists()) continue;
+    for (const Entry& e : entries_.Get(a)) {
       if (e.key != key || (scope != kNone && e.community != scope)) continue;
       v = key == kKindsKey ? (v | e.value) : std::min(2u, v + e.value);
     }
@@ -92,7 +81,7 @@ void CommerceAggregates::Contribute(uint32_t scope, uint16_t key, uint8_t value,
 }
 
 void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uint8_t value) {
-  auto& entries = accounts_[a].entries;
+  const std::span<Entry> entries = entries_.Mutable(a);
   auto it = std::find_if(entries.begin(), entries.end(),
                          [&](const Entry& e) { return e.community == community && e.key == key; });
   const uint8_t old = it == entries.end() ? 0 : it->value;
@@ -102,8 +91,7 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
   const uint8_t before_c = PersonValue(accounts, community, key),
                 before_w = PersonValue(accounts, kNone, key);
   if (it == entries.end()) {
-    entries.reserve(entries.size() + 1);  // a few entries per account: exact fit
-    entries.push_back(Entry{static_cast<uint16_t>(community), key, now});
+    entries_.Append(a, Entry{static_cast<uint16_t>(community), key, now});
   } else {
     it->value = now;
   }
@@ -117,15 +105,15 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
 
 void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
   const size_t n = engine_.accounts().size();
-  if (n > member_.capacity()) {
-    // Grow by a quarter: 52 bytes per account, doubling would leave up to half unused.
-    member_.reserve(std::max(n, member_.capacity() + member_.capacity() / 4));
-    accounts_.reserve(member_.capacity());
+  if (n > last_row_.capacity()) {
+    // Grow by a quarter: doubling would leave up to half unused.
+    last_row_.reserve(std::max(n, last_row_.capacity() + last_row_.capacity() / 4));
   }
-  for (size_t a = member_.size(); a < n; ++a) member_.push_back(engine_.member_of(static_cast<uint32_t>(a)));
-  accounts_.resize(n);
+  last_row_.resize(n, kNone);
+  entries_.Resize(n);
+  rows_.Resize(n);
   const auto& cols = engine_.events();
-  std::vector<uint32_t> touched;  // accounts with new funnel rows
+  std::vector<std::pair<uint32_t, uint32_t>> fresh;  // (account, row) of new funnel rows
   for (uint32_t r = first_row; r < end_row; ++r) {
     const EventType t = cols.type[r];
     const uint32_t a = cols.account[r], com = cols.community[r], aux = cols.aux[r];
@@ -159,7 +147,7 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
         }
         if (paid) {
           kind = kBuyBit;
-          const auto& entries = accounts_[a].entries;
+          const auto entries = entries_.Get(a);
           auto it = std::find_if(entries.begin(), entries.end(),
                                  [&](const Entry& e) { return e.community == com && e.key == o.currency; });
           const uint8_t n = it == entries.end() ? 0 : it->value;
@@ -171,27 +159,16 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
         break;
     }
     if (kind) Raise(a, com, kKindsKey, kind);
-    if (IsFunnelType(t)) {
-      auto& rows = accounts_[a].rows;
-      // Grow by a quarter, not double: millions of small lists keep little slack.
-      if (rows.size() == rows.capacity()) rows.reserve(rows.size() + rows.size() / 4 + 2);
-      rows.push_back(r);
-      touched.push_back(a);
-    }
+    if (IsFunnelType(t)) fresh.emplace_back(a, r);
   }
-  // Each touched account's new rows (all >= first_row) are its tail: sort it
-  // and merge it into the sorted prefix.
-  const auto& ts = cols.ts;
-  auto less = [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; };
-  std::sort(touched.begin(), touched.end());
-  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-  std::vector<uint32_t> people;
-  for (uint32_t a : touched) {
-    auto& v = accounts_[a].rows;
-    auto mid = v.end();
-    while (mid != v.begin() && *(mid - 1) >= first_row) --mid;
-    std::sort(mid, v.end(), less);
-    std::inplace_merge(v.begin(), mid, v.end(), less);
+  // Each touched account's new rows, grouped by account (rows ascending).
+  std::stable_sort(fresh.begin(), fresh.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<uint32_t> people, group;
+  for (size_t i = 0; i < fresh.size();) {
+    const uint32_t a = fresh[i].first;
+    group.clear();
+    for (; i < fresh.size() && fresh[i].first == a; ++i) group.push_back(fresh[i].second);
+    AddRows(a, group);
     people.push_back(member_[a]);
   }
   std::sort(people.begin(), people.end());
@@ -203,22 +180,16 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
   }
 }
 
-void CommerceAggregates::OnIdentityChanged(std::span<const uint32_t> members) {
+void CommerceAggregates::OnIdentityChanged(std::span<const std::pair<uint32_t, uint32_t>> old_groups,
+                                           std::span<const uint32_t> members) {
   // The moved accounts, grouped by their old owner: those groups' values
   // leave the counts, the new owners' values enter them.
-  std::vector<std::pair<uint32_t, uint32_t>> old_groups;  // (old member, account)
-  for (uint32_t m : members)
-    if (m < engine_.members().size())
-      for (uint32_t a : engine_.members()[m].accounts)
-        if (a < member_.size()) old_groups.emplace_back(member_[a], a);
-  std::sort(old_groups.begin(), old_groups.end());
-  old_groups.erase(std::unique(old_groups.begin(), old_groups.end()), old_groups.end());
   // Every (scope, key) a group of accounts has entries for; the workspace too.
   auto each_value = [&](std::span<const uint32_t> accounts, int sign) {
     std::vector<std::pair<uint32_t, uint16_t>> keys;
     for (uint32_t a : accounts)
-      if (a < accounts_.size())
-        for (const Entry& e : accounts_[a].entries) {
+      if (a < entries_.lists())
+        for (const Entry& e : entries_.Get(a)) {
           keys.emplace_back(e.community, e.key);
           keys.emplace_back(kNone, e.key);
         }
@@ -235,7 +206,6 @@ void CommerceAggregates::OnIdentityChanged(std::span<const uint32_t> members) {
     each_value(group, -1);
     i = j;
   }
-  for (const auto& [old_member, a] : old_groups) member_[a] = engine_.member_of(a);
   for (uint32_t m : members)
     if (m < engine_.members().size()) each_value(engine_.members()[m].accounts, +1);
   std::lock_guard lock(funnel_mu_);
@@ -264,22 +234,59 @@ std::vector<CommerceAggregates::CurrencyTotals> CommerceAggregates::Currencies(u
   return out;
 }
 
+void CommerceAggregates::DecodeRows(uint32_t a, std::vector<uint32_t>& out) const {
+  const auto bytes = rows_.Get(a);
+  const uint8_t* p = bytes.data();
+  const uint8_t* const end = p + bytes.size();
+  int64_t row = 0;
+  while (p < end) {
+    row += UnZigZag(GetVarint(p));
+    out.push_back(static_cast<uint32_t>(row));
+  }
+}
+
+void CommerceAggregates::AddRows(uint32_t a, std::span<uint32_t> fresh) {
+  const auto& ts = engine_.events().ts;
+  auto less = [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; };
+  std::sort(fresh.begin(), fresh.end(), less);
+  std::vector<uint8_t> bytes;
+  const uint32_t last = last_row_[a];
+  if (last == kNone || less(last, fresh.front())) {
+    // The common case: every new row sorts after the kept ones; append.
+    int64_t prev = last == kNone ? 0 : last;
+    for (uint32_t r : fresh) {
+      PutVarint(bytes, ZigZag(r - prev));
+      prev = r;
+    }
+    rows_.Append(a, bytes);
+  } else {
+    std::vector<uint32_t> all;
+    DecodeRows(a, all);
+    const size_t mid = all.size();
+    all.insert(all.end(), fresh.begin(), fresh.end());
+    std::inplace_merge(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(mid), all.end(), less);
+    int64_t prev = 0;
+    for (uint32_t r : all) {
+      PutVarint(bytes, ZigZag(r - prev));
+      prev = r;
+    }
+    rows_.Assign(a, bytes);
+  }
+  last_row_[a] = std::max(last == kNone ? fresh.back() : last, fresh.back(), less);
+}
+
 uint8_t CommerceAggregates::FunnelStage(const FunnelCache& f, uint32_t member) const {
   const auto& accounts = engine_.members()[member].accounts;
-  std::span<const uint32_t> rows;
-  if (accounts.size() == 1) {
-    if (accounts[0] < accounts_.size()) rows = accounts_[accounts[0]].rows;
-  } else {
+  scratch_.clear();
+  for (uint32_t a : accounts)
+    if (a < rows_.lists()) DecodeRows(a, scratch_);
+  if (accounts.size() > 1) {
     // A merged person: the accounts' rows merged into one time order.
-    scratch_.clear();
-    for (uint32_t a : accounts)
-      if (a < accounts_.size())
-        scratch_.insert(scratch_.end(), accounts_[a].rows.begin(), accounts_[a].rows.end());
     const auto& ts = engine_.events().ts;
     std::sort(scratch_.begin(), scratch_.end(),
               [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; });
-    rows = scratch_;
   }
+  const std::span<const uint32_t> rows = scratch_;
   if (rows.empty()) return 0;
   const auto& cols = engine_.events();
   auto fits = [&](uint32_t r, EventType t) {
@@ -355,8 +362,7 @@ std::vector<uint32_t> CommerceAggregates::FunnelReached(uint32_t scope, std::spa
 }
 
 std::vector<std::pair<std::string, size_t>> CommerceAggregates::MemoryParts() const {
-  size_t acc = accounts_.capacity() * sizeof(AccountData) + member_.capacity() * 4;
-  for (const AccountData& d : accounts_) acc += d.entries.capacity() * sizeof(Entry) + d.rows.capacity() * 4;
+  const size_t acc = last_row_.capacity() * 4 + entries_.Bytes() + rows_.Bytes();
   size_t scopes =
       sizeof(ScopeTotals) * (comm_.capacity() + 1) + ws_->by_cur.capacity() * sizeof(CurrencyTotals);
   for (const ScopeTotals& t : comm_) scopes += t.by_cur.capacity() * sizeof(CurrencyTotals);

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "core/engine/engine.h"
+#include "core/metrics/packed.h"
 
 namespace qun::metrics {
 
@@ -39,14 +40,19 @@ class CommerceAggregates {
  public:
   static constexpr size_t kMaxFunnels = 8;
 
-  explicit CommerceAggregates(const Engine& engine);
+  // `member`: the owner's account -> member copy (outlives this), extended to
+  // every account before OnAppended and updated before OnIdentityChanged.
+  CommerceAggregates(const Engine& engine, const std::vector<uint32_t>& member);
   ~CommerceAggregates();
 
   // Folds rows [first_row, end_row) in. Rows may be older than earlier rows.
   void OnAppended(uint32_t first_row, uint32_t end_row);
   // The account -> member mapping of these members changed (merge/unmerge;
   // the list names both the old and the new owners of the moved accounts).
-  void OnIdentityChanged(std::span<const uint32_t> members);
+  // `old_people`: (member before the change, account) of every account of
+  // `members`, sorted.
+  void OnIdentityChanged(std::span<const std::pair<uint32_t, uint32_t>> old_people,
+                         std::span<const uint32_t> members);
 
   // Distinct people of `scope` (community index, kNone = workspace) with at
   // least one event of each kind, over all time (docs/metrics.md#conversion).
@@ -82,8 +88,12 @@ class CommerceAggregates {
   std::vector<std::pair<std::string, size_t>> MemoryParts() const;
 
  private:
-  struct Entry;
-  struct AccountData;
+  // One (community, key) value of an account; 6 bytes.
+  struct Entry {
+    uint16_t community;  // < kMaxCommunities
+    uint16_t key;        // kKindsKey or a currency index
+    uint8_t value;       // kind mask, or paid orders (saturating at 2)
+  };
   struct ScopeTotals;
   struct FunnelCache;
 
@@ -98,10 +108,20 @@ class CommerceAggregates {
   // The step a person reaches in funnel `f` (0: not entered).
   uint8_t FunnelStage(const FunnelCache& f, uint32_t member) const;
   void Restage(FunnelCache& f, uint32_t member) const;
+  // Appends account `a`'s funnel rows, in (ts, row) order, to `out`.
+  void DecodeRows(uint32_t a, std::vector<uint32_t>& out) const;
+  // Folds account `a`'s new funnel rows (any order) into its encoded list.
+  void AddRows(uint32_t a, std::span<uint32_t> fresh);
 
   const Engine& engine_;
-  std::vector<uint32_t> member_;  // account -> member as of the last update
-  std::vector<AccountData> accounts_;
+  const std::vector<uint32_t>& member_;  // account -> member (the owner's)
+  // Per account (list id = account): its entries, and its funnel-type rows
+  // sorted by (ts, row) as zigzag varint deltas of the row numbers (the first
+  // from 0); last_row_ is the last of them (kNone: none), so rows arriving in
+  // time order are appended without decoding (docs/metrics.md#memory-layout).
+  ListArena<Entry> entries_;
+  ListArena<uint8_t> rows_;
+  std::vector<uint32_t> last_row_;
   std::vector<ScopeTotals> comm_;
   std::unique_ptr<ScopeTotals> ws_;
   mutable std::mutex funnel_mu_;  // guards funnels_ and use_clock_

@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <unordered_map>
 
 #include "core/metrics/cohort.h"
+#include "core/metrics/packed.h"
 
 namespace qun::metrics {
 
@@ -115,18 +115,30 @@ std::vector<Anomaly> DetectAnomalies(int32_t first_day, const std::vector<double
 
 namespace {
 
+// Makes room for one more element, growing by a quarter rather than
+// doubling (millions of entries: little slack).
+template <typename T>
+void ReserveOneMore(std::vector<T>& v, size_t n) {
+  if (n > v.capacity()) v.reserve(std::max(n, v.capacity() + v.capacity() / 4 + 16));
+}
+
 enum SetKind { kActive = 0, kInteract, kVisit, kSignup, kBuy, kParticipate, kSetCount };
 
+// An order event of a day: 8 bytes; currency and amount are read from the
+// engine's order table (Engine::orders()[order]).
 struct OrderRec {
   uint32_t account;
-  uint32_t currency;
-  int64_t amount;
-  bool refund;
+  uint32_t order : 31;  // index into Engine::orders()
+  uint32_t refund : 1;
+  const OrderInfo& Info(const Engine& e) const { return e.orders()[order]; }
+  int64_t Signed(const Engine& e) const { return refund ? -Info(e).amount_minor : Info(e).amount_minor; }
 };
 
 struct DayAgg {
-  std::array<std::vector<uint32_t>, kSetCount> sets;  // accounts; sorted unique after Flush
-  std::array<uint32_t, kSetCount> clean{};            // sorted prefix length
+  // Accounts per set kind: the flushed sets (delta varints, packed.h) and
+  // the current batch's raw pushes, merged in by Flush.
+  std::array<PackedIdSet, kSetCount> sets;
+  std::array<std::vector<uint32_t>, kSetCount> pending;
   std::array<uint32_t, 24> msg_hour{};
   uint32_t joins = 0, leaves = 0, views = 0, clicks = 0;
   std::array<uint32_t, 4> published{};
@@ -161,25 +173,27 @@ struct DayAgg {
   uint8_t Flush() {
     uint8_t changed = 0;
     DropWaits();  // questions may have been added
+    std::vector<uint32_t> merged;
     for (int k = 0; k < kSetCount; ++k) {
-      auto& v = sets[k];
-      if (clean[k] == v.size()) continue;
+      auto& v = pending[k];
+      if (v.empty()) continue;
       changed |= static_cast<uint8_t>(1u << k);
       DropPeople(k);
-      auto mid = v.begin() + clean[k];
-      std::sort(mid, v.end());
-      std::inplace_merge(v.begin(), mid, v.end());
-      v.erase(std::unique(v.begin(), v.end()), v.end());
-      // A day's raw pushes repeat accounts (one per event): give back the slack.
-      if (v.capacity() > v.size() + v.size() / 8 + 8) v.shrink_to_fit();
-      clean[k] = static_cast<uint32_t>(v.size());
+      std::sort(v.begin(), v.end());
+      merged.clear();
+      sets[k].AppendTo(merged);
+      const auto mid = merged.insert(merged.end(), v.begin(), v.end());
+      std::inplace_merge(merged.begin(), mid, merged.end());
+      merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+      sets[k] = PackedIdSet(merged);
+      std::vector<uint32_t>().swap(v);
     }
     dirty = false;
     return changed;
   }
   size_t Bytes() const {
     size_t b = sizeof(*this);
-    for (const auto& s : sets) b += s.capacity() * 4;
+    for (int k = 0; k < kSetCount; ++k) b += sets[k].Bytes() + pending[k].capacity() * 4;
     for (const auto& s : people) b += s.capacity() * 4;
     b += waits.capacity() * 8;
     return b + orders.capacity() * sizeof(OrderRec) + questions.capacity() * 4;
@@ -287,19 +301,30 @@ struct AccountRec {
   uint32_t account;
   uint32_t first_seen = kNone;   // engine seconds: first join or activity
   uint32_t last_active = 0;      // engine seconds (0: never active)
-  std::vector<std::pair<uint32_t, bool>> membership;  // (ts, joined) of join/leave events
 };
 
+// Per scope, the accounts seen in it (docs/metrics.md#memory-layout):
+// 12-byte records in order of first appearance, an account -> position hash
+// table and, per record, its (ts, joined) join/leave events in one arena.
 struct ScopeAccounts {
   std::vector<AccountRec> recs;
-  std::unordered_map<uint32_t, uint32_t> index;  // account -> recs position
+  FlatIdMap index;  // account -> recs position
+  ListArena<std::pair<uint32_t, bool>> membership;  // by recs position: (ts, joined), arrival order
   uint32_t min_ts = kNone, max_ts = 0;           // any event in scope
 
-  AccountRec& Rec(uint32_t account) {
-    auto [it, fresh] = index.try_emplace(account, static_cast<uint32_t>(recs.size()));
-    if (fresh) recs.push_back(AccountRec{account, kNone, 0, {}});
-    return recs[it->second];
+  // The record position of `account` (kNone: not seen).
+  uint32_t Find(uint32_t account) const { return index.Find(account); }
+  // The record position of `account`, created when new.
+  uint32_t Rec(uint32_t account) {
+    const uint32_t pos = index.FindOrInsert(account, static_cast<uint32_t>(recs.size()));
+    if (pos == recs.size()) {
+      ReserveOneMore(recs, recs.size() + 1);
+      recs.push_back(AccountRec{account, kNone, 0});
+      membership.Resize(recs.size());
+    }
+    return pos;
   }
+  size_t Bytes() const { return recs.capacity() * sizeof(AccountRec) + index.Bytes() + membership.Bytes(); }
 };
 
 // A member.joined that names an inviter (docs/metrics.md#referral).
@@ -349,9 +374,9 @@ bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == 
 int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& tz, uint32_t m) {
   int32_t best = INT32_MAX;
   for (uint32_t a : e.members()[m].accounts) {
-    auto it = acc.index.find(a);
-    if (it == acc.index.end()) continue;
-    const AccountRec& r = acc.recs[it->second];
+    const uint32_t pos = acc.Find(a);
+    if (pos == kNone) continue;
+    const AccountRec& r = acc.recs[pos];
     if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
   }
   return best;
@@ -361,13 +386,13 @@ int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& t
 
 struct MetricsModule::State {
   const Engine& engine;
-  explicit State(const Engine& e) : engine(e), commerce(e) {}
+  explicit State(const Engine& e) : engine(e), commerce(e, member) {}
 
   // account -> member, a dense copy of Engine::member_of kept current by
   // SyncMembers (4 bytes per account; hot loops stay in cache).
   std::vector<uint32_t> member;
   std::vector<bool> question;  // by row
-  std::unordered_map<uint32_t, uint32_t> first_reply;  // question row -> earliest reply ts by another member
+  FlatIdMap first_reply;  // question row -> earliest reply ts by another member
   std::vector<uint32_t> replied;  // question rows whose first reply changed in the current batch
   std::vector<ScopeAccounts> comm_acc;
   ScopeAccounts ws_acc;
@@ -395,6 +420,7 @@ struct MetricsModule::State {
 
   // Appends accounts created since the last call.
   void SyncMembers() {
+    ReserveOneMore(member, engine.accounts().size());
     for (size_t a = member.size(); a < engine.accounts().size(); ++a)
       member.push_back(engine.member_of(static_cast<uint32_t>(a)));
   }
@@ -421,11 +447,12 @@ struct MetricsModule::State {
       s->min_ts = std::min(s->min_ts, ts);
       s->max_ts = std::max(s->max_ts, ts);
       if (t == EventType::kMemberJoined || t == EventType::kMemberLeft || active) {
-        AccountRec& r = s->Rec(acc);
+        const uint32_t pos = s->Rec(acc);
+        AccountRec& r = s->recs[pos];
         if (t != EventType::kMemberLeft) r.first_seen = std::min(r.first_seen, ts);
         if (active) r.last_active = std::max(r.last_active, ts);
-        if (t != EventType::kMemberLeft && !active) r.membership.emplace_back(ts, true);
-        if (t == EventType::kMemberLeft) r.membership.emplace_back(ts, false);
+        if (t != EventType::kMemberLeft && !active) s->membership.Append(pos, {ts, true});
+        if (t == EventType::kMemberLeft) s->membership.Append(pos, {ts, false});
       }
     }
     if (active) {
@@ -434,18 +461,22 @@ struct MetricsModule::State {
     }
     if (t == EventType::kMemberJoined && aux != kNone) {
       // The join itself created the joiner's record above.
-      const auto& index = Acc(com).index;
-      const auto it = index.find(acc);
-      const InviteRec rec{ts, com, acc, aux, it == index.end() ? kNone : it->second, row};
+      const InviteRec rec{ts, com, acc, aux, Acc(com).Find(acc), row};
       invites.v.push_back(rec);
       if (com >= comm_invites.size()) comm_invites.resize(com + 1);
       comm_invites[com].v.push_back(rec);
     }
     if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
         engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
-      auto [it, fresh] = first_reply.try_emplace(aux, ts);
-      if (fresh || ts < it->second) replied.push_back(aux);
-      if (!fresh) it->second = std::min(it->second, ts);
+      if (uint32_t* first = first_reply.Mutable(aux)) {
+        if (ts < *first) {
+          *first = ts;
+          replied.push_back(aux);
+        }
+      } else {
+        first_reply.FindOrInsert(aux, ts);
+        replied.push_back(aux);
+      }
     }
   }
 
@@ -503,8 +534,8 @@ struct MetricsModule::State {
     const auto& accounts = engine.members()[child].accounts;
     if (accounts.size() > 1 || r.rec == kNone)
       for (uint32_t a : accounts) {
-        auto it = sa->index.find(a);
-        if (it != sa->index.end() && active_after(sa->recs[it->second])) return true;
+        const uint32_t pos = sa->Find(a);
+        if (pos != kNone && active_after(sa->recs[pos])) return true;
       }
     return false;
   }
@@ -523,8 +554,8 @@ struct MetricsModule::State {
         d->dirty = true;
         v.touched.push_back(ZoneView::Touched{scope, day, d});
       }
-      if (IsActivityType(t)) d->sets[kActive].push_back(acc);
-      if (IsInteraction(t)) d->sets[kInteract].push_back(acc);
+      if (IsActivityType(t)) d->pending[kActive].push_back(acc);
+      if (IsInteraction(t)) d->pending[kInteract].push_back(acc);
       switch (t) {
         case EventType::kMemberJoined: ++d->joins; break;
         case EventType::kMemberLeft: ++d->leaves; break;
@@ -537,18 +568,18 @@ struct MetricsModule::State {
           break;
         case EventType::kContentViewed: ++d->views; break;
         case EventType::kContentClicked: ++d->clicks; break;
-        case EventType::kVisit: d->sets[kVisit].push_back(acc); break;
-        case EventType::kSignup: d->sets[kSignup].push_back(acc); break;
-        case EventType::kActivityJoined: d->sets[kParticipate].push_back(acc); break;
+        case EventType::kVisit: d->pending[kVisit].push_back(acc); break;
+        case EventType::kSignup: d->pending[kSignup].push_back(acc); break;
+        case EventType::kActivityJoined: d->pending[kParticipate].push_back(acc); break;
         case EventType::kSurveyAnswered:
           if (aux <= 10) ++d->nps[aux];
           break;
         case EventType::kOrderPaid:
         case EventType::kOrderRefunded:
           if (aux < engine.orders().size()) {
-            const OrderInfo& o = engine.orders()[aux];
-            d->orders.push_back(OrderRec{acc, o.currency, o.amount_minor, t == EventType::kOrderRefunded});
-            if (t == EventType::kOrderPaid) d->sets[kBuy].push_back(acc);
+            ReserveOneMore(d->orders, d->orders.size() + 1);
+            d->orders.push_back(OrderRec{acc, aux, t == EventType::kOrderRefunded});
+            if (t == EventType::kOrderPaid) d->pending[kBuy].push_back(acc);
           }
           break;
         default: break;
@@ -561,10 +592,8 @@ struct MetricsModule::State {
   static bool PastHas(const DaySeries& series, std::span<const uint32_t> accounts, SetKind kind, int32_t day) {
     const DayAgg* g = series.Get(day);
     if (!g) return false;
-    const auto& set = g->sets[kind];
-    const auto end = set.begin() + g->clean[kind];
     for (uint32_t a : accounts)
-      if (std::binary_search(set.begin(), end, a)) return true;
+      if (g->sets[kind].Contains(a)) return true;
     return false;
   }
   static SetKind SetOf(CohortAggregate::Kind k) { return k == CohortAggregate::kActivity ? kActive : kInteract; }
@@ -727,7 +756,7 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
   for (uint32_t a : accounts) old_people.emplace_back(s_->member[a], a);
   std::sort(old_people.begin(), old_people.end());
   for (uint32_t a : accounts) s_->member[a] = engine.member_of(a);
-  s_->commerce.OnIdentityChanged(members);
+  s_->commerce.OnIdentityChanged(old_people, members);
   {
     std::lock_guard lock(s_->forest_mu);
     s_->ws_forest.dirty = true;
@@ -744,10 +773,10 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
         if (!g || !g->people_valid) continue;
         for (int k = 0; k < kSetCount; ++k) {
           if (!(g->people_valid & (1u << k))) continue;
-          const auto& set = g->sets[k];
+          const PackedIdSet& set = g->sets[k];
           bool hit = false;
           for (uint32_t a : accounts)
-            if (std::binary_search(set.begin(), set.end(), a)) {
+            if (set.Contains(a)) {
               hit = true;
               break;
             }
@@ -775,12 +804,11 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0, cohorts = 0;
-  const size_t replies = s_->question.capacity() / 8 + s_->first_reply.size() * 24 + s_->member.capacity() * 4;
+  const size_t replies = s_->question.capacity() / 8 + s_->first_reply.Bytes() + s_->member.capacity() * 4;
   invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
   for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
   auto acc = [&](const ScopeAccounts& a) {
-    accounts += a.recs.capacity() * sizeof(AccountRec) + a.index.size() * 24;
-    for (const auto& r : a.recs) accounts += r.membership.capacity() * 8;
+    accounts += a.Bytes();
   };
   for (const auto& a : s_->comm_acc) acc(a);
   acc(s_->ws_acc);
@@ -796,7 +824,7 @@ std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
       for (const auto& d : s.days) {
         if (!d) continue;
         size_t b = d->Bytes(), sb = 0, cb = d->waits.capacity() * 8;
-        for (const auto& x : d->sets) sb += x.capacity() * 4;
+        for (int k = 0; k < kSetCount; ++k) sb += d->sets[k].Bytes() + d->pending[k].capacity() * 4;
         for (const auto& x : d->people) cb += x.capacity() * 4;
         sets += sb;
         caches += cb;
@@ -867,7 +895,7 @@ const std::vector<uint32_t>& PeopleOf(const Ctx& c, const DayAgg& g, SetKind kin
     std::vector<uint32_t>& out = g.people[kind];
     out.clear();
     out.reserve(g.sets[kind].size());
-    for (uint32_t acc : g.sets[kind]) out.push_back(c.MemberOf(acc));
+    g.sets[kind].ForEach([&](uint32_t acc) { out.push_back(c.MemberOf(acc)); });
     std::sort(out.begin(), out.end());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     out.shrink_to_fit();
@@ -941,11 +969,12 @@ void BuildMembers(const Ctx& c, const std::vector<ScopeAccounts>& comm, ScopeCac
   const TimeZone& tz = c.view->tz;
   auto add_scope = [&](const ScopeAccounts& s) {
     std::vector<std::pair<uint32_t, int>> evs;  // (ts, +1 in / 0 out)
-    for (const AccountRec& r : s.recs) {
+    for (uint32_t pos = 0; pos < s.recs.size(); ++pos) {
+      const AccountRec& r = s.recs[pos];
       if (r.first_seen == kNone) continue;
       evs.clear();
       evs.emplace_back(r.first_seen, 1);
-      for (auto [ts, joined] : r.membership) evs.emplace_back(ts, joined ? 1 : 0);
+      for (auto [ts, joined] : s.membership.Get(pos)) evs.emplace_back(ts, joined ? 1 : 0);
       std::sort(evs.begin(), evs.end(), [](auto x, auto y) {
         return x.first != y.first ? x.first < y.first : x.second > y.second;  // ins before outs
       });
@@ -1350,8 +1379,8 @@ Result<Responsiveness> MetricsModule::Responsive(const Query& q) const {
       g->waits.clear();
       g->waits.reserve(g->questions.size());
       for (uint32_t row : g->questions) {
-        auto it = s_->first_reply.find(row);
-        g->waits.emplace_back(ts[row], it == s_->first_reply.end() ? kNone : it->second - ts[row]);
+        const uint32_t first = s_->first_reply.Find(row);
+        g->waits.emplace_back(ts[row], first == FlatIdMap::kAbsent ? kNone : first - ts[row]);
       }
       g->waits_valid = true;
     }
@@ -1476,16 +1505,17 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
       const DayAgg* g = c.Day(d);
       if (!g) continue;
       for (const OrderRec& o : g->orders) {
-        auto& [v, paid] = by_cur[o.currency];
+        const OrderInfo& info = o.Info(e);
+        auto& [v, paid] = by_cur[info.currency];
         if (o.refund) {
-          v.gmv_minor -= o.amount;
+          v.gmv_minor -= info.amount_minor;
           ++v.refunds;
           continue;
         }
-        v.gmv_minor += o.amount;
-        paid += o.amount;
+        v.gmv_minor += info.amount_minor;
+        paid += info.amount_minor;
         ++v.orders;
-        auto& buyers = paid_orders[o.currency];
+        auto& buyers = paid_orders[info.currency];
         if (buyers.empty()) buyers.assign(e.members().size(), 0);
         uint8_t& n = buyers[c.MemberOf(o.account)];
         if (n == 0) ++v.buyers;
@@ -1538,12 +1568,12 @@ Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q,
     for (const OrderRec& o : day->orders) {
       const int k = cohort[c.MemberOf(o.account)];
       if (k < 0 || k > p) continue;
-      auto& by_cohort = rev[o.currency];
+      auto& by_cohort = rev[o.Info(*c.engine).currency];
       if (by_cohort.empty()) {
         by_cohort.resize(periods.size());
         for (size_t i = 0; i < periods.size(); ++i) by_cohort[i].assign(periods.size() - i, 0);
       }
-      by_cohort[k][p - k] += o.refund ? -o.amount : o.amount;
+      by_cohort[k][p - k] += o.Signed(*c.engine);
     }
   }
   for (auto& [cur, by_cohort] : rev) {
@@ -1657,7 +1687,7 @@ Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::stri
       else if (name == "orders") {
         for (const auto& o : g->orders) v += o.refund ? 0 : 1;
       } else {
-        for (const auto& o : g->orders) v += static_cast<double>(o.refund ? -o.amount : o.amount);
+        for (const auto& o : g->orders) v += static_cast<double>(o.Signed(*c.engine));
       }
     }
     out.push_back(v);
