@@ -10,11 +10,7 @@ namespace qun::moderation {
 namespace {
 
 void Add(EventColumns* c, uint32_t ts, uint32_t community, EventType type = EventType::kMessagePosted) {
-  c->ts.push_back(ts);
-  c->account.push_back(0);
-  c->community.push_back(static_cast<uint16_t>(community));
-  c->type.push_back(type);
-  c->aux.push_back(kNone);
+  c->Append(ts, 0, static_cast<uint16_t>(community), type, kNone);
 }
 
 // The obviously correct version: sort every earlier message of the community.
