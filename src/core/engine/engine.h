@@ -109,7 +109,7 @@ struct MergeRecord {
 //   others                  kNone
 // The columns (core/engine/event_columns.h) are bit-packed in blocks of
 // 256 rows (frame of reference); about 6 bytes per event instead of the 15
-// of plain vectors (docs/architecture.md#event-columns). Engine::Compact
+// of plain vectors (docs/metrics.md#event-columns). Engine::Compact
 // gives back the spare capacity.
 
 struct OrderInfo {

@@ -1,5 +1,5 @@
 // Event columns: the engine's event log as compact, append-only columns
-// indexed by row (row = seq - 1). docs/architecture.md#event-columns
+// indexed by row (row = seq - 1). docs/metrics.md#event-columns
 // describes the layout and its bytes per event.
 //
 // BlockPackedColumn<T> stores unsigned values of up to 32 bits in blocks of
