@@ -19,10 +19,10 @@ std::vector<uint32_t> Naive(const EventColumns& c, uint32_t row, size_t n,
   std::vector<uint32_t> v;
   for (uint32_t r = 0; r < c.size(); ++r)
     if (c.type[r] == EventType::kMessagePosted && c.community[r] == c.community[row] &&
-        std::tie(c.ts[r], r) < std::tie(c.ts[row], row) && (!ok || ok(r)))
+        std::pair(c.ts[r], r) < std::pair(c.ts[row], row) && (!ok || ok(r)))
       v.push_back(r);
   std::sort(v.begin(), v.end(),
-            [&](uint32_t a, uint32_t b) { return std::tie(c.ts[a], a) < std::tie(c.ts[b], b); });
+            [&](uint32_t a, uint32_t b) { return std::pair(c.ts[a], a) < std::pair(c.ts[b], b); });
   if (v.size() > n) v.erase(v.begin(), v.end() - n);
   return v;
 }
