@@ -101,9 +101,9 @@ class BlockPackedColumn {
 
  private:
   struct Block {
-    uint32_t base;   // the block's minimum
-    uint32_t word;   // index into words_ of its first offset
-    uint8_t width;   // bits per offset, 0..32
+    uint32_t base;  // the block's minimum
+    uint32_t word;  // index into words_ of its first offset
+    uint8_t width;  // bits per offset, 0..32
   };
 
   // Grows `v` by a quarter (bounded slack, like the columns before) when
@@ -146,9 +146,9 @@ class BlockPackedColumn {
   }
 
   size_t size_ = 0;
-  size_t sealed_ = 0;             // rows in sealed blocks (a multiple of kBlockRows)
-  std::vector<uint64_t> words_;   // packed offsets + 1 padding word (empty before the first block)
-  std::vector<Block> blocks_;     // one per sealed block
+  size_t sealed_ = 0;                        // rows in sealed blocks (a multiple of kBlockRows)
+  std::vector<uint64_t> words_;              // packed offsets + 1 padding word (empty before the first block)
+  std::vector<Block> blocks_;                // one per sealed block
   std::array<uint32_t, kBlockRows> tail_{};  // the open block's values
 };
 
@@ -177,9 +177,10 @@ class AuxColumn {
 
  private:
   static constexpr uint32_t kNoneValue = 0xFFFFFFFFu;  // == qun::kNone
-  static constexpr uint32_t kRowRefTypes =
-      (1u << static_cast<uint32_t>(EventType::kMessagePosted)) | (1u << static_cast<uint32_t>(EventType::kMessageEdited)) |
-      (1u << static_cast<uint32_t>(EventType::kMessageRecalled)) | (1u << static_cast<uint32_t>(EventType::kReactionAdded));
+  static constexpr uint32_t kRowRefTypes = (1u << static_cast<uint32_t>(EventType::kMessagePosted)) |
+                                           (1u << static_cast<uint32_t>(EventType::kMessageEdited)) |
+                                           (1u << static_cast<uint32_t>(EventType::kMessageRecalled)) |
+                                           (1u << static_cast<uint32_t>(EventType::kReactionAdded));
   static uint32_t Decode(uint32_t code, size_t row, EventType t) {
     if (!IsRowRef(t)) return code - 1;  // 0 - 1 wraps to kNone
     return code == 0 ? kNoneValue : static_cast<uint32_t>(row) - code;
@@ -213,11 +214,11 @@ struct EventColumns {
     aux.shrink_to_fit();
   }
 
-  BlockPackedColumn<uint32_t> ts;         // engine seconds (ToEngineSeconds)
+  BlockPackedColumn<uint32_t> ts;  // engine seconds (ToEngineSeconds)
   BlockPackedColumn<uint32_t> account;
   BlockPackedColumn<uint16_t> community;  // < kMaxCommunities
   BlockPackedColumn<EventType> type;
-  AuxColumn aux;                          // declared after type (points at it)
+  AuxColumn aux;  // declared after type (points at it)
 };
 
 }  // namespace qun

@@ -27,7 +27,8 @@ void ExpectSame(const BlockPackedColumn<T>& col, const std::vector<T>& ref) {
     for (size_t b : cuts) {
       if (a > b || b > n) continue;
       col.DecodeRange(a, b, out.data());
-      for (size_t i = a; i < b; ++i) ASSERT_EQ(out[i - a], ref[i]) << "range [" << a << "," << b << ") row " << i;
+      for (size_t i = a; i < b; ++i)
+        ASSERT_EQ(out[i - a], ref[i]) << "range [" << a << "," << b << ") row " << i;
     }
 }
 
@@ -87,7 +88,7 @@ TEST(BlockPackedColumnTest, WidthGrowsMidBlockAndOutOfOrderOnlyWidensItsBlock) {
     Append(c, ref, v);
   }
   ASSERT_EQ(c.sealed_blocks(), 4u);
-  EXPECT_EQ(c.block_width(0), 8);                       // 0..255
+  EXPECT_EQ(c.block_width(0), 8);                               // 0..255
   EXPECT_EQ(c.block_width(1), std::bit_width(5000000u + 100));  // rows 256..356 of 256..511
   EXPECT_EQ(c.block_width(2), std::bit_width(3000u + 255 - 17));
   EXPECT_EQ(c.block_width(3), 8);
@@ -162,11 +163,13 @@ TEST(AuxColumnTest, NearbyRepliesAndNoneCodeNarrow) {
   EventColumns c;
   for (uint32_t row = 0; row < 2 * kRows; ++row) {
     const bool reply = row % 2 == 1;
-    c.Append(row, 0, 0, reply ? EventType::kMessagePosted : EventType::kCheckin, reply ? row - 1 - row % 8 : kNone);
+    c.Append(row, 0, 0, reply ? EventType::kMessagePosted : EventType::kCheckin,
+             reply ? row - 1 - row % 8 : kNone);
   }
   // Distances 1..8 and kNone as 0: 4 bits, whatever the row numbers.
   EXPECT_EQ(c.aux.codes().block_width(1), 4);
-  for (uint32_t row = 0; row < 2 * kRows; ++row) EXPECT_EQ(c.aux[row], row % 2 == 1 ? row - 1 - row % 8 : kNone);
+  for (uint32_t row = 0; row < 2 * kRows; ++row)
+    EXPECT_EQ(c.aux[row], row % 2 == 1 ? row - 1 - row % 8 : kNone);
 }
 
 }  // namespace
