@@ -91,22 +91,17 @@ void BM_PackedDecodeRangeScan(benchmark::State& state) {
 }
 BENCHMARK(BM_PackedDecodeRangeScan)->Unit(benchmark::kMicrosecond);
 
-void BM_PackedAppend(benchmark::State& state) {
+template <typename Col>
+void Appends(benchmark::State& state) {
   for (auto _ : state) {
-    qun::BlockPackedColumn<uint32_t> col;
+    Col col;
     for (uint32_t x : Values()) col.push_back(x);
     benchmark::DoNotOptimize(col.size());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kN));
 }
-void BM_VectorAppend(benchmark::State& state) {
-  for (auto _ : state) {
-    std::vector<uint32_t> col;
-    for (uint32_t x : Values()) col.push_back(x);
-    benchmark::DoNotOptimize(col.size());
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kN));
-}
+void BM_VectorAppend(benchmark::State& state) { Appends<std::vector<uint32_t>>(state); }
+void BM_PackedAppend(benchmark::State& state) { Appends<qun::BlockPackedColumn<uint32_t>>(state); }
 BENCHMARK(BM_VectorAppend)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PackedAppend)->Unit(benchmark::kMillisecond);
 
