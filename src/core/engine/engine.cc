@@ -287,16 +287,6 @@ void Engine::Apply(const StagedBatch& b) {
     members_[m].accounts.push_back(id);
   }
   const uint32_t first_row = static_cast<uint32_t>(cols_.size());
-  const size_t n = cols_.size() + b.events.size();
-  if (n > cols_.ts.capacity()) {
-    // Grow by a quarter: bounded slack, amortized O(1) appends.
-    const size_t cap = std::max(n, cols_.ts.capacity() + cols_.ts.capacity() / 4);
-    cols_.ts.reserve(cap);
-    cols_.account.reserve(cap);
-    cols_.community.reserve(cap);
-    cols_.type.reserve(cap);
-    cols_.aux.reserve(cap);
-  }
   for (const StagedEvent& se : b.events) {
     const Event& e = se.event;
     const uint32_t row = static_cast<uint32_t>(cols_.size());
@@ -373,11 +363,7 @@ void Engine::Apply(const StagedBatch& b) {
       default:
         break;
     }
-    cols_.ts.push_back(ToEngineSeconds(e.ts_ms));
-    cols_.account.push_back(se.account);
-    cols_.community.push_back(static_cast<uint16_t>(se.community));
-    cols_.type.push_back(e.type);
-    cols_.aux.push_back(aux);
+    cols_.Append(ToEngineSeconds(e.ts_ms), se.account, static_cast<uint16_t>(se.community), e.type, aux);
     key_index_.Insert(se.key, row);
     // Identity changes take effect after the event that causes them.
     if (e.type == EventType::kIdentityLinked) {
@@ -395,11 +381,7 @@ void Engine::Apply(const StagedBatch& b) {
 }
 
 void Engine::Compact() {
-  cols_.ts.shrink_to_fit();
-  cols_.account.shrink_to_fit();
-  cols_.community.shrink_to_fit();
-  cols_.type.shrink_to_fit();
-  cols_.aux.shrink_to_fit();
+  cols_.shrink_to_fit();
   key_index_.Compact();
   account_index_.Compact();
   message_index_.Compact();
@@ -416,11 +398,11 @@ void Engine::Compact() {
 std::vector<MemoryPart> Engine::MemoryBreakdown() const {
   std::vector<MemoryPart> parts;
   auto add = [&](std::string name, size_t bytes) { parts.push_back(MemoryPart{std::move(name), bytes, false}); };
-  add("columns.ts", cols_.ts.capacity() * sizeof(cols_.ts[0]));
-  add("columns.account", cols_.account.capacity() * sizeof(cols_.account[0]));
-  add("columns.community", cols_.community.capacity() * sizeof(cols_.community[0]));
-  add("columns.type", cols_.type.capacity() * sizeof(cols_.type[0]));
-  add("columns.aux", cols_.aux.capacity() * sizeof(cols_.aux[0]));
+  add("columns.ts", cols_.ts.MemoryBytes());
+  add("columns.account", cols_.account.MemoryBytes());
+  add("columns.community", cols_.community.MemoryBytes());
+  add("columns.type", cols_.type.MemoryBytes());
+  add("columns.aux", cols_.aux.MemoryBytes());
   add("index.key", key_index_.MemoryBytes());
   add("index.message", message_index_.MemoryBytes());
   add("index.dimensions", community_index_.MemoryBytes() + account_index_.MemoryBytes() +

@@ -29,10 +29,24 @@ Result<ResolvedScope> ResolveScope(const Engine& engine, const ScopeText& text, 
   const uint32_t only = default_day == DefaultDay::kLastEventInScope ? s.community : kNone;
   const EventColumns& c = engine.events();
   uint32_t last = 0;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (only != kNone && c.community[i] != only) continue;
-    last = std::max(last, c.ts[i]);
-    s.empty = false;
+  // A full scan: decoded a chunk at a time (the columns are bit-packed).
+  constexpr size_t kChunk = 2048;
+  uint32_t ts[kChunk];
+  uint16_t com[kChunk];
+  for (size_t first = 0; first < c.size(); first += kChunk) {
+    const size_t n = std::min(kChunk, c.size() - first);
+    c.ts.DecodeRange(first, first + n, ts);
+    if (only == kNone) {
+      for (size_t k = 0; k < n; ++k) last = std::max(last, ts[k]);
+      s.empty = false;
+      continue;
+    }
+    c.community.DecodeRange(first, first + n, com);
+    for (size_t k = 0; k < n; ++k) {
+      if (com[k] != only) continue;
+      last = std::max(last, ts[k]);
+      s.empty = false;
+    }
   }
   s.last_day = s.empty ? 0 : s.tz.LocalDay(FromEngineSeconds(last));
   if (!text.as_of.empty()) {

@@ -10,11 +10,7 @@ namespace qun::moderation {
 namespace {
 
 void Add(EventColumns* c, uint32_t ts, uint32_t community, EventType type = EventType::kMessagePosted) {
-  c->ts.push_back(ts);
-  c->account.push_back(0);
-  c->community.push_back(static_cast<uint16_t>(community));
-  c->type.push_back(type);
-  c->aux.push_back(kNone);
+  c->Append(ts, 0, static_cast<uint16_t>(community), type, kNone);
 }
 
 // The obviously correct version: sort every earlier message of the community.
@@ -23,10 +19,10 @@ std::vector<uint32_t> Naive(const EventColumns& c, uint32_t row, size_t n,
   std::vector<uint32_t> v;
   for (uint32_t r = 0; r < c.size(); ++r)
     if (c.type[r] == EventType::kMessagePosted && c.community[r] == c.community[row] &&
-        std::tie(c.ts[r], r) < std::tie(c.ts[row], row) && (!ok || ok(r)))
+        std::pair(c.ts[r], r) < std::pair(c.ts[row], row) && (!ok || ok(r)))
       v.push_back(r);
   std::sort(v.begin(), v.end(),
-            [&](uint32_t a, uint32_t b) { return std::tie(c.ts[a], a) < std::tie(c.ts[b], b); });
+            [&](uint32_t a, uint32_t b) { return std::pair(c.ts[a], a) < std::pair(c.ts[b], b); });
   if (v.size() > n) v.erase(v.begin(), v.end() - n);
   return v;
 }
