@@ -95,7 +95,7 @@ Status RunShow(const MembersFlags& f) {
   const std::vector<MemberActivity>& rows = intel->Activity(e);
   nlohmann::json j = MemberListItemJson(e, rows[m], intel->table, kNone);
   nlohmann::json attrs = nlohmann::json::object();
-  for (const auto& [k, v] : e.attributes(m)) attrs[k] = v;
+  for (const auto& [k, v] : e.attributes(m)) attrs[std::string(k)] = v;
   j["attributes"] = attrs;
   nlohmann::json merges = nlohmann::json::array();
   for (const auto& r : e.merges()) {
@@ -109,7 +109,7 @@ Status RunShow(const MembersFlags& f) {
   // Timeline: newest first, from the stored events.
   nlohmann::json timeline = nlohmann::json::array();
   const auto& c = e.events();
-  const auto& accounts = e.members()[m].accounts;
+  const auto accounts = e.members().accounts(m);
   for (size_t i = c.size(); i-- > 0 && timeline.size() < f.timeline;) {
     if (std::find(accounts.begin(), accounts.end(), c.account[i]) == accounts.end()) continue;
     auto body = ws->EventJson(i + 1);
@@ -132,7 +132,8 @@ Status RunShow(const MembersFlags& f) {
   std::printf("  accounts   ");
   for (uint32_t a : accounts) std::printf(" %s", AccountKey(e, a).c_str());
   std::printf("\n");
-  for (const auto& [k, v] : e.attributes(m)) std::printf("  %-11s %s\n", k.c_str(), v.c_str());
+  for (const auto& [k, v] : e.attributes(m))
+    std::printf("  %-11.*s %.*s\n", static_cast<int>(k.size()), k.data(), static_cast<int>(v.size()), v.data());
   for (const auto& r : merges)
     std::printf("  merge #%d: member %d into %d (%s)%s\n", r["id"].get<int>(), r["from"].get<int>(),
                 r["into"].get<int>(), r["reason"].get<std::string>().c_str(),

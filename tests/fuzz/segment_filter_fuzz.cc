@@ -17,11 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!g.ok() || g->ToString() != canon) std::abort();
   qun::MemberProfile p;
   p.tags = {"vip"};
-  std::vector<std::pair<std::string, std::string>> attrs = {{"region", "x"}};
+  qun::AttributeStore attrs;
+  attrs.Set(0, "region", "x");
   qun::FilterSubject s;
   s.profile = &p;
   s.day = 100;
-  s.attributes = &attrs;
+  s.attributes = attrs.Of(0);
   (void)f->Matches(s);
   return 0;
 }

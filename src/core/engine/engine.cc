@@ -40,7 +40,7 @@ uint32_t Engine::FindCommunity(Platform p, std::string_view ext_id) const {
 
 uint32_t Engine::FindAccount(Platform p, std::string_view ext_id) const {
   return account_index_.Find(DimKey(p, ext_id), [&](uint32_t a) {
-    return accounts_[a].platform == p && accounts_[a].ext_id == ext_id;
+    return accounts_.platform(a) == p && accounts_.ext_id(a) == ext_id;
   });
 }
 
@@ -72,6 +72,7 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
     new_communities.Insert(k, i);
     return b.first_new_community + i;
   };
+  size_t new_chars = 0;
   auto account_id = [&](Platform p, const std::string& ext) -> uint32_t {
     uint32_t a = FindAccount(p, ext);
     if (a != kNone) return a;
@@ -81,6 +82,9 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
     });
     if (i != FlatMap64::kEmpty) return b.first_new_account + i;
     i = static_cast<uint32_t>(b.new_accounts.size());
+    if (b.first_new_account + i >= kMaxAccounts || accounts_.chars() + new_chars + ext.size() > AccountTable::kMaxChars)
+      return kNone;
+    new_chars += ext.size();
     AccountInfo info;
     info.platform = p;
     info.ext_id = ext;
@@ -115,10 +119,26 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
       return b;
     }
     se.account = account_id(e.platform, e.actor);
-    if (e.type == EventType::kIdentityLinked) se.linked_account = account_id(e.linked_platform, e.linked_actor);
-    if (e.type == EventType::kMemberJoined && !e.inviter.empty()) se.inviter_account = account_id(e.platform, e.inviter);
-    if (e.type == EventType::kReportFiled && !e.target_member.empty())
+    bool accounts_full = se.account == kNone;
+    if (e.type == EventType::kIdentityLinked) {
+      se.linked_account = account_id(e.linked_platform, e.linked_actor);
+      accounts_full = accounts_full || se.linked_account == kNone;
+    }
+    if (e.type == EventType::kMemberJoined && !e.inviter.empty()) {
+      se.inviter_account = account_id(e.platform, e.inviter);
+      accounts_full = accounts_full || se.inviter_account == kNone;
+    }
+    if (e.type == EventType::kReportFiled && !e.target_member.empty()) {
       se.target_account = account_id(e.platform, e.target_member);
+      accounts_full = accounts_full || se.target_account == kNone;
+    }
+    if (accounts_full) {
+      b.status = ResourceExhausted("event " + std::string(PlatformName(e.platform)) + ":" + e.id +
+                                   " names a new account, but the workspace already holds the maximum of " +
+                                   std::to_string(kMaxAccounts) + " accounts or " +
+                                   std::to_string(AccountTable::kMaxChars) + " bytes of account ids");
+      return b;
+    }
     se.event = std::move(e);
     batch_keys.Insert(key, static_cast<uint32_t>(b.events.size()));
     b.events.push_back(std::move(se));
@@ -126,27 +146,15 @@ StagedBatch Engine::Stage(std::vector<Event> events, uint64_t first_seq, const S
   return b;
 }
 
-uint32_t Engine::NewMember() {
-  members_.emplace_back();
-  ++live_members_;
-  return static_cast<uint32_t>(members_.size() - 1);
-}
-
-void Engine::MoveAccounts(uint32_t into, uint32_t from, const std::vector<uint32_t>& accounts) {
-  auto& src = members_[from].accounts;
-  auto& dst = members_[into].accounts;
-  for (uint32_t a : accounts) {
-    accounts_[a].member = into;
-    src.erase(std::remove(src.begin(), src.end(), a), src.end());
-    dst.push_back(a);
-  }
-  std::sort(dst.begin(), dst.end());
+void Engine::MoveAccounts(uint32_t into, uint32_t from, std::span<const uint32_t> accounts) {
+  for (uint32_t a : accounts) accounts_.set_member(a, into);
+  members_.MoveAccounts(into, from, accounts);
 }
 
 void Engine::AutoMerge(uint32_t a, uint32_t b, std::string reason, uint64_t after_seq, int64_t ts_ms) {
   if (a == b) return;
   for (const auto& [x, y] : separations_) {
-    uint32_t mx = accounts_[x].member, my = accounts_[y].member;
+    uint32_t mx = accounts_.member(x), my = accounts_.member(y);
     if ((mx == a && my == b) || (mx == b && my == a)) return;  // an operator separated them
   }
   uint32_t into = std::min(a, b), from = std::max(a, b);
@@ -156,20 +164,13 @@ void Engine::AutoMerge(uint32_t a, uint32_t b, std::string reason, uint64_t afte
   r.ts_ms = ts_ms;
   r.into = into;
   r.from = from;
-  r.accounts = members_[from].accounts;
+  const auto moved = members_.accounts(from);
+  r.accounts.assign(moved.begin(), moved.end());
   r.reason = std::move(reason);
   MoveAccounts(into, from, r.accounts);
-  members_[from].merged_into = into;
+  members_.set_merged_into(from, into);
   // Profile attributes of the merged-away member fill gaps in the survivor.
-  const uint32_t from_attrs = attribute_index_.FindFirst(from);
-  if (from_attrs != FlatMap64::kEmpty) {
-    auto& attrs = MutableAttributes(into);  // may move attribute_lists_: index `from`'s list after
-    for (const auto& kv : attribute_lists_[from_attrs]) {
-      auto it = std::lower_bound(attrs.begin(), attrs.end(), kv.first,
-                               [](const auto& p, const std::string& k) { return p.first < k; });
-      if (it == attrs.end() || it->first != kv.first) attrs.insert(it, kv);
-    }
-  }
+  attributes_.FillGaps(into, from);
   --live_members_;
   merges_.push_back(std::move(r));
   uint32_t changed[2] = {into, from};
@@ -180,13 +181,13 @@ Result<uint32_t> Engine::Merge(uint32_t into, uint32_t from, std::string reason,
   if (into >= members_.size() || from >= members_.size())
     return NotFound("no member " + std::to_string(into >= members_.size() ? into : from));
   if (into == from) return InvalidArgument("cannot merge a member into itself");
-  if (members_[into].merged_into != kNone || members_[from].merged_into != kNone)
-    return FailedPrecondition("member " + std::to_string(members_[into].merged_into != kNone ? into : from) +
+  if (members_.merged_into(into) != kNone || members_.merged_into(from) != kNone)
+    return FailedPrecondition("member " + std::to_string(members_.merged_into(into) != kNone ? into : from) +
                               " was merged into another member; merge the surviving member instead");
   // Manual merges override earlier separations between these two people.
   separations_.erase(std::remove_if(separations_.begin(), separations_.end(),
                                     [&](const auto& p) {
-                                      uint32_t mx = accounts_[p.first].member, my = accounts_[p.second].member;
+                                      uint32_t mx = accounts_.member(p.first), my = accounts_.member(p.second);
                                       return (mx == into && my == from) || (mx == from && my == into);
                                     }),
                      separations_.end());
@@ -204,16 +205,16 @@ Status Engine::Unmerge(uint32_t merge_id, int64_t ts_ms) {
   if (r.undone) return FailedPrecondition("merge " + std::to_string(merge_id) + " is already undone");
   std::vector<uint32_t> back;
   for (uint32_t a : r.accounts)
-    if (accounts_[a].member == r.into) back.push_back(a);
+    if (accounts_.member(a) == r.into) back.push_back(a);
   if (back.empty())
     return FailedPrecondition("merge " + std::to_string(merge_id) +
                               ": its accounts have since moved on (undo the later merge first)");
-  if (members_[r.from].merged_into != kNone) {
-    members_[r.from].merged_into = kNone;
+  if (members_.merged_into(r.from) != kNone) {
+    members_.set_merged_into(r.from, kNone);
     ++live_members_;
   }
   MoveAccounts(r.from, r.into, back);
-  if (!members_[r.into].accounts.empty()) separations_.emplace_back(back.front(), members_[r.into].accounts.front());
+  if (!members_.accounts(r.into).empty()) separations_.emplace_back(back.front(), members_.accounts(r.into).front());
   r.undone = true;
   uint32_t changed[2] = {r.into, r.from};
   for (auto& m : modules_) m->OnIdentityChanged(*this, changed);
@@ -226,26 +227,10 @@ const std::string& Engine::display_name(uint32_t account) const {
   return i == FlatMap64::kEmpty ? kEmpty : display_names_[i];
 }
 
-const Attributes& Engine::attributes(uint32_t member) const {
-  static const Attributes kEmpty;
-  const uint32_t i = attribute_index_.FindFirst(member);
-  return i == FlatMap64::kEmpty ? kEmpty : attribute_lists_[i];
-}
-
-Attributes& Engine::MutableAttributes(uint32_t member) {
-  uint32_t i = attribute_index_.FindFirst(member);
-  if (i == FlatMap64::kEmpty) {
-    i = static_cast<uint32_t>(attribute_lists_.size());
-    attribute_lists_.emplace_back();
-    attribute_index_.Insert(member, i);
-  }
-  return attribute_lists_[i];
-}
-
 void Engine::ApplyProfile(const StagedEvent& se, uint64_t seq) {
   uint32_t acct = se.account;
   for (const auto& [k, v] : se.event.attributes) {
-    uint32_t m = accounts_[acct].member;
+    uint32_t m = accounts_.member(acct);
     if (k == "name") {
       uint32_t i = display_name_index_.FindFirst(acct);
       if (i == FlatMap64::kEmpty) {
@@ -255,18 +240,14 @@ void Engine::ApplyProfile(const StagedEvent& se, uint64_t seq) {
       }
       display_names_[i] = v;
     }
-    auto& attrs = MutableAttributes(m);
-    auto it = std::lower_bound(attrs.begin(), attrs.end(), k,
-                               [](const auto& p, const std::string& key) { return p.first < key; });
-    if (it != attrs.end() && it->first == k) it->second = v;
-    else attrs.insert(it, {k, v});
+    attributes_.Set(m, k, v);
     if (IsVerifiedKey(k) && !v.empty()) {
       uint64_t vk = Hash64Pair(k, v);
       uint32_t holder = verified_key_index_.FindFirst(vk);
       if (holder == FlatMap64::kEmpty) {
         verified_key_index_.Insert(vk, acct);
-      } else if (accounts_[holder].member != m) {
-        AutoMerge(accounts_[holder].member, m, "verified key " + k, seq, se.event.ts_ms);
+      } else if (accounts_.member(holder) != m) {
+        AutoMerge(accounts_.member(holder), m, "verified key " + k, seq, se.event.ts_ms);
       }
     }
   }
@@ -278,13 +259,16 @@ void Engine::Apply(const StagedBatch& b) {
     community_index_.Insert(DimKey(c.platform, c.ext_id), static_cast<uint32_t>(communities_.size()));
     communities_.push_back(c);
   }
+  if (!b.new_accounts.empty()) {
+    size_t chars = accounts_.chars();
+    for (const auto& a : b.new_accounts) chars += a.ext_id.size();
+    accounts_.Reserve(accounts_.size() + b.new_accounts.size(), chars);
+  }
   for (const auto& a : b.new_accounts) {
-    uint32_t id = static_cast<uint32_t>(accounts_.size());
+    const uint32_t id = static_cast<uint32_t>(accounts_.size());
     account_index_.Insert(DimKey(a.platform, a.ext_id), id);
-    accounts_.push_back(a);
-    uint32_t m = NewMember();
-    accounts_[id].member = m;
-    members_[m].accounts.push_back(id);
+    accounts_.Add(a.platform, a.ext_id, members_.Add(id));
+    ++live_members_;
   }
   const uint32_t first_row = static_cast<uint32_t>(cols_.size());
   for (const StagedEvent& se : b.events) {
@@ -367,7 +351,7 @@ void Engine::Apply(const StagedBatch& b) {
     key_index_.Insert(se.key, row);
     // Identity changes take effect after the event that causes them.
     if (e.type == EventType::kIdentityLinked) {
-      AutoMerge(accounts_[se.account].member, accounts_[se.linked_account].member,
+      AutoMerge(accounts_.member(se.account), accounts_.member(se.linked_account),
                 "identity.linked event " + e.id, se.seq, e.ts_ms);
     } else if (e.type == EventType::kProfileUpdated) {
       ApplyProfile(se, se.seq);
@@ -386,13 +370,13 @@ void Engine::Compact() {
   account_index_.Compact();
   message_index_.Compact();
   communities_.shrink_to_fit();
-  accounts_.shrink_to_fit();
-  members_.shrink_to_fit();
+  accounts_.ShrinkToFit();
+  members_.ShrinkToFit();
   merges_.shrink_to_fit();
   orders_.shrink_to_fit();
   contents_.shrink_to_fit();
   display_names_.shrink_to_fit();
-  attribute_lists_.shrink_to_fit();
+  attributes_.ShrinkToFit();
 }
 
 std::vector<MemoryPart> Engine::MemoryBreakdown() const {
@@ -411,17 +395,11 @@ std::vector<MemoryPart> Engine::MemoryBreakdown() const {
   auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   size_t id_communities = communities_.capacity() * sizeof(CommunityInfo);
   for (const auto& c : communities_) id_communities += heap(c.ext_id);
-  size_t id_accounts = accounts_.capacity() * sizeof(AccountInfo);
-  for (const auto& a : accounts_) id_accounts += heap(a.ext_id);
+  size_t id_accounts = accounts_.MemoryBytes();
   id_accounts += display_name_index_.MemoryBytes() + display_names_.capacity() * sizeof(std::string);
   for (const auto& n : display_names_) id_accounts += heap(n);
-  size_t id_members = members_.capacity() * sizeof(MemberInfo);
-  for (const auto& m : members_) id_members += m.accounts.capacity() * 4;
-  size_t id_attributes = attribute_index_.MemoryBytes() + attribute_lists_.capacity() * sizeof(Attributes);
-  for (const auto& list : attribute_lists_) {
-    id_attributes += list.capacity() * sizeof(list[0]);
-    for (const auto& kv : list) id_attributes += heap(kv.first) + heap(kv.second);
-  }
+  const size_t id_members = members_.MemoryBytes();
+  const size_t id_attributes = attributes_.MemoryBytes();
   size_t id_merges = merges_.capacity() * sizeof(MergeRecord) + separations_.capacity() * sizeof(separations_[0]);
   for (const auto& m : merges_) id_merges += m.accounts.capacity() * 4 + heap(m.reason);
   add("identity", id_communities + id_accounts + id_members + id_attributes + id_merges);

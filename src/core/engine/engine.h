@@ -42,6 +42,7 @@
 
 #include "core/engine/event_columns.h"
 #include "core/engine/flat_map.h"
+#include "core/engine/identity_tables.h"
 #include "core/engine/key_index.h"
 #include "qun/event.h"
 #include "qun/status.h"
@@ -54,6 +55,10 @@ constexpr uint32_t kNone = 0xFFFFFFFFu;
 // bits wide); Stage reports ResourceExhausted for the event that would add
 // one more.
 constexpr uint32_t kMaxCommunities = 65535;
+// At most this many accounts (ids stay below 2^31, see MemberDirectory); Stage
+// reports ResourceExhausted likewise, also when the accounts' ids together
+// would exceed AccountTable::kMaxChars bytes.
+constexpr uint32_t kMaxAccounts = 0x7FFFFFFFu;
 
 // Engine time unit: seconds since 2000-01-01T00:00:00Z (fits uint32 to 2136).
 constexpr int64_t kEngineEpochMs = 946684800000LL;
@@ -65,22 +70,15 @@ struct CommunityInfo {
   std::string ext_id;  // the group/channel id on the platform
 };
 
-// Display names and profile attributes are held by few accounts and
-// members: they live in side tables (Engine::display_name,
-// Engine::attributes), not in every row.
+// A new account as Stage creates it (the engine keeps accounts in an
+// AccountTable; readers see AccountRef). Display names and profile
+// attributes are held by few accounts and members: they live in side tables
+// (Engine::display_name, Engine::attributes), not in every row.
 struct AccountInfo {
   Platform platform;
   std::string ext_id;        // the platform's account id
   uint32_t member = kNone;   // the person it belongs to now
 };
-
-struct MemberInfo {
-  std::vector<uint32_t> accounts;  // empty when merged into another member
-  uint32_t merged_into = kNone;    // set while this member is merged away
-};
-
-// Profile attributes from profile.updated (last value wins), sorted by name.
-using Attributes = std::vector<std::pair<std::string, std::string>>;
 
 struct MergeRecord {
   uint32_t id = 0;             // 1-based, in order of happening
@@ -234,20 +232,20 @@ class Engine {
   const EventColumns& events() const { return cols_; }
   uint64_t last_seq() const { return cols_.size(); }
   const std::vector<CommunityInfo>& communities() const { return communities_; }
-  const std::vector<AccountInfo>& accounts() const { return accounts_; }
-  const std::vector<MemberInfo>& members() const { return members_; }
+  const AccountTable& accounts() const { return accounts_; }
+  const MemberDirectory& members() const { return members_; }
   const std::vector<MergeRecord>& merges() const { return merges_; }
   const std::vector<OrderInfo>& orders() const { return orders_; }
   const std::vector<ContentInfo>& contents() const { return contents_; }
   const std::vector<std::string>& activities() const { return activities_; }
   const std::vector<std::string>& currencies() const { return currencies_; }
 
-  uint32_t member_of(uint32_t account) const { return accounts_[account].member; }
+  uint32_t member_of(uint32_t account) const { return accounts_.member(account); }
   // The account's last profile.updated "name" attribute ("" when none).
   const std::string& display_name(uint32_t account) const;
-  // The member's profile attributes (empty when none); a merge copies the
-  // merged-away member's attributes that the survivor lacks.
-  const Attributes& attributes(uint32_t member) const;
+  // The member's profile attributes (empty when none), sorted by name; a
+  // merge copies the merged-away member's attributes that the survivor lacks.
+  AttributeList attributes(uint32_t member) const { return attributes_.Of(member); }
   // Live members: those not merged into another (merged-away ids stay as tombstones).
   size_t live_member_count() const { return live_members_; }
   uint32_t FindCommunity(Platform p, std::string_view ext_id) const;
@@ -265,28 +263,25 @@ class Engine {
   std::vector<MemoryPart> MemoryBreakdown() const;
 
  private:
-  uint32_t NewMember();
-  void MoveAccounts(uint32_t into, uint32_t from, const std::vector<uint32_t>& accounts);
   void AutoMerge(uint32_t a, uint32_t b, std::string reason, uint64_t after_seq, int64_t ts_ms);
   void ApplyProfile(const StagedEvent& e, uint64_t seq);
-  Attributes& MutableAttributes(uint32_t member);
+  void MoveAccounts(uint32_t into, uint32_t from, std::span<const uint32_t> accounts);
 
   EventColumns cols_;
   std::vector<CommunityInfo> communities_;
-  std::vector<AccountInfo> accounts_;
-  std::vector<MemberInfo> members_;
+  AccountTable accounts_;
+  MemberDirectory members_;
   std::vector<MergeRecord> merges_;
   std::vector<OrderInfo> orders_;
   std::vector<ContentInfo> contents_;
   std::vector<std::string> activities_;
   std::vector<std::string> currencies_;
   size_t live_members_ = 0;
-  // Side tables: account -> index into display_names_, member -> index into
-  // attribute_lists_ (only accounts / members that have one).
+  // Side tables: account -> index into display_names_ (only accounts that
+  // have one), members' attributes.
   FlatMap64 display_name_index_;
   std::vector<std::string> display_names_;
-  FlatMap64 attribute_index_;
-  std::vector<Attributes> attribute_lists_;
+  AttributeStore attributes_;
 
   KeyIndex key_index_;            // idempotency key -> row
   FlatMap64 community_index_;     // hash(platform, ext) -> community

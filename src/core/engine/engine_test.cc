@@ -135,7 +135,7 @@ TEST(EngineTest, VerifiedKeysMergeAcrossPlatforms) {
   // wmC (its own member, attributes of its own) did not get the others'.
   const uint32_t c = engine.member_of(engine.FindAccount(Platform::kWecom, "wmC"));
   ASSERT_EQ(engine.attributes(c).size(), 1u);
-  EXPECT_EQ(engine.attributes(c)[0].second, "U-2");
+  EXPECT_EQ((*engine.attributes(c).begin()).second, "U-2");
 }
 
 TEST(EngineTest, MergeRejectsBadIds) {

@@ -36,9 +36,9 @@ FilterSubject SubjectFor(const Engine& engine, const MemberTable& table, size_t 
   FilterSubject s;
   s.profile = &table.profiles[index];
   s.day = table.day;
-  const MemberInfo& mi = engine.members()[table.profiles[index].member];
-  s.attributes = &engine.attributes(table.profiles[index].member);
-  for (uint32_t a : mi.accounts) s.platforms.push_back(PlatformName(engine.accounts()[a].platform));
+  const uint32_t m = table.profiles[index].member;
+  s.attributes = engine.attributes(m);
+  for (uint32_t a : engine.members().accounts(m)) s.platforms.push_back(PlatformName(engine.accounts().platform(a)));
   return s;
 }
 
@@ -68,7 +68,7 @@ Result<size_t> FindProfile(const Engine& engine, const MemberTable& table, std::
 
 Json MemberJson(const Engine& engine, const MemberTable& table, size_t index, bool history) {
   const MemberProfile& p = table.profiles[index];
-  const MemberInfo& mi = engine.members()[p.member];
+  const MemberRef mi = engine.members()[p.member];
   const MemberFacts& f = p.facts;
   Json accounts = Json::array();
   std::string name;
@@ -77,7 +77,7 @@ Json MemberJson(const Engine& engine, const MemberTable& table, size_t index, bo
     if (name.empty()) name = engine.display_name(a);
   }
   Json attrs = Json::object();
-  for (const auto& [k, v] : engine.attributes(p.member)) attrs[k] = v;
+  for (const auto& [k, v] : engine.attributes(p.member)) attrs[std::string(k)] = v;
   Json j{{"member", p.member},
          {"name", name.empty() ? Json(nullptr) : Json(name)},
          {"accounts", accounts},

@@ -315,7 +315,7 @@ void ApplyManualTags(const Engine& engine, MemberTable& table,
 }
 
 std::string AccountKey(const Engine& engine, uint32_t account) {
-  const AccountInfo& a = engine.accounts()[account];
+  const AccountRef a = engine.accounts()[account];
   std::string k(PlatformName(a.platform));
   k += ':';
   k += a.ext_id;

@@ -326,8 +326,7 @@ bool Eval(const std::vector<SegmentFilter::Node>& nodes, int i, const FilterSubj
     case Field::kAttr: {
       std::string_view v;
       bool found = false;
-      if (s.attributes)
-        for (const auto& [k, val] : *s.attributes)
+      for (const auto& [k, val] : s.attributes)
           if (k == n.name) {
             v = val;
             found = true;

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/engine/identity_tables.h"
 #include "core/members/profile.h"
 #include "qun/status.h"
 
@@ -26,7 +27,7 @@ namespace qun {
 struct FilterSubject {
   const MemberProfile* profile = nullptr;
   int32_t day = kNoDay;  // evaluation day (for days_since_*)
-  const std::vector<std::pair<std::string, std::string>>* attributes = nullptr;  // sorted by name
+  AttributeList attributes;  // sorted by name
   std::vector<std::string_view> platforms;  // platforms of the person's accounts
 };
 

@@ -18,12 +18,16 @@ MemberProfile Profile() {
 }
 
 bool Match(std::string_view text) {
-  static const std::vector<std::pair<std::string, std::string>> attrs = {{"region", "上海"}};
+  static const AttributeStore attrs = [] {
+    AttributeStore a;
+    a.Set(0, "region", "上海");
+    return a;
+  }();
   MemberProfile p = Profile();
   FilterSubject s;
   s.profile = &p;
   s.day = 100;
-  s.attributes = &attrs;
+  s.attributes = attrs.Of(0);
   s.platforms = {"wecom"};
   auto f = SegmentFilter::Parse(text);
   EXPECT_TRUE(f.ok()) << text << ": " << f.status().message();

@@ -340,7 +340,7 @@ struct InviteRec {
 struct InviteLess {
   const Engine& e;
   bool AccountLess(uint32_t a, uint32_t b) const {
-    const AccountInfo &x = e.accounts()[a], &y = e.accounts()[b];
+    const AccountRef x = e.accounts()[a], y = e.accounts()[b];
     return x.platform != y.platform ? x.platform < y.platform : x.ext_id < y.ext_id;
   }
   bool operator()(const InviteRec& a, const InviteRec& b) const {

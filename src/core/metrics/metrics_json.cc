@@ -62,8 +62,8 @@ Result<Granularity> GetGranularity(const Params& p, Granularity def) {
 }
 
 std::string AccountLabel(const Engine& e, uint32_t account) {
-  const AccountInfo& a = e.accounts()[account];
-  return std::string(PlatformName(a.platform)) + ":" + a.ext_id;
+  const AccountRef a = e.accounts()[account];
+  return std::string(PlatformName(a.platform)) + ":" + std::string(a.ext_id);
 }
 
 const char* const kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};

@@ -13,6 +13,7 @@
 
 #include "common/time.h"
 #include "core/engine/lookup.h"
+#include "core/members/profile.h"
 #include "server/router.h"
 #include "store/workspace.h"
 
@@ -56,19 +57,14 @@ const MemberActivity& Activity(const Workspace& ws, std::unique_lock<std::mutex>
   return a;
 }
 
-std::string AccountKey(const Engine& e, uint32_t acc) {
-  const auto& ai = e.accounts()[acc];
-  return std::string(PlatformName(ai.platform)) + ":" + ai.ext_id;
-}
-
-std::string DisplayName(const Engine& e, const MemberInfo& m) {
+std::string DisplayName(const Engine& e, const MemberRef& m) {
   for (uint32_t acc : m.accounts)
     if (!e.display_name(acc).empty()) return e.display_name(acc);
   return {};
 }
 
 nlohmann::json Summary(const Engine& e, const MemberActivity& a, uint32_t id) {
-  const MemberInfo& m = e.members()[id];
+  const MemberRef m = e.members()[id];
   uint64_t events = 0;
   uint32_t first = UINT32_MAX, last = 0;
   nlohmann::json accounts = nlohmann::json::array();
@@ -100,7 +96,7 @@ Result<ApiResponse> Profile(ServerContext& c, const ApiRequest& q) {
   const MemberActivity& a = Activity(*c.workspace, hold);
   nlohmann::json j = Summary(e, a, id);
   nlohmann::json attrs = nlohmann::json::object();
-  for (const auto& [k, v] : e.attributes(id)) attrs[k] = v;
+  for (const auto& [k, v] : e.attributes(id)) attrs[std::string(k)] = v;
   j["attributes"] = attrs;
   nlohmann::json merges = nlohmann::json::array();
   for (const auto& m : e.merges())
@@ -116,7 +112,7 @@ Result<ApiResponse> Timeline(ServerContext& c, const ApiRequest& q) {
   const Engine& e = c.workspace->engine();
   QUN_ASSIGN_OR_RETURN(uint32_t id, ResolveMember(e, q.Param("id")));
   const auto& cols = e.events();
-  const auto& accounts = e.members()[id].accounts;
+  const auto accounts = e.members().accounts(id);
   // Newest first by event time (imports of history arrive out of order);
   // ties by seq. One scan of the account column.
   std::vector<uint32_t> rows;
