@@ -8,6 +8,8 @@
 #include <iterator>
 #include <new>
 
+#include "common/varint.h"
+
 namespace qun {
 
 void DayCounts::Add(const DayCounts& o) {
@@ -46,34 +48,6 @@ constexpr size_t kMilestone = 10;  // ts u32, day i32, kind u8, nps i8
 constexpr size_t kMallocOverhead = 8, kMallocAlign = 16, kMallocMin = 32;
 // Longest encoded row: day (5) + mask (3) + 12 counters (5 each) + gmv (10).
 constexpr size_t kMaxRow = 5 + 3 + 12 * 5 + 10;
-
-uint8_t* PutVarint(uint8_t* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<uint8_t>(v);
-  return p;
-}
-
-uint64_t GetVarint(const uint8_t*& p) {
-  if (*p < 0x80) return *p++;  // most values: one byte
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    const uint8_t b = *p++;
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) return v;
-  }
-}
-
-size_t VarintLen(uint64_t v) {
-  size_t n = 1;
-  for (; v >= 0x80; v >>= 7) ++n;
-  return n;
-}
-
-uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 // Mask bits in order of how often the field is non-zero (small masks fit a
 // one-byte varint): own, active, then the counters, gmv_minor at bit kGmvBit.

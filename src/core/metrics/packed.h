@@ -1,6 +1,6 @@
 // Compact containers of the metrics module (docs/metrics.md#memory-layout):
 //
-//   * varint helpers (LEB128, 7 bits per byte, low bits first) and zigzag;
+//   (varints and zigzag: common/varint.h)
 //   * ListArena<T>: many small growable lists (one per account or record) in
 //     one arena instead of a std::vector each — 8 bytes per list (offset,
 //     size) instead of a 24-byte vector header plus a heap block;
@@ -25,30 +25,9 @@
 #include <span>
 #include <vector>
 
-namespace qun::metrics {
+#include "common/varint.h"
 
-// Appends `v` as a LEB128 varint (1..5 bytes).
-inline void PutVarint(std::vector<uint8_t>& out, uint32_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<uint8_t>(v));
-}
-// Reads a varint written by PutVarint at `p` and advances `p`. Precondition:
-// `p` points at a complete varint (the containers below only decode what
-// they wrote).
-inline uint32_t GetVarint(const uint8_t*& p) {
-  uint32_t v = *p & 0x7F;
-  for (int shift = 7; *p++ & 0x80; shift += 7) v |= static_cast<uint32_t>(*p & 0x7F) << shift;
-  return v;
-}
-// Signed difference as an unsigned varint-friendly value (small magnitude,
-// small code): 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
-inline uint32_t ZigZag(int64_t d) { return static_cast<uint32_t>(d < 0 ? ((-d - 1) << 1) | 1 : d << 1); }
-inline int64_t UnZigZag(uint32_t z) {
-  return z & 1 ? -static_cast<int64_t>(z >> 1) - 1 : static_cast<int64_t>(z >> 1);
-}
+namespace qun::metrics {
 
 // Many small lists of T, addressed by list id (0..lists()-1), in one arena.
 // A list's slot holds SlotFor(size) elements (size rounded up to 3 significant
