@@ -7,8 +7,9 @@
 // block keeps its minimum (base), its bit width w = bit_width(max - min) and
 // the word where its 256 w-bit offsets start; the offsets are bit-packed back
 // to back (256 * w bits = 4 * w whole 64-bit words, so every block starts on
-// a word). Reading row i is one block-header load, one unaligned 8-byte load,
-// a shift and a mask: O(1). The last, still open block (fewer than 256 rows)
+// a word; packing and reading are packed_array.h's PackBits / UnpackBits).
+// Reading row i is one block-header load, one unaligned 8-byte load, a shift
+// and a mask: O(1). The last, still open block (fewer than 256 rows)
 // stays as plain uint32 values in a fixed buffer and is packed when it fills,
 // so appends are O(1) amortized and the packing sees the whole block
 // (out-of-order values only widen their own block).
@@ -33,6 +34,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/engine/packed_array.h"
 #include "qun/event.h"
 
 namespace qun {
@@ -52,10 +54,7 @@ class BlockPackedColumn {
   T operator[](size_t i) const {
     if (i >= sealed_) return static_cast<T>(tail_[i - sealed_]);
     const Block& b = blocks_[i >> kBlockShift];
-    const size_t bit = (i & (kBlockRows - 1)) * b.width;
-    uint64_t w;
-    std::memcpy(&w, reinterpret_cast<const unsigned char*>(words_.data() + b.word) + bit / 8, sizeof w);
-    return static_cast<T>(b.base + static_cast<uint32_t>((w >> (bit % 8)) & ((uint64_t{1} << b.width) - 1)));
+    return static_cast<T>(b.base + static_cast<uint32_t>(UnpackBits(words_.data() + b.word, i & (kBlockRows - 1), b.width)));
   }
 
   // Rows [first, end) into out[0, end - first): the sequential path for
@@ -64,14 +63,9 @@ class BlockPackedColumn {
     while (first < end && first < sealed_) {
       const Block& b = blocks_[first >> kBlockShift];
       const size_t block_end = std::min(end, ((first >> kBlockShift) + 1) << kBlockShift);
-      const unsigned char* data = reinterpret_cast<const unsigned char*>(words_.data() + b.word);
-      const uint64_t mask = (uint64_t{1} << b.width) - 1;
-      size_t bit = (first & (kBlockRows - 1)) * b.width;
-      for (; first < block_end; ++first, bit += b.width) {
-        uint64_t w;
-        std::memcpy(&w, data + bit / 8, sizeof w);
-        *out++ = static_cast<T>(b.base + static_cast<uint32_t>((w >> (bit % 8)) & mask));
-      }
+      const uint64_t* words = words_.data() + b.word;
+      for (; first < block_end; ++first)
+        *out++ = static_cast<T>(b.base + static_cast<uint32_t>(UnpackBits(words, first & (kBlockRows - 1), b.width)));
     }
     for (; first < end; ++first) *out++ = static_cast<T>(tail_[first - sealed_]);
   }
@@ -125,20 +119,10 @@ class BlockPackedColumn {
     const size_t nwords = kBlockRows * static_cast<size_t>(width) / 64;
     Grow(words_, word + nwords + 1);
     words_.resize(word + nwords + 1, 0);
-    uint64_t* out = words_.data() + word;
-    uint64_t acc = 0;
-    int bits = 0;
     if (width > 0) {
-      for (uint32_t v : tail_) {
-        const uint64_t d = v - lo;
-        acc |= d << bits;
-        bits += width;
-        if (bits >= 64) {
-          *out++ = acc;
-          bits -= 64;
-          acc = bits == 0 ? 0 : d >> (width - bits);
-        }
-      }
+      std::array<uint32_t, kBlockRows> offsets;
+      for (size_t k = 0; k < kBlockRows; ++k) offsets[k] = tail_[k] - lo;
+      PackBits(width, offsets.data(), kBlockRows, words_.data() + word);
     }
     Grow(blocks_, blocks_.size() + 1);
     blocks_.push_back(Block{lo, static_cast<uint32_t>(word), static_cast<uint8_t>(width)});

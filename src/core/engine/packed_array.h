@@ -3,8 +3,8 @@
 // take 2.5 bytes each instead of 4. Used by KeyIndex for its key remainders
 // and rows.
 //
-// Reading entry i is one unaligned 8-byte load, a shift and a mask (the
-// words keep one word of padding past the last entry for that load).
+// Reading entry i is one unaligned 8-byte load, a shift and a mask
+// (UnpackBits; the words keep one word of padding past the last entry).
 // Assumes a little-endian machine (checked at compile time).
 //
 // Thread-safety: none; const methods are safe concurrently when nothing writes.
@@ -17,6 +17,39 @@
 #include <vector>
 
 namespace qun {
+
+// The bit packing shared by PackedArray and the event columns
+// (event_columns.h): entries of `width` bits (1..57) back to back in
+// little-endian 64-bit words, entry i at bit i * width.
+
+// Writes values[0, n) (bits above `width` dropped) from out[0] on: every
+// word up to and including the one holding the last entry's top bit.
+inline void PackBits(int width, const uint32_t* values, size_t n, uint64_t* out) {
+  const uint64_t mask = (uint64_t{1} << width) - 1;
+  uint64_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t v = values[i] & mask;
+    acc |= v << bits;
+    bits += width;
+    if (bits >= 64) {
+      *out++ = acc;
+      bits -= 64;
+      acc = v >> (width - bits);  // the high part that did not fit (0 when bits == 0)
+    }
+  }
+  if (bits > 0) *out = acc;
+}
+
+// Entry i of entries packed at `width` bits from `words` on: one unaligned
+// 8-byte load, a shift and a mask (the words must extend at least 8 bytes
+// past the entry's first byte: keep one padding word at the end).
+inline uint64_t UnpackBits(const uint64_t* words, size_t i, int width) {
+  const size_t bit = i * static_cast<size_t>(width);
+  uint64_t w;
+  std::memcpy(&w, reinterpret_cast<const unsigned char*>(words) + bit / 8, sizeof w);
+  return (w >> (bit % 8)) & ((uint64_t{1} << width) - 1);
+}
 
 class PackedArray {
  public:
@@ -33,20 +66,7 @@ class PackedArray {
     PackedArray a(width);
     a.size_ = n;
     a.words_.assign(a.WordsFor(n), 0);
-    uint64_t* out = a.words_.data();
-    uint64_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t v = values[i] & a.mask_;
-      acc |= v << bits;
-      bits += width;
-      if (bits >= 64) {
-        *out++ = acc;
-        bits -= 64;
-        acc = v >> (width - bits);  // the high part that did not fit (0 when bits == 0)
-      }
-    }
-    if (bits > 0) *out = acc;
+    PackBits(width, values, n, a.words_.data());
     return a;
   }
 
@@ -54,12 +74,7 @@ class PackedArray {
   size_t size() const { return size_; }
 
   // Entry i (i < size()).
-  uint64_t operator[](size_t i) const {
-    const size_t bit = i * static_cast<size_t>(width_);
-    uint64_t w;
-    std::memcpy(&w, reinterpret_cast<const unsigned char*>(words_.data()) + bit / 8, sizeof w);
-    return (w >> (bit % 8)) & mask_;
-  }
+  uint64_t operator[](size_t i) const { return UnpackBits(words_.data(), i, width_); }
 
   // Reserves room for n entries in total (no reallocation up to n).
   void reserve(size_t n) { words_.reserve(WordsFor(n)); }
