@@ -327,11 +327,16 @@ struct ScopeAccounts {
   size_t Bytes() const { return recs.capacity() * sizeof(AccountRec) + index.Bytes() + membership.Bytes(); }
 };
 
-// A member.joined that names an inviter (docs/metrics.md#referral).
+// A member.joined that names an inviter (docs/metrics.md#referral), read
+// from the event columns of its row: the invite lists keep only rows.
 struct InviteRec {
-  uint32_t ts, community, account, inviter;
-  uint32_t rec;  // the joiner account's position in its community's ScopeAccounts::recs
-  uint32_t row;
+  uint32_t ts, community, account, inviter, row;
+  InviteRec(const Engine& e, uint32_t r)
+      : ts(e.events().ts[r]),
+        community(e.events().community[r]),
+        account(e.events().account[r]),
+        inviter(e.events().aux[r]),
+        row(r) {}
 };
 
 // Invites in referral order: event time, then joiner account, then inviter
@@ -343,18 +348,20 @@ struct InviteLess {
     const AccountRef x = e.accounts()[a], y = e.accounts()[b];
     return x.platform != y.platform ? x.platform < y.platform : x.ext_id < y.ext_id;
   }
-  bool operator()(const InviteRec& a, const InviteRec& b) const {
-    if (a.ts != b.ts) return a.ts < b.ts;
+  bool operator()(uint32_t row_a, uint32_t row_b) const {
+    const uint32_t ts_a = e.events().ts[row_a], ts_b = e.events().ts[row_b];
+    if (ts_a != ts_b) return ts_a < ts_b;
+    const InviteRec a(e, row_a), b(e, row_b);
     if (a.account != b.account) return AccountLess(a.account, b.account);
     if (a.inviter != b.inviter) return AccountLess(a.inviter, b.inviter);
     return a.row < b.row;
   }
 };
 
-// Invites kept sorted by InviteLess as batches commit: the new tail of a
-// batch is sorted and merged into the sorted prefix.
+// Invites (their rows) kept sorted by InviteLess as batches commit: the new
+// tail of a batch is sorted and merged into the sorted prefix.
 struct InviteList {
-  std::vector<InviteRec> v;
+  std::vector<uint32_t> v;
   size_t clean = 0;  // sorted prefix length
   // Returns true when a new invite sorts before an earlier one.
   bool Sort(const InviteLess& less) {
@@ -460,11 +467,11 @@ struct MetricsModule::State {
         if (f && !f->dirty) f->forest->OnActive(member[acc], com, ts);
     }
     if (t == EventType::kMemberJoined && aux != kNone) {
-      // The join itself created the joiner's record above.
-      const InviteRec rec{ts, com, acc, aux, Acc(com).Find(acc), row};
-      invites.v.push_back(rec);
+      ReserveOneMore(invites.v, invites.v.size() + 1);
+      invites.v.push_back(row);
       if (com >= comm_invites.size()) comm_invites.resize(com + 1);
-      comm_invites[com].v.push_back(rec);
+      ReserveOneMore(comm_invites[com].v, comm_invites[com].v.size() + 1);
+      comm_invites[com].v.push_back(row);
     }
     if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
         engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
@@ -517,22 +524,24 @@ struct MetricsModule::State {
   }
 
   // One invite into `forest`, with its conversion as of now.
-  void AddInvite(ReferralForest& forest, const InviteRec& r) const {
+  void AddInvite(ReferralForest& forest, uint32_t row) const {
+    const InviteRec r(engine, row);
     const uint32_t child = member[r.account];
     if (forest.Add(child, member[r.inviter], r.inviter, r.community, r.ts) && Converted(r, child))
       forest.MarkConverted(child);
   }
 
   // Converted: an account of the joiner was active in the join's community
-  // at or after the join. The joining account's own record (kept in the
-  // invite) decides most cases; only otherwise are the person's other
-  // accounts looked up.
+  // at or after the join. The joining account's own record (created by the
+  // join) decides most cases; only otherwise are the person's other accounts
+  // looked up.
   bool Converted(const InviteRec& r, uint32_t child) const {
     const ScopeAccounts* sa = AccOf(r.community);
     auto active_after = [&](const AccountRec& rec) { return rec.last_active != 0 && rec.last_active >= r.ts; };
-    if (r.rec != kNone && active_after(sa->recs[r.rec])) return true;
+    const uint32_t own = sa->Find(r.account);
+    if (own != kNone && active_after(sa->recs[own])) return true;
     const auto& accounts = engine.members()[child].accounts;
-    if (accounts.size() > 1 || r.rec == kNone)
+    if (accounts.size() > 1 || own == kNone)
       for (uint32_t a : accounts) {
         const uint32_t pos = sa->Find(a);
         if (pos != kNone && active_after(sa->recs[pos])) return true;
@@ -805,8 +814,8 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0, cohorts = 0;
   const size_t replies = s_->question.capacity() / 8 + s_->first_reply.Bytes() + s_->member.capacity() * 4;
-  invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
-  for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
+  invites = s_->invites.v.capacity() * 4 + s_->comm_invites.capacity() * sizeof(InviteList);
+  for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * 4;
   auto acc = [&](const ScopeAccounts& a) {
     accounts += a.Bytes();
   };
@@ -1610,7 +1619,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   Referral out;
   if (c.empty()) return out;
   const TimeZone& tz = c.view->tz;
-  const std::vector<InviteRec>* list = nullptr;
+  const std::vector<uint32_t>* list = nullptr;
   if (q.community == kNone) list = &s_->invites.v;
   else if (q.community < s_->comm_invites.size()) list = &s_->comm_invites[q.community].v;
 
@@ -1619,19 +1628,20 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   // from its UTC day), then the exact local-day test for rows near an end.
   constexpr int64_t kMargin = 2 * 86400000LL;
   const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
-  std::vector<const InviteRec*> in_range;
+  std::vector<uint32_t> in_range;  // rows
+  const auto& ts = s_->engine.events().ts;
   const bool all = CoversAll(c);
   if (list && !all) {
     auto first = std::partition_point(list->begin(), list->end(),
-                                      [&](const InviteRec& r) { return FromEngineSeconds(r.ts) < lo_ms - kMargin; });
+                                      [&](uint32_t r) { return FromEngineSeconds(ts[r]) < lo_ms - kMargin; });
     for (auto it = first; it != list->end(); ++it) {
-      const int64_t ms = FromEngineSeconds(it->ts);
+      const int64_t ms = FromEngineSeconds(ts[*it]);
       if (ms >= hi_ms + kMargin) break;
       if (ms < lo_ms + kMargin || ms >= hi_ms - kMargin) {
         const int32_t d = tz.LocalDay(ms);
         if (d < c.from || d > c.to) continue;
       }
-      in_range.push_back(&*it);
+      in_range.push_back(*it);
     }
   }
 
@@ -1646,7 +1656,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
     forest = &s_->KeptForestOf(q.community);
     invites_in_range = list ? list->size() : 0;
   } else {
-    for (const InviteRec* r : in_range) s_->AddInvite(partial, *r);
+    for (uint32_t r : in_range) s_->AddInvite(partial, r);
     invites_in_range = in_range.size();
   }
   out.invited_joins = forest->invited();
