@@ -377,15 +377,17 @@ struct InviteList {
 
 bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == EventType::kReactionAdded; }
 
-// First-seen local day of member `m` in scope `acc` (INT32_MAX: never).
-int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& tz, uint32_t m) {
+// First-seen local day of member `m` over the account records of `scopes`
+// (INT32_MAX: never).
+int32_t FirstSeenOf(const Engine& e, std::span<const ScopeAccounts> scopes, const TimeZone& tz, uint32_t m) {
   int32_t best = INT32_MAX;
-  for (uint32_t a : e.members()[m].accounts) {
-    const uint32_t pos = acc.Find(a);
-    if (pos == kNone) continue;
-    const AccountRec& r = acc.recs[pos];
-    if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
-  }
+  for (const ScopeAccounts& acc : scopes)
+    for (uint32_t a : e.members()[m].accounts) {
+      const uint32_t pos = acc.Find(a);
+      if (pos == kNone) continue;
+      const AccountRec& r = acc.recs[pos];
+      if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
+    }
   return best;
 }
 
@@ -401,6 +403,10 @@ struct MetricsModule::State {
   std::vector<bool> question;  // by row
   FlatIdMap first_reply;  // question row -> earliest reply ts by another member
   std::vector<uint32_t> replied;  // question rows whose first reply changed in the current batch
+  // Account records per community. The workspace keeps only its time span
+  // (ws_acc.min_ts/max_ts): its records would be the communities' merged
+  // (first seen = the minimum, the only field workspace queries read), so
+  // workspace queries read every community's records instead (Scopes).
   std::vector<ScopeAccounts> comm_acc;
   ScopeAccounts ws_acc;
   InviteList invites;                  // every invite, sorted (InviteLess)
@@ -436,6 +442,13 @@ struct MetricsModule::State {
     if (community >= comm_acc.size()) comm_acc.resize(community + 1);
     return comm_acc[community];
   }
+  // The records a scope's first-seen days come from: one community's, or
+  // every community's for the workspace (kNone).
+  std::span<const ScopeAccounts> Scopes(uint32_t community) const {
+    if (community == kNone) return comm_acc;
+    if (community < comm_acc.size()) return {&comm_acc[community], 1};
+    return {};
+  }
   const ScopeAccounts* AccOf(uint32_t community) const {
     if (community == kNone) return &ws_acc;
     return community < comm_acc.size() ? &comm_acc[community] : nullptr;
@@ -450,7 +463,10 @@ struct MetricsModule::State {
     const uint32_t aux = c.aux[row];
     max_ts = std::max(max_ts, ts);
     const bool active = IsActivityType(t);
-    for (ScopeAccounts* s : {&Acc(com), &ws_acc}) {
+    ws_acc.min_ts = std::min(ws_acc.min_ts, ts);
+    ws_acc.max_ts = std::max(ws_acc.max_ts, ts);
+    {
+      ScopeAccounts* s = &Acc(com);
       s->min_ts = std::min(s->min_ts, ts);
       s->max_ts = std::max(s->max_ts, ts);
       if (t == EventType::kMemberJoined || t == EventType::kMemberLeft || active) {
@@ -631,12 +647,12 @@ struct MetricsModule::State {
           return PastHas(series, accounts, SetOf(k), day);
         });
       }
-      const ScopeAccounts* acc = AccOf(scope);
+      const auto scopes = Scopes(scope);
       std::array<std::vector<int32_t>, 2> days;
       for (uint32_t m : members) {
         if (m >= engine.members().size()) continue;
         for (auto& d : days) d.clear();
-        const int32_t fs = acc ? FirstSeenOf(engine, *acc, v.tz, m) : INT32_MAX;
+        const int32_t fs = FirstSeenOf(engine, scopes, v.tz, m);
         // No activity precedes the first-seen day (INT32_MAX: none at all).
         const int32_t end = series.base + static_cast<int32_t>(series.days.size());
         for (int32_t d = std::max(series.base, fs); d < end; ++d)
@@ -801,9 +817,9 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
       sc.mem_valid = false;  // member counts: rebuilt on next use
       std::vector<uint32_t>().swap(sc.mem);
       if (!sc.fs_valid) return;
-      const ScopeAccounts* acc = s_->AccOf(community);
+      const auto scopes = s_->Scopes(community);
       for (uint32_t m : members)
-        if (m < sc.fs.size()) sc.fs[m] = acc ? FirstSeenOf(engine, *acc, v->tz, m) : INT32_MAX;
+        if (m < sc.fs.size()) sc.fs[m] = FirstSeenOf(engine, scopes, v->tz, m);
     };
     fix_scope(v->ws_cache, kNone);
     for (size_t i = 0; i < v->comm_cache.size(); ++i)
@@ -872,7 +888,8 @@ namespace {
 struct Ctx {
   std::shared_ptr<const ZoneView> view;
   const DaySeries* series = nullptr;  // nullptr: scope has no day aggregates
-  const ScopeAccounts* acc = nullptr;
+  const ScopeAccounts* acc = nullptr;  // time span (min_ts, max_ts)
+  std::span<const ScopeAccounts> scopes;  // account records (State::Scopes)
   int32_t from = 0, to = -1;          // inclusive; to < from: no data
   const Engine* engine = nullptr;
   const uint32_t* member = nullptr;  // account -> member (State::member)
@@ -954,12 +971,13 @@ const std::vector<int32_t>& FirstSeenDays(const Ctx& c) {
   if (!sc.fs_valid) {
     constexpr int32_t kNever = INT32_MAX;
     sc.fs.assign(c.engine->members().size(), kNever);
-    for (const AccountRec& r : c.acc->recs) {
-      if (r.first_seen == kNone) continue;
-      int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
-      uint32_t m = c.MemberOf(r.account);
-      sc.fs[m] = std::min(sc.fs[m], d);
-    }
+    for (const ScopeAccounts& s : c.scopes)
+      for (const AccountRec& r : s.recs) {
+        if (r.first_seen == kNone) continue;
+        int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
+        uint32_t m = c.MemberOf(r.account);
+        sc.fs[m] = std::min(sc.fs[m], d);
+      }
     sc.fs_valid = true;
   }
   return sc.fs;
@@ -1079,6 +1097,7 @@ Result<Ctx> MakeCtx(const MetricsModule& m, const MetricsModule::State& s, const
   c.acc = s.AccOf(q.community);
   static const ScopeAccounts kEmpty;
   if (!c.acc) c.acc = &kEmpty;
+  c.scopes = s.Scopes(q.community);
   if (q.community == kNone) c.series = &c.view->ws;
   else if (q.community < c.view->comm.size()) c.series = &c.view->comm[q.community];
   if (auto r = m.ResolveRange(q)) {
@@ -1192,9 +1211,10 @@ const CohortAggregate& CohortsOf(const Ctx& c) {
   }
   // Built without the lock: PeopleOf takes it.
   auto agg = std::make_unique<CohortAggregate>();
-  for (const AccountRec& r : c.acc->recs)
-    if (r.first_seen != kNone)
-      agg->NoteFirstSeen(c.MemberOf(r.account), c.view->tz.LocalDay(FromEngineSeconds(r.first_seen)));
+  for (const ScopeAccounts& s : c.scopes)
+    for (const AccountRec& r : s.recs)
+      if (r.first_seen != kNone)
+        agg->NoteFirstSeen(c.MemberOf(r.account), c.view->tz.LocalDay(FromEngineSeconds(r.first_seen)));
   agg->End([](uint32_t, CohortAggregate::Kind, int32_t) { return false; });
   if (c.series) {
     // Days replay in order, so a person's earlier days are exactly the
