@@ -124,14 +124,15 @@ void ReserveOneMore(std::vector<T>& v, size_t n) {
 
 enum SetKind { kActive = 0, kInteract, kVisit, kSignup, kBuy, kParticipate, kSetCount };
 
-// An order event of a day: 8 bytes; currency and amount are read from the
-// engine's order table (Engine::orders()[order]).
+// An order event of a day: its row (4 bytes); the account, paid/refunded
+// and the order (aux: index into Engine::orders(), which holds currency and
+// amount) are read from the event columns.
 struct OrderRec {
-  uint32_t account;
-  uint32_t order : 31;  // index into Engine::orders()
-  uint32_t refund : 1;
-  const OrderInfo& Info(const Engine& e) const { return e.orders()[order]; }
-  int64_t Signed(const Engine& e) const { return refund ? -Info(e).amount_minor : Info(e).amount_minor; }
+  uint32_t row;
+  uint32_t Account(const Engine& e) const { return e.events().account[row]; }
+  bool Refund(const Engine& e) const { return e.events().type[row] == EventType::kOrderRefunded; }
+  const OrderInfo& Info(const Engine& e) const { return e.orders()[e.events().aux[row]]; }
+  int64_t Signed(const Engine& e) const { return Refund(e) ? -Info(e).amount_minor : Info(e).amount_minor; }
 };
 
 struct DayAgg {
@@ -603,7 +604,7 @@ struct MetricsModule::State {
         case EventType::kOrderRefunded:
           if (aux < engine.orders().size()) {
             ReserveOneMore(d->orders, d->orders.size() + 1);
-            d->orders.push_back(OrderRec{acc, aux, t == EventType::kOrderRefunded});
+            d->orders.push_back(OrderRec{row});
             if (t == EventType::kOrderPaid) d->pending[kBuy].push_back(acc);
           }
           break;
@@ -1536,7 +1537,7 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
       for (const OrderRec& o : g->orders) {
         const OrderInfo& info = o.Info(e);
         auto& [v, paid] = by_cur[info.currency];
-        if (o.refund) {
+        if (o.Refund(e)) {
           v.gmv_minor -= info.amount_minor;
           ++v.refunds;
           continue;
@@ -1546,7 +1547,7 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
         ++v.orders;
         auto& buyers = paid_orders[info.currency];
         if (buyers.empty()) buyers.assign(e.members().size(), 0);
-        uint8_t& n = buyers[c.MemberOf(o.account)];
+        uint8_t& n = buyers[c.MemberOf(o.Account(e))];
         if (n == 0) ++v.buyers;
         if (n == 1) ++v.repeat_buyers;
         if (n < 2) ++n;
@@ -1595,7 +1596,7 @@ Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q,
     if (!day || day->orders.empty()) continue;
     const int p = index_of(d);
     for (const OrderRec& o : day->orders) {
-      const int k = cohort[c.MemberOf(o.account)];
+      const int k = cohort[c.MemberOf(o.Account(*c.engine))];
       if (k < 0 || k > p) continue;
       auto& by_cohort = rev[o.Info(*c.engine).currency];
       if (by_cohort.empty()) {
@@ -1715,7 +1716,7 @@ Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::stri
       else if (name == "interacting") v = static_cast<double>(CountPeople(c, kInteract, d, d));
       else if (name == "questions") v = static_cast<double>(g->questions.size());
       else if (name == "orders") {
-        for (const auto& o : g->orders) v += o.refund ? 0 : 1;
+        for (const auto& o : g->orders) v += o.Refund(*c.engine) ? 0 : 1;
       } else {
         for (const auto& o : g->orders) v += static_cast<double>(o.Signed(*c.engine));
       }
