@@ -145,23 +145,9 @@ struct DayAgg {
   std::array<uint32_t, 4> published{};
   std::array<uint32_t, 11> nps{};
   std::vector<OrderRec> orders;
-  // The day's question rows as zigzag varint deltas (the first from 0), in
-  // arrival order: rows of a day are close together, so about 1 byte each.
-  std::vector<uint8_t> question_rows;
-  uint32_t questions = 0;      // how many
-  uint32_t last_question = 0;  // the last row added (delta base)
-  void AddQuestion(uint32_t row) {
-    ReserveOneMore(question_rows, question_rows.size() + 5);
-    PutVarint(question_rows, ZigZag(int64_t{row} - last_question));
-    last_question = row;
-    ++questions;
-  }
-  template <typename F>
-  void ForEachQuestion(F f) const {
-    const uint8_t* p = question_rows.data();
-    int64_t row = 0;
-    for (uint32_t i = 0; i < questions; ++i) f(static_cast<uint32_t>(row += UnZigZag(GetVarint(p))));
-  }
+  // The day's question rows in arrival order; rows of a day are close
+  // together, so about 1 byte each.
+  DeltaList questions;
   bool dirty = false;
   // Person-level cache (docs/metrics.md#caching): people[k] holds the sorted
   // distinct member ids of sets[k] while bit k of people_valid is set. Filled
@@ -213,7 +199,7 @@ struct DayAgg {
     for (int k = 0; k < kSetCount; ++k) b += sets[k].Bytes() + pending[k].capacity() * 4;
     for (const auto& s : people) b += s.capacity() * 4;
     b += waits.capacity() * 8;
-    return b + orders.capacity() * sizeof(OrderRec) + question_rows.capacity();
+    return b + orders.capacity() * sizeof(OrderRec) + questions.Bytes();
   }
 };
 
@@ -603,7 +589,7 @@ struct MetricsModule::State {
         case EventType::kMemberLeft: ++d->leaves; break;
         case EventType::kMessagePosted:
           ++d->msg_hour[v.tz.LocalHour(ms)];
-          if (row < question.size() && question[row]) d->AddQuestion(row);
+          if (row < question.size() && question[row]) d->questions.push_back(row);
           break;
         case EventType::kContentPublished:
           if (aux < engine.contents().size()) ++d->published[static_cast<int>(engine.contents()[aux].category)];
@@ -1423,8 +1409,8 @@ Result<Responsiveness> MetricsModule::Responsive(const Query& q) const {
     std::lock_guard lock(c.view->cache_mu);
     if (!g->waits_valid) {
       g->waits.clear();
-      g->waits.reserve(g->questions);
-      g->ForEachQuestion([&](uint32_t row) {
+      g->waits.reserve(g->questions.size());
+      g->questions.ForEach([&](uint32_t row) {
         const uint32_t first = s_->first_reply.Find(row);
         g->waits.emplace_back(ts[row], first == FlatIdMap::kAbsent ? kNone : first - ts[row]);
       });
@@ -1730,7 +1716,7 @@ Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::stri
       else if (name == "joins") v = g->joins;
       else if (name == "leaves") v = g->leaves;
       else if (name == "interacting") v = static_cast<double>(CountPeople(c, kInteract, d, d));
-      else if (name == "questions") v = static_cast<double>(g->questions);
+      else if (name == "questions") v = static_cast<double>(g->questions.size());
       else if (name == "orders") {
         for (const auto& o : g->orders) v += o.Refund(*c.engine) ? 0 : 1;
       } else {
