@@ -143,6 +143,32 @@ const std::vector<std::pair<std::vector<EventType>, uint32_t>>& Funnels() {
   return kFunnels;
 }
 
+// Conversion people and value per currency of `q` against the naive scan.
+void ExpectConversionAndValues(const MetricsModule& m, const Query& q, const Ref& ref) {
+  auto conv = m.Conversions(q);
+  ASSERT_TRUE(conv.ok()) << conv.status().message();
+  EXPECT_EQ(conv->visitors, ref.People(EventType::kVisit));
+  EXPECT_EQ(conv->signups, ref.People(EventType::kSignup));
+  EXPECT_EQ(conv->buyers, ref.People(EventType::kOrderPaid));
+  EXPECT_EQ(conv->participants, ref.People(EventType::kActivityJoined));
+
+  auto values = m.Values(q);
+  ASSERT_TRUE(values.ok()) << values.status().message();
+  const auto want = ref.Values();
+  ASSERT_EQ(values->size(), want.size());
+  for (const Value& v : *values) {
+    SCOPED_TRACE(v.currency);
+    ASSERT_TRUE(want.count(v.currency));
+    const Ref::Cur& w = want.at(v.currency);
+    EXPECT_EQ(v.gmv_minor, w.gmv);
+    EXPECT_EQ(v.orders, w.orders);
+    EXPECT_EQ(v.refunds, w.refunds);
+    EXPECT_EQ(v.buyers, w.paid_by.size());
+    EXPECT_EQ(v.repeat_buyers, static_cast<uint32_t>(std::count_if(w.paid_by.begin(), w.paid_by.end(),
+                                                                   [](const auto& p) { return p.second >= 2; })));
+  }
+}
+
 class CommerceDiff : public ::testing::TestWithParam<std::tuple<uint32_t, const char*>> {};
 
 TEST_P(CommerceDiff, MaintainedAggregatesMatchNaiveScanThroughBatchesMergesAndUnmerges) {
@@ -187,29 +213,8 @@ TEST_P(CommerceDiff, MaintainedAggregatesMatchNaiveScanThroughBatchesMergesAndUn
         (from <= -1 ? checked_all : checked_partial)++;
         const Ref ref{engine, *tz, community, range->first, range->second};
 
-        auto conv = m.Conversions(q);
-        ASSERT_TRUE(conv.ok()) << conv.status().message();
-        EXPECT_EQ(conv->visitors, ref.People(EventType::kVisit));
-        EXPECT_EQ(conv->signups, ref.People(EventType::kSignup));
-        EXPECT_EQ(conv->buyers, ref.People(EventType::kOrderPaid));
-        EXPECT_EQ(conv->participants, ref.People(EventType::kActivityJoined));
-
-        auto values = m.Values(q);
-        ASSERT_TRUE(values.ok()) << values.status().message();
-        const auto want = ref.Values();
-        ASSERT_EQ(values->size(), want.size());
-        for (const Value& v : *values) {
-          SCOPED_TRACE(v.currency);
-          ASSERT_TRUE(want.count(v.currency));
-          const Ref::Cur& w = want.at(v.currency);
-          EXPECT_EQ(v.gmv_minor, w.gmv);
-          EXPECT_EQ(v.orders, w.orders);
-          EXPECT_EQ(v.refunds, w.refunds);
-          EXPECT_EQ(v.buyers, w.paid_by.size());
-          EXPECT_EQ(v.repeat_buyers,
-                    static_cast<uint32_t>(std::count_if(w.paid_by.begin(), w.paid_by.end(),
-                                                        [](const auto& p) { return p.second >= 2; })));
-        }
+        ExpectConversionAndValues(m, q, ref);
+        if (HasFatalFailure()) return;
 
         for (const auto& [steps, window] : Funnels()) {
           auto f = m.FunnelOf(q, steps, window);
@@ -252,25 +257,8 @@ TEST(Commerce, WideCommunityAndCurrencyIndexesMatchNaiveScan) {
     if (!range) continue;
     SCOPED_TRACE("community " + std::to_string(q.community));
     const Ref ref{engine, utc, q.community, range->first, range->second};
-    auto conv = m.Conversions(q);
-    ASSERT_TRUE(conv.ok()) << conv.status().message();
-    EXPECT_EQ(conv->visitors, ref.People(EventType::kVisit));
-    EXPECT_EQ(conv->signups, ref.People(EventType::kSignup));
-    EXPECT_EQ(conv->buyers, ref.People(EventType::kOrderPaid));
-    EXPECT_EQ(conv->participants, ref.People(EventType::kActivityJoined));
-    auto values = m.Values(q);
-    ASSERT_TRUE(values.ok()) << values.status().message();
-    const auto want = ref.Values();
-    ASSERT_EQ(values->size(), want.size());
-    for (const Value& v : *values) {
-      ASSERT_TRUE(want.count(v.currency)) << v.currency;
-      const Ref::Cur& w = want.at(v.currency);
-      EXPECT_EQ(v.gmv_minor, w.gmv);
-      EXPECT_EQ(v.buyers, w.paid_by.size());
-      EXPECT_EQ(v.repeat_buyers,
-                static_cast<uint32_t>(std::count_if(w.paid_by.begin(), w.paid_by.end(),
-                                                    [](const auto& p) { return p.second >= 2; })));
-    }
+    ExpectConversionAndValues(m, q, ref);
+    if (HasFatalFailure()) return;
     ++checked;
   }
   EXPECT_GT(checked, 130);
