@@ -246,10 +246,14 @@ TEST(DeltaList, RandomAgainstVector) {
       v = rng() % 50 ? v + static_cast<uint32_t>(rng() % spread) : static_cast<uint32_t>(rng());
       l.push_back(v);
       ref.push_back(v);
-      if (i % 4999 == 0) ASSERT_EQ(Values(l), ref);
+      if (i % 4999 == 0) {
+        ASSERT_EQ(Values(l), ref);
+      }
     }
     ASSERT_EQ(Values(l), ref);
-    if (spread <= 64) EXPECT_LE(l.Bytes(), ref.size() * 2 + ref.size() / 2);  // mostly 1-byte deltas
+    if (spread <= 64) {
+      EXPECT_LE(l.Bytes(), ref.size() * 2 + ref.size() / 2);  // mostly 1-byte deltas
+    }
   }
 }
 
