@@ -306,7 +306,7 @@ struct AccountRec {
   uint32_t last_active = 0;      // engine seconds (0: never active)
 };
 
-// Per scope, the accounts seen in it (docs/metrics.md#memory-layout):
+// Per community, the accounts seen in it (docs/metrics.md#memory-layout):
 // 12-byte records in order of first appearance, an account -> position hash
 // table and, per record, its (ts, joined) join/leave events in one arena.
 struct ScopeAccounts {
