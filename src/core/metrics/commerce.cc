@@ -38,6 +38,11 @@ size_t ForEachEntry(std::span<const uint8_t> list, F f) {
   return static_cast<size_t>(p - begin);
 }
 
+// Offset of the first row varint of an account's list (past its entries).
+size_t RowsAt(std::span<const uint8_t> list) {
+  return ForEachEntry(list, [](uint32_t, uint16_t, size_t) {});
+}
+
 }  // namespace
 
 struct CommerceAggregates::ScopeTotals {
@@ -125,7 +130,7 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
     const auto list = lists_.Get(a);
     const uint8_t* p = list.data();
     const uint64_t n = list.empty() ? 0 : GetVarint(p);
-    const size_t rows_at = ForEachEntry(list, [](uint32_t, uint16_t, size_t) {});
+    const size_t rows_at = RowsAt(list);
     const size_t head = list.empty() ? 0 : static_cast<size_t>(p - list.data());
     std::vector<uint8_t> bytes;
     bytes.reserve(list.size() + 8);
@@ -271,7 +276,7 @@ std::vector<CommerceAggregates::CurrencyTotals> CommerceAggregates::Currencies(u
 
 void CommerceAggregates::DecodeRows(uint32_t a, std::vector<uint32_t>& out) const {
   const auto list = lists_.Get(a);
-  const uint8_t* p = list.data() + ForEachEntry(list, [](uint32_t, uint16_t, size_t) {});
+  const uint8_t* p = list.data() + RowsAt(list);
   const uint8_t* const end = list.data() + list.size();
   int64_t row = 0;
   while (p < end) {
@@ -287,7 +292,7 @@ void CommerceAggregates::AddRows(uint32_t a, std::span<uint32_t> fresh) {
   std::vector<uint8_t> bytes;
   // The last kept row (in (ts, row) order): the sum of the deltas.
   const auto list = lists_.Get(a);
-  const size_t rows_at = ForEachEntry(list, [](uint32_t, uint16_t, size_t) {});
+  const size_t rows_at = RowsAt(list);
   uint32_t last = kNone;
   {
     const uint8_t* p = list.data() + rows_at;
