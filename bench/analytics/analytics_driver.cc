@@ -4,14 +4,16 @@
 // that both give the same numbers. Driven by bench/analytics/run.sh; see
 // docs/metrics.md#benchmark for what is measured and the numbers.
 //
-//   analytics_driver --data-dir DIR --sqlite FILE [--reps N] [--max-seconds S]
-//                    [--sql-reps N] [--sql-max-seconds S] [--json OUT]
+//   analytics_driver --data-dir DIR --sqlite FILE [--pg CONNINFO] [--reps N] [--max-seconds S]
+//                    [--sql-reps N] [--sql-max-seconds S] [--sql-timeout S] [--json OUT]
 //                    [--only LABEL-SUBSTRING]   (time only the queries whose label contains it)
 //                    [--ingest-batch N]   (events of the after-ingest phase; 0 skips it;
 //                                          default 1000, 0 in the in-process mode)
 //   analytics_driver --data-dir DIR --export-persons FILE
 //   analytics_driver --generate MEMBERS [--days D] [--seed S] [--communities C]
-//                    [--batch N] [--roundtrip 1] [--reps N] [--json OUT] [--digest OUT]
+//                    [--batch N] [--roundtrip 1] [--sqlite FILE] [--pg CONNINFO]
+//                    [--reps N] [--sql-reps N] [--sql-timeout S] [--json OUT] [--digest OUT]
+//   analytics_driver --print-schema sqlite|pg|indexes   (run.sh's store mode builds from these)
 //
 // In-process mode (--generate): no store. The events of `qun gen --seed S
 // --members MEMBERS --days D --communities C` (same generator, same options,
@@ -19,8 +21,12 @@
 // standard modules attached, through the same Stage/Apply path as ingest and
 // the store's rebuild, in batches of N (default 16384, the import and rebuild
 // batch). This is how the 100M-event run fits a 2-core machine: no 21 GB
-// NDJSON, no 2 h import, no JSON replay at open. SQL twins are skipped (the
-// SQL comparison needs the store). --roundtrip 1 also serializes and
+// NDJSON, no 2 h import, no JSON replay at open. With --sqlite FILE and/or
+// --pg CONNINFO, the SQL twins' tables are then written straight from a second
+// pass of the same generator (sql_tables.h: same columns and values as the
+// store mode's tables, the same indexes; skipped when the database's marker
+// table ev_built says it is complete for these options) and the twins run as
+// in the store mode. --roundtrip 1 also serializes and
 // re-parses every event through the canonical JSON codec, as import does.
 // --digest OUT writes one line per query: label, tab, XXH3 of the first
 // result's JSON; both modes write it, so bench/analytics/verify_inproc.sh can
@@ -28,12 +34,17 @@
 //
 // The SQLite file holds table `ev(ts ms, type text, community, account,
 // person, message_id, reply_to, text, category, amount_minor, currency, nps)`
-// built by run.sh from qun's stored events; community/account are qun's dense
+// by run.sh from qun's stored events (store mode) or by this driver from the
+// generator (in-process mode); community/account are qun's dense
 // ids and `person` is qun's member id of the account (identity.linked events
 // join accounts into one person), exported first by --export-persons as table
 // person(account, member): the SQL side gets identity resolution for free.
-// Exit status 1 when any SQL result differs from qun's. Single-threaded; not a
-// test.
+// --sql-timeout S (default 0: none) stops a twin statement after S seconds
+// (SQLite: sqlite3_progress_handler; PostgreSQL: SET statement_timeout); it is
+// reported as "> S s" with the lower-bound ratio ">=X" (S / qun wall p50),
+// not repeated and not compared; the §9 verdict counts a lower bound >= 100x
+// as met. Exit status 1 when any SQL result differs from qun's.
+// Single-threaded (PostgreSQL works in its own server process); not a test.
 // GCC 12 at -O3 reports a false -Wmaybe-uninitialized inside std::variant<double,
 // std::string> built from initializer lists (GCC bug 105562-like); harmless here.
 #if defined(__GNUC__) && !defined(__clang__)
