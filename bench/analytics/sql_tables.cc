@@ -6,13 +6,13 @@
 #include <libpq-fe.h>
 #endif
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "core/engine/engine.h"
 #include "core/gen/generator.h"
@@ -100,8 +100,10 @@ class SqliteSink {
 
   bool Add(const Row& r, std::string* err) {
     auto text = [&](int i, std::string_view s) {
-      if (s.empty()) sqlite3_bind_null(insert_, i);
-      else sqlite3_bind_text(insert_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+      if (s.empty())
+        sqlite3_bind_null(insert_, i);
+      else
+        sqlite3_bind_text(insert_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
     };
     sqlite3_bind_int64(insert_, 1, r.ts);
     text(2, r.type);
@@ -112,11 +114,15 @@ class SqliteSink {
     text(7, r.reply_to);
     text(8, r.text);
     text(9, r.category);
-    if (r.amount_minor < 0) sqlite3_bind_null(insert_, 10);
-    else sqlite3_bind_int64(insert_, 10, r.amount_minor);
+    if (r.amount_minor < 0)
+      sqlite3_bind_null(insert_, 10);
+    else
+      sqlite3_bind_int64(insert_, 10, r.amount_minor);
     text(11, r.currency);
-    if (r.nps < 0) sqlite3_bind_null(insert_, 12);
-    else sqlite3_bind_int64(insert_, 12, r.nps);
+    if (r.nps < 0)
+      sqlite3_bind_null(insert_, 12);
+    else
+      sqlite3_bind_int64(insert_, 12, r.nps);
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     if (rc != SQLITE_DONE) {
@@ -155,9 +161,10 @@ class SqliteSink {
     if (!Exec(db_, "ANALYZE", err)) return false;
     out->analyze_ms = Ms(Clock::now() - t);
     out->rows = rows_;
-    return Exec(db_, fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')",
-                                 key),
-                err);
+    return Exec(
+        db_,
+        fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')", key),
+        err);
   }
 
  private:
@@ -197,18 +204,23 @@ class PgSink {
   }
 
   bool Add(const Row& r, std::string* err) {
-    fmt::format_to(std::back_inserter(buf_), "{}\t{}\t{}\t{}\t{}\t", r.ts, r.type, r.community, r.account, r.person);
+    fmt::format_to(std::back_inserter(buf_), "{}\t{}\t{}\t{}\t{}\t", r.ts, r.type, r.community, r.account,
+                   r.person);
     for (std::string_view s : {r.message_id, r.reply_to, r.text, r.category}) {
       Text(s);
       buf_ += '\t';
     }
-    if (r.amount_minor < 0) buf_ += "\\N";
-    else fmt::format_to(std::back_inserter(buf_), "{}", r.amount_minor);
+    if (r.amount_minor < 0)
+      buf_ += "\\N";
+    else
+      fmt::format_to(std::back_inserter(buf_), "{}", r.amount_minor);
     buf_ += '\t';
     Text(r.currency);
     buf_ += '\t';
-    if (r.nps < 0) buf_ += "\\N";
-    else fmt::format_to(std::back_inserter(buf_), "{}", r.nps);
+    if (r.nps < 0)
+      buf_ += "\\N";
+    else
+      fmt::format_to(std::back_inserter(buf_), "{}", r.nps);
     buf_ += '\n';
     ++rows_;
     return buf_.size() < (1 << 20) || Flush(err);
@@ -233,9 +245,11 @@ class PgSink {
     if (!PgExec(pg_, "VACUUM ANALYZE ev", err)) return false;
     out->analyze_ms = Ms(Clock::now() - t);
     out->rows = rows_;
-    return PgExec(pg_, fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')",
-                                   key_),
-                  err);
+    return PgExec(
+        pg_,
+        fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')",
+                    key_),
+        err);
   }
 
   void set_key(const std::string& key) { key_ = key; }
@@ -249,11 +263,20 @@ class PgSink {
     }
     for (char c : s) {
       switch (c) {
-        case '\\': buf_ += "\\\\"; break;
-        case '\t': buf_ += "\\t"; break;
-        case '\n': buf_ += "\\n"; break;
-        case '\r': buf_ += "\\r"; break;
-        default: buf_ += c;
+        case '\\':
+          buf_ += "\\\\";
+          break;
+        case '\t':
+          buf_ += "\\t";
+          break;
+        case '\n':
+          buf_ += "\\n";
+          break;
+        case '\r':
+          buf_ += "\\r";
+          break;
+        default:
+          buf_ += c;
       }
     }
   }
@@ -279,7 +302,8 @@ class PgSink {
 std::string EvTableSql(SqlKind kind) {
   const char* big = kind == SqlKind::kSqlite ? "INTEGER" : "BIGINT";
   return fmt::format(
-      "CREATE TABLE ev(ts {0} NOT NULL, type TEXT NOT NULL, community INTEGER NOT NULL, account INTEGER NOT NULL,"
+      "CREATE TABLE ev(ts {0} NOT NULL, type TEXT NOT NULL, community INTEGER NOT NULL, account INTEGER NOT "
+      "NULL,"
       " person INTEGER NOT NULL, message_id TEXT, reply_to TEXT, text TEXT, category TEXT, amount_minor {0},"
       " currency TEXT, nps INTEGER)",
       big);
@@ -294,8 +318,9 @@ const char* EvIndexesSql() {
          "CREATE INDEX ev_reply_to ON ev(reply_to) WHERE reply_to IS NOT NULL;\n";
 }
 
-bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::string& sqlite_path, pg_conn* pg,
-                    TableBuild* sqlite_out, TableBuild* pg_out, double* gen_wall_ms, std::string* err) {
+bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::string& sqlite_path,
+                    pg_conn* pg, TableBuild* sqlite_out, TableBuild* pg_out, double* gen_wall_ms,
+                    std::string* err) {
   const std::string key = MarkerKey(g);
   SqliteSink sq;
   bool sq_done = true, pg_done = true;
@@ -339,7 +364,8 @@ bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::s
       r.reply_to = e.reply_to;
       r.text = e.text;
       r.category = e.category;
-      if (e.type == EventType::kOrderPaid || e.type == EventType::kOrderRefunded) r.amount_minor = e.amount_minor;
+      if (e.type == EventType::kOrderPaid || e.type == EventType::kOrderRefunded)
+        r.amount_minor = e.amount_minor;
       r.currency = e.currency;
       r.nps = e.nps;
       auto t = Clock::now();
@@ -352,8 +378,8 @@ bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::s
 #endif
     })) {
       if ((*generator)->days_done() * 100 >= next_report * (*generator)->days_total()) {
-        std::fprintf(stderr, "analytics_driver: SQL tables: %d of %d days, %.0f s\n", (*generator)->days_done(),
-                     (*generator)->days_total(), Ms(Clock::now() - t0) / 1e3);
+        std::fprintf(stderr, "analytics_driver: SQL tables: %d of %d days, %.0f s\n",
+                     (*generator)->days_done(), (*generator)->days_total(), Ms(Clock::now() - t0) / 1e3);
         next_report += 10;
       }
     }

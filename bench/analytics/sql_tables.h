@@ -52,7 +52,8 @@ struct TableBuild {
 // the PostgreSQL database of `pg` (when not null; its ev/ev_built tables are
 // dropped and rewritten unless complete). `gen_wall_ms` receives the wall
 // time of the whole pass. Returns false with `err` set on any failure.
-bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::string& sqlite_path, pg_conn* pg,
-                    TableBuild* sqlite_out, TableBuild* pg_out, double* gen_wall_ms, std::string* err);
+bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::string& sqlite_path,
+                    pg_conn* pg, TableBuild* sqlite_out, TableBuild* pg_out, double* gen_wall_ms,
+                    std::string* err);
 
 }  // namespace qun::bench
