@@ -166,24 +166,25 @@ if [[ $inproc == 1 ]]; then
     # Estimate from the 10M run (docs/benchmarks.md "Measured: 10M events with SQL
     # twins"), seconds per million events: engine build, one generator pass writing
     # both tables (PostgreSQL's COPY tail included), the SQLite indexes + ANALYZE,
-    # the PostgreSQL indexes + VACUUM ANALYZE (both scaled by n log n); bytes per row
-    # on disk. Measured at load average ~12 on the 2 cores. Twins: 10 per database,
-    # each at most max(limit, 240 s) (a twin under 120 s may run twice: the driver's
-    # --sql-max-seconds budget); without a limit 600 s is assumed.
+    # the PostgreSQL indexes + VACUUM ANALYZE (both scaled by n log n); bytes per
+    # row on disk (PostgreSQL: the whole cluster directory). Measured at load ~12 on
+    # the 2 cores. Twins: 10 per database, each at most max(limit, 240 s) (a twin
+    # under 120 s may run twice: the driver's --sql-max-seconds budget).
     have_pg=$([[ -z "$pg_skip" ]] && echo 1 || echo 0)
     have_sq=$([[ "${QUN_BENCH_SQLITE:-1}" == 1 ]] && echo 1 || echo 0)
     awk -v m="$members" -v d="$days" -v lim="$sql_timeout" -v pg="$have_pg" -v sq="$have_sq" \
       -v free="$(df -Pk "$work" | awk 'NR == 2 { print $4 }')" 'BEGIN {
       ev = m * d * 0.556 / 1e6
-      engine = 15.8; pass = 10.1; sq_idx = 16.6; pg_idx = 14.1; sq_b = 165; pg_b = 218
+      engine = 15.8; pass = 10.1; sq_idx = 16.6; pg_idx = 14.1; sq_b = 165; pg_b = 310
       nlogn = log(ev * 1e6) / log(1e7)  # index sorts: n log n, relative to 10M
       t = ev * (engine + pass + nlogn * (sq * sq_idx + pg * pg_idx))
-      per = lim > 0 ? (lim > 240 ? lim : 240) : 600
-      twins = (sq + pg) * 10 * per
+      per = lim > 240 ? lim : 240
+      twins = lim > 0 ? sprintf("at most %.0f min (%d x %d s)", (sq + pg) * 10 * per / 60, (sq + pg) * 10, per) \
+                      : "not bounded (no time limit)"
       disk = ev * 1e6 * (sq * sq_b + pg * pg_b) / 1e9
-      printf "== SQL estimate for ~%.0fM events: tables %.0f min (engine + generator pass + indexes), twins at most %.0f min" \
-        " (%d x %d s), disk %.0f GB (free %.0f GB)%s\n", ev, t / 60, twins / 60, (sq + pg) * 10, per,
-        disk, free / 2^20, (disk > free / 2^20 * 0.9 ? "  -- NOT ENOUGH DISK" : "") }'
+      printf "== SQL estimate for ~%.0fM events: tables %.0f min (engine + generator pass + indexes), twins %s," \
+        " disk %.1f GB (free %.0f GB)%s\n", ev, t / 60, twins, disk, free / 2^20,
+        (disk > free / 2^20 * 0.9 ? "  -- NOT ENOUGH DISK" : "") }'
   fi
   status=0
   timer=()
