@@ -8,8 +8,9 @@
 #   bench/analytics/verify_sql_tables.sh                                   # 15,000 members x 120 days ≈ 1M events
 #   QUN_BENCH_MEMBERS=300 QUN_BENCH_DAYS=20 bench/analytics/verify_sql_tables.sh   # tiny (ctest)
 #
-# Runs run.sh twice in $QUN_BENCH_DIR (store mode, then QUN_BENCH_INPROC=1;
-# each exits 1 when a twin disagrees with qun), then compares tables ev and
+# Runs run.sh twice in $QUN_BENCH_DIR (store mode, then QUN_BENCH_INPROC=1
+# after deleting that mode's SQLite file and PostgreSQL cluster, so the tables
+# are always rebuilt; each run exits 1 when a twin disagrees with qun), then compares tables ev and
 # person of sql-M-D.sqlite and sql-gen-M-D.sqlite: same row count and the same
 # rows, all columns, sorted (a multiset comparison; row order differs by
 # design). Exit status 1 on any difference. PostgreSQL as run.sh
@@ -32,6 +33,8 @@ bash "$root/bench/analytics/run.sh" >"$work/verify-sql-store.out" 2>&1 || {
 }
 grep -E '^goals' "$work/verify-sql-store.out"
 echo "== in-process mode"
+# Always exercise the build from the generator (the store mode's tables are kept).
+rm -rf "$work/sql-gen-$members-$days.sqlite" "$work/pg-gen-$members-$days"
 QUN_BENCH_INPROC=1 bash "$root/bench/analytics/run.sh" >"$work/verify-sql-inproc.out" 2>&1 || {
   tail -n 30 "$work/verify-sql-inproc.out" >&2
   echo "verify_sql_tables: the in-process run failed (see $work/verify-sql-inproc.out)" >&2
