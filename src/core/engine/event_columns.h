@@ -15,12 +15,14 @@
 //     again at W bits after the block's offsets, with its packed index in a
 //     one-byte side array (per block ascending; at most 255 per block);
 //   * sparse: when many offsets are 0 (aux is 0 for "none"), the block starts
-//     with a 256-bit presence bitmap and packs only the non-zero offsets; a
-//     row's packed index is the popcount of the bitmap before it.
+//     with a 256-bit presence bitmap and a rank word (the set bits before
+//     each of the bitmap's 4 words, one byte each) and packs only the
+//     non-zero offsets; a row's packed index is its rank: the rank word's
+//     byte plus one popcount.
 // Sealing counts the offsets by bit width once and takes the layout (dense
 // or sparse, width w, its exceptions) of fewest words. Reading row i is one
-// block-header load, one unaligned 8-byte load, a shift and a mask, plus up
-// to four popcounts in a sparse block and a binary search over the block's
+// block-header load, one unaligned 8-byte load, a shift and a mask, plus a
+// bitmap test and one popcount in a sparse block and a binary search over the block's
 // exceptions for a marker: O(1). The last, still open block (fewer than 256
 // rows) stays as plain uint32 values in a fixed buffer and is packed when
 // it fills, so appends are O(1) amortized and the packing sees the whole
@@ -62,17 +64,18 @@ class BlockPackedColumn {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  // Row i (i < size()). O(1).
+  // Row i (i < size()). O(1). The plain dense block is the inlined path;
+  // sparse blocks and exceptions take an out-of-line call.
   T operator[](size_t i) const {
     if (i >= sealed_) return static_cast<T>(tail_[i - sealed_]);
     const Block& b = blocks_[i >> kBlockShift];
     const size_t k = i & (kBlockRows - 1);
     const uint64_t* words = words_.data() + b.word;
-    if (!b.sparse) return static_cast<T>(b.base + Offset(b, words, k));
-    if (((words[k >> 6] >> (k & 63)) & 1) == 0) return static_cast<T>(b.base);
-    size_t j = static_cast<size_t>(std::popcount(words[k >> 6] & ((uint64_t{1} << (k & 63)) - 1)));
-    for (size_t q = 0; q < (k >> 6); ++q) j += static_cast<size_t>(std::popcount(words[q]));
-    return static_cast<T>(b.base + Offset(b, words, j));
+    if (!b.sparse) {
+      const uint32_t off = static_cast<uint32_t>(UnpackBits(words, k, b.width));
+      if (b.exceptions == 0 || off != Marker(b.width)) return static_cast<T>(b.base + off);
+    }
+    return static_cast<T>(b.base + SlowOffset(b, words, k));
   }
 
   // Rows [first, end) into out[0, end - first): the sequential path for
@@ -86,11 +89,8 @@ class BlockPackedColumn {
       if (!b.sparse) {
         for (size_t k = k0; k < k1; ++k) *out++ = static_cast<T>(b.base + Offset(b, words, k));
       } else {
-        size_t j = 0;  // packed index of the first present row at or after k0
-        for (size_t q = 0; q < (k0 >> 6); ++q) j += static_cast<size_t>(std::popcount(words[q]));
-        j += static_cast<size_t>(std::popcount(words[k0 >> 6] & ((uint64_t{1} << (k0 & 63)) - 1)));
-        for (size_t k = k0; k < k1; ++k)
-          *out++ = static_cast<T>(b.base + (((words[k >> 6] >> (k & 63)) & 1) ? Offset(b, words, j++) : 0));
+        size_t j = Rank(words, k0);  // packed index of the first present row at or after k0
+        for (size_t k = k0; k < k1; ++k) *out++ = static_cast<T>(b.base + (Present(words, k) ? Offset(b, words, j++) : 0));
       }
       first = block_first + k1;
     }
@@ -126,7 +126,10 @@ class BlockPackedColumn {
   size_t sealed_blocks() const { return blocks_.size(); }
 
  private:
+  // A sparse block starts with its presence bitmap and a rank word (byte q:
+  // the present rows in bitmap words 0..q-1).
   static constexpr size_t kBitmapWords = kBlockRows / 64;
+  static constexpr size_t kSparseHeaderWords = kBitmapWords + 1;
 
   struct Block {
     uint32_t base;             // the block's minimum
@@ -141,16 +144,40 @@ class BlockPackedColumn {
   static uint32_t Marker(int width) { return static_cast<uint32_t>((uint64_t{1} << width) - 1); }
   static size_t WordsOf(size_t bits) { return (bits + 63) / 64; }
 
+  // Offset of block row k of a sparse block, or of a dense block's row k
+  // that is an exception.
+  [[gnu::noinline]] uint32_t SlowOffset(const Block& b, const uint64_t* words, size_t k) const {
+    if (!b.sparse) return Offset(b, words, k);
+    return Present(words, k) ? Offset(b, words, Rank(words, k)) : 0;
+  }
+  // Sparse block: whether row k has a non-zero offset, and its packed index
+  // (the present rows before it: the rank word's count before k's bitmap
+  // word plus one popcount).
+  static bool Present(const uint64_t* words, size_t k) { return ((words[k >> 6] >> (k & 63)) & 1) != 0; }
+  static size_t Rank(const uint64_t* words, size_t k) {
+    const size_t before = (words[kBitmapWords] >> (8 * (k >> 6))) & 0xFF;
+    return before + static_cast<size_t>(Popcount(words[k >> 6] & ((uint64_t{1} << (k & 63)) - 1)));
+  }
+  // std::popcount is a libgcc call when the build does not target POPCNT
+  // (the default x86-64 baseline); this is the usual inline bit count then.
+  static int Popcount(uint64_t x) {
+#if defined(__POPCNT__)
+    return std::popcount(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+#endif
+  }
+
   // Packed offset j of block b (words = the block's first word), with its
   // exception resolved: for a sparse block j counts only the present rows.
   uint32_t Offset(const Block& b, const uint64_t* words, size_t j) const {
-    const uint64_t* packed = words + (b.sparse ? kBitmapWords : 0);
+    const uint64_t* packed = words + (b.sparse ? kSparseHeaderWords : 0);
     const uint32_t off = static_cast<uint32_t>(UnpackBits(packed, j, b.width));
     if (b.exceptions == 0 || off != Marker(b.width)) return off;
-    const size_t packed_count =
-        b.sparse ? static_cast<size_t>(std::popcount(words[0]) + std::popcount(words[1]) + std::popcount(words[2]) +
-                                       std::popcount(words[3]))
-                 : kBlockRows;
+    const size_t packed_count = b.sparse ? Rank(words, kBlockRows - 1) + Present(words, kBlockRows - 1) : kBlockRows;
     const uint8_t* pos = exception_pos_.data() + b.first_exception;
     const size_t e = static_cast<size_t>(std::lower_bound(pos, pos + b.exceptions, static_cast<uint8_t>(j)) - pos);
     return static_cast<uint32_t>(UnpackBits(packed + WordsOf(packed_count * b.width), e, b.full_width));
@@ -188,7 +215,7 @@ class BlockPackedColumn {
     size_t exceptions = 0, best = WordsOf(kBlockRows * static_cast<size_t>(full));
     auto consider = [&](bool sp, int w, size_t n) {
       const size_t packed = sp ? nonzero : kBlockRows;
-      const size_t words = (sp ? kBitmapWords : 0) + WordsOf(packed * static_cast<size_t>(w)) +
+      const size_t words = (sp ? kSparseHeaderWords : 0) + WordsOf(packed * static_cast<size_t>(w)) +
                            WordsOf(n * static_cast<size_t>(full)) + (n + 7) / 8;  // position bytes, in words
       if (n < kBlockRows && words < best) best = words, sparse = sp, width = w, exceptions = n;
     };
@@ -222,13 +249,21 @@ class BlockPackedColumn {
     }
     // words_ always ends with one zero padding word for the 8-byte load.
     const size_t word = words_.empty() ? 0 : words_.size() - 1;
-    const size_t bitmap_words = sparse ? kBitmapWords : 0;
+    const size_t bitmap_words = sparse ? kSparseHeaderWords : 0;
     const size_t packed_words = WordsOf(m * static_cast<size_t>(width));
     const size_t nwords = bitmap_words + packed_words + WordsOf(exceptions * static_cast<size_t>(full));
     Grow(words_, word + nwords + 1);
     words_.resize(word + nwords + 1, 0);
     uint64_t* out = words_.data() + word;
-    if (sparse) std::copy(bitmap.begin(), bitmap.end(), out);
+    if (sparse) {
+      std::copy(bitmap.begin(), bitmap.end(), out);
+      uint64_t ranks = 0, before = 0;
+      for (size_t q = 0; q < kBitmapWords; ++q) {
+        ranks |= before << (8 * q);
+        before += static_cast<uint64_t>(Popcount(bitmap[q]));
+      }
+      out[kBitmapWords] = ranks;
+    }
     if (width > 0) PackBits(width, packed.data(), m, out + bitmap_words);
     if (exceptions > 0) PackBits(full, patched.data(), exceptions, out + bitmap_words + packed_words);
     Grow(blocks_, blocks_.size() + 1);
