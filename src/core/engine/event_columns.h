@@ -123,6 +123,12 @@ class BlockPackedColumn {
   int block_width(size_t b) const { return blocks_[b].width; }
   int block_exceptions(size_t b) const { return blocks_[b].exceptions; }
   bool block_sparse(size_t b) const { return blocks_[b].sparse; }
+  // 64-bit words of sealed block b (bitmap, rank word, offsets, exceptions)
+  // and the bytes of one block header.
+  size_t block_words(size_t b) const {
+    return (b + 1 < blocks_.size() ? blocks_[b + 1].word : words_.size() - 1) - blocks_[b].word;
+  }
+  static constexpr size_t kBlockHeaderBytes = 16;
   size_t sealed_blocks() const { return blocks_.size(); }
 
  private:
@@ -140,6 +146,7 @@ class BlockPackedColumn {
     uint8_t full_width;        // bit width of the exceptions' offsets
     bool sparse;               // words start with a presence bitmap; only non-zero offsets are packed
   };
+  static_assert(sizeof(Block) == kBlockHeaderBytes);
 
   static uint32_t Marker(int width) { return static_cast<uint32_t>((uint64_t{1} << width) - 1); }
   static size_t WordsOf(size_t bits) { return (bits + 63) / 64; }

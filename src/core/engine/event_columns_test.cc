@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <random>
 #include <vector>
@@ -181,6 +182,17 @@ TEST(BlockPackedColumnTest, RandomSparseAndExceptionBlocksMatchTheReference) {
     ExpectSame(c, ref);
     c.shrink_to_fit();
     ExpectSame(c, ref);
+    // Each block's words are exactly its layout's: bitmap and rank word
+    // when sparse, the packed offsets, the exceptions at the full width.
+    for (size_t b = 0; b < c.sealed_blocks(); ++b) {
+      const size_t lo = *std::min_element(ref.begin() + b * kRows, ref.begin() + (b + 1) * kRows);
+      size_t packed = kRows, full = 0;
+      for (size_t k = 0; k < kRows; ++k) full = std::max<size_t>(full, std::bit_width(ref[b * kRows + k] - lo));
+      if (c.block_sparse(b)) packed = static_cast<size_t>(std::count_if(ref.begin() + b * kRows, ref.begin() + (b + 1) * kRows, [&](uint32_t v) { return v != lo; }));
+      const size_t e = static_cast<size_t>(c.block_exceptions(b));
+      EXPECT_EQ(c.block_words(b), (c.block_sparse(b) ? 5u : 0u) + (packed * c.block_width(b) + 63) / 64 + (e * full + 63) / 64)
+          << "block " << b;
+    }
   }
   // The generator makes every layout common; a chooser that never picks
   // one of them fails here.

@@ -61,12 +61,15 @@ TEST(MemoryBreakdownTest, CompactLeavesNoColumnSlack) {
   Engine engine;
   for (int b = 0; b < 7; ++b) IngestCheckins(engine, 1000 * (b + 1));  // ids repeat: later batches add 1000 each
   engine.Compact();
-  // After Compact a column holds its packed words, block headers and the
-  // open block's fixed buffer, nothing more.
+  // After Compact a column holds its packed words, block headers, exception
+  // positions and the open block's fixed buffer, nothing more.
   const auto& ts = engine.events().ts;
-  size_t words = 1;  // the padding word
-  for (size_t b = 0; b < ts.sealed_blocks(); ++b) words += 4 * static_cast<size_t>(ts.block_width(b));
-  EXPECT_EQ(ts.MemoryBytes(), words * 8 + ts.sealed_blocks() * 12 + 256 * 4);
+  size_t words = 1, exceptions = 0;  // the padding word
+  for (size_t b = 0; b < ts.sealed_blocks(); ++b) {
+    words += ts.block_words(b);
+    exceptions += static_cast<size_t>(ts.block_exceptions(b));
+  }
+  EXPECT_EQ(ts.MemoryBytes(), words * 8 + ts.sealed_blocks() * ts.kBlockHeaderBytes + exceptions + 256 * 4);
   EXPECT_EQ(engine.events().size(), 7000u);
 }
 
