@@ -5,7 +5,6 @@
 #include <bit>
 #include <map>
 #include <random>
-#include <unordered_map>
 #include <vector>
 
 namespace qun {
@@ -19,74 +18,6 @@ std::vector<uint32_t> AllRows(const KeyIndex& index, uint64_t key) {
     return false;
   });
   return rows;
-}
-
-// Differential test against std::unordered_multimap: random inserts with
-// repeated keys and keys that share a bucket or the high 48 bits, lookups of
-// present and absent keys, through several merges (growth) and a Compact.
-TEST(KeyIndexTest, MatchesUnorderedMultimap) {
-  for (uint32_t seed : {1u, 2u, 3u}) {
-    std::mt19937_64 rng(seed);
-    KeyIndex index;
-    std::unordered_multimap<uint64_t, uint32_t> ref;
-    std::vector<uint64_t> keys;
-    const uint32_t n = 60000 + seed * 7919;
-    auto check = [&](uint64_t key) {
-      std::vector<uint32_t> want;
-      auto [lo, hi] = ref.equal_range(key);
-      for (auto it = lo; it != hi; ++it) want.push_back(it->second);
-      std::sort(want.begin(), want.end());
-      std::vector<uint32_t> got = AllRows(index, key);
-      std::vector<uint32_t> sorted = got;
-      std::sort(sorted.begin(), sorted.end());
-      ASSERT_EQ(sorted, want) << "key " << key;
-      if (!want.empty()) {
-        EXPECT_EQ(index.FindFirst(key), got.front());
-      } else {
-        EXPECT_EQ(index.FindFirst(key), KeyIndex::kNotFound);
-      }
-    };
-    for (uint32_t row = 0; row < n; ++row) {
-      uint64_t key;
-      switch (rng() % 8) {
-        case 0:  // a repeated key (hash collision of distinct events)
-          key = keys.empty() ? rng() : keys[rng() % keys.size()];
-          break;
-        case 1:  // same top 16 bits (bucket) as an earlier key
-          key = keys.empty() ? rng() : (keys[rng() % keys.size()] & 0xFFFF000000000000ULL) | (rng() >> 16);
-          break;
-        case 2:  // same high 48 bits, other low 16
-          key = keys.empty() ? rng() : (keys[rng() % keys.size()] & ~0xFFFFULL) | (rng() & 0xFFFF);
-          break;
-        case 3:  // extremes
-          key = (rng() & 1) ? 0 : ~0ULL;
-          break;
-        default:
-          key = rng();
-      }
-      index.Insert(key, row);
-      ref.emplace(key, row);
-      keys.push_back(key);
-      if (row % 997 == 0) {
-        check(key);
-        check(keys[rng() % keys.size()]);
-        check(rng());  // almost surely absent
-      }
-    }
-    ASSERT_EQ(index.size(), ref.size());
-    for (size_t i = 0; i < 3000; ++i) check(keys[rng() % keys.size()]);
-    index.Compact();
-    ASSERT_EQ(index.size(), ref.size());
-    for (size_t i = 0; i < 3000; ++i) {
-      check(keys[rng() % keys.size()]);
-      check(rng());
-    }
-    // Equal keys come back oldest row first, across main and delta.
-    for (size_t i = 0; i < 200; ++i) {
-      std::vector<uint32_t> got = AllRows(index, keys[rng() % keys.size()]);
-      EXPECT_TRUE(std::is_sorted(got.begin(), got.end()));
-    }
-  }
 }
 
 TEST(KeyIndexTest, FindStopsAtTheAcceptedRow) {
@@ -169,8 +100,8 @@ TEST(KeyIndexTest, MatchesMultimapAcrossBucketBitChanges) {
         case 0:
           key = keys.empty() ? rng() : keys[rng() % keys.size()];
           break;
-        case 1: {  // shares the top `t` bits with an earlier key, t in 1..40
-          const int t = 1 + static_cast<int>(rng() % 40);
+        case 1: {  // shares the top `t` bits with an earlier key, t in 1..63
+          const int t = 1 + static_cast<int>(rng() % 63);
           const uint64_t high = ~uint64_t{0} << (64 - t);
           key = keys.empty() ? rng() : (keys[rng() % keys.size()] & high) | (rng() & ~high);
           break;
