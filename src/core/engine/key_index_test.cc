@@ -187,6 +187,23 @@ TEST(KeyIndexTest, WideRowsSurviveMerges) {
   for (const auto& [k, row] : ref) ASSERT_EQ(index.FindFirst(k), row) << "key " << k;
 }
 
+// The delta (FlatMap64) visits equal keys in insertion order even after
+// its growth re-places clusters that wrapped past the end of the table.
+TEST(KeyIndexTest, FlatMap64KeepsEqualKeysInInsertionOrderAcrossGrowth) {
+  FlatMap64 map;
+  const uint64_t kKeys = 64;
+  for (uint32_t v = 0; v < 20000; ++v) map.Insert((v % kKeys) * 0x9E3779B97F4A7C15ULL, v);
+  for (uint64_t k = 0; k < kKeys; ++k) {
+    std::vector<uint32_t> got;
+    map.Find(k * 0x9E3779B97F4A7C15ULL, [&](uint32_t v) {
+      got.push_back(v);
+      return false;
+    });
+    ASSERT_EQ(got.size(), 20000 / kKeys + (k < 20000 % kKeys ? 1 : 0)) << k;
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end())) << "key " << k;
+  }
+}
+
 TEST(KeyIndexTest, EmptyIndexFindsNothing) {
   KeyIndex index;
   EXPECT_EQ(index.FindFirst(0), KeyIndex::kNotFound);
