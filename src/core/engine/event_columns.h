@@ -4,15 +4,29 @@
 //
 // BlockPackedColumn<T> stores unsigned values of up to 32 bits in blocks of
 // kBlockRows (256) rows, frame-of-reference coded: each full ("sealed")
-// block keeps its minimum (base), its bit width w = bit_width(max - min) and
-// the word where its 256 w-bit offsets start; the offsets are bit-packed back
-// to back (256 * w bits = 4 * w whole 64-bit words, so every block starts on
-// a word; packing and reading are packed_array.h's PackBits / UnpackBits).
-// Reading row i is one block-header load, one unaligned 8-byte load, a shift
-// and a mask: O(1). The last, still open block (fewer than 256 rows)
-// stays as plain uint32 values in a fixed buffer and is packed when it fills,
-// so appends are O(1) amortized and the packing sees the whole block
-// (out-of-order values only widen their own block).
+// block keeps its minimum (base), a bit width w and the word where its
+// words start; the offsets (value - base) are bit-packed back to back
+// (packing and reading are packed_array.h's PackBits / UnpackBits). Two
+// refinements, chosen per block when they take fewer words:
+//   * exceptions ("patched" FOR): when a few offsets are much larger than
+//     the rest (a reply to an old message, one old event in a block of new
+//     ones), w may be below W = bit_width(max - min); every offset >= 2^w - 1
+//     is then packed as 2^w - 1 (the marker), and its real offset is packed
+//     again at W bits after the block's offsets, with its packed index in a
+//     one-byte side array (per block ascending; at most 255 per block);
+//   * sparse: when many offsets are 0 (aux is 0 for "none"), the block starts
+//     with a 256-bit presence bitmap and a rank word (the set bits before
+//     each of the bitmap's 4 words, one byte each) and packs only the
+//     non-zero offsets; a row's packed index is its rank: the rank word's
+//     byte plus one popcount.
+// Sealing counts the offsets by bit width once and takes the layout (dense
+// or sparse, width w, its exceptions) of fewest words. Reading row i is one
+// block-header load, one unaligned 8-byte load, a shift and a mask, plus a
+// bitmap test and one popcount in a sparse block and a binary search over the block's
+// exceptions for a marker: O(1). The last, still open block (fewer than 256
+// rows) stays as plain uint32 values in a fixed buffer and is packed when
+// it fills, so appends are O(1) amortized and the packing sees the whole
+// block (out-of-order values only widen their own block).
 //
 // AuxColumn stores EventColumns::aux (meaning per type, see engine.h) as a
 // code that is small for the common cases: kNone is 0; a reference to an
@@ -50,11 +64,18 @@ class BlockPackedColumn {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  // Row i (i < size()). O(1).
+  // Row i (i < size()). O(1). The plain dense block is the inlined path;
+  // sparse blocks and exceptions take an out-of-line call.
   T operator[](size_t i) const {
     if (i >= sealed_) return static_cast<T>(tail_[i - sealed_]);
     const Block& b = blocks_[i >> kBlockShift];
-    return static_cast<T>(b.base + static_cast<uint32_t>(UnpackBits(words_.data() + b.word, i & (kBlockRows - 1), b.width)));
+    const size_t k = i & (kBlockRows - 1);
+    const uint64_t* words = words_.data() + b.word;
+    if (!b.sparse) {
+      const uint32_t off = static_cast<uint32_t>(UnpackBits(words, k, b.width));
+      if (b.exceptions == 0 || off != Marker(b.width)) return static_cast<T>(b.base + off);
+    }
+    return static_cast<T>(b.base + SlowOffset(b, words, k));
   }
 
   // Rows [first, end) into out[0, end - first): the sequential path for
@@ -62,10 +83,16 @@ class BlockPackedColumn {
   void DecodeRange(size_t first, size_t end, T* out) const {
     while (first < end && first < sealed_) {
       const Block& b = blocks_[first >> kBlockShift];
-      const size_t block_end = std::min(end, ((first >> kBlockShift) + 1) << kBlockShift);
+      const size_t block_first = first & ~(kBlockRows - 1);
+      const size_t k0 = first - block_first, k1 = std::min(end - block_first, kBlockRows);
       const uint64_t* words = words_.data() + b.word;
-      for (; first < block_end; ++first)
-        *out++ = static_cast<T>(b.base + static_cast<uint32_t>(UnpackBits(words, first & (kBlockRows - 1), b.width)));
+      if (!b.sparse) {
+        for (size_t k = k0; k < k1; ++k) *out++ = static_cast<T>(b.base + Offset(b, words, k));
+      } else {
+        size_t j = Rank(words, k0);  // packed index of the first present row at or after k0
+        for (size_t k = k0; k < k1; ++k) *out++ = static_cast<T>(b.base + (Present(words, k) ? Offset(b, words, j++) : 0));
+      }
+      first = block_first + k1;
     }
     for (; first < end; ++first) *out++ = static_cast<T>(tail_[first - sealed_]);
   }
@@ -81,24 +108,80 @@ class BlockPackedColumn {
   void shrink_to_fit() {
     words_.shrink_to_fit();
     blocks_.shrink_to_fit();
+    exception_pos_.shrink_to_fit();
   }
 
-  // Heap bytes (capacity of the packed words and the block headers) plus
-  // the open block's fixed buffer (held inline).
+  // Heap bytes (capacity of the packed words, the block headers and the
+  // exceptions) plus the open block's fixed buffer (held inline).
   size_t MemoryBytes() const {
-    return words_.capacity() * sizeof(uint64_t) + blocks_.capacity() * sizeof(Block) + sizeof(tail_);
+    return words_.capacity() * sizeof(uint64_t) + blocks_.capacity() * sizeof(Block) + exception_pos_.capacity() +
+           sizeof(tail_);
   }
 
-  // Bit width of sealed block b (tests and statistics).
+  // Bit width, exception count and sparseness of sealed block b (tests and
+  // statistics).
   int block_width(size_t b) const { return blocks_[b].width; }
+  int block_exceptions(size_t b) const { return blocks_[b].exceptions; }
+  bool block_sparse(size_t b) const { return blocks_[b].sparse; }
   size_t sealed_blocks() const { return blocks_.size(); }
 
  private:
+  // A sparse block starts with its presence bitmap and a rank word (byte q:
+  // the present rows in bitmap words 0..q-1).
+  static constexpr size_t kBitmapWords = kBlockRows / 64;
+  static constexpr size_t kSparseHeaderWords = kBitmapWords + 1;
+
   struct Block {
-    uint32_t base;  // the block's minimum
-    uint32_t word;  // index into words_ of its first offset
-    uint8_t width;  // bits per offset, 0..32
+    uint32_t base;             // the block's minimum
+    uint32_t word;             // index into words_ of the block's first word
+    uint32_t first_exception;  // index into exception_pos_
+    uint8_t width;             // bits per packed offset, 0..32
+    uint8_t exceptions;        // 0..255; packed offsets equal to Marker(width) are exceptions when > 0
+    uint8_t full_width;        // bit width of the exceptions' offsets
+    bool sparse;               // words start with a presence bitmap; only non-zero offsets are packed
   };
+
+  static uint32_t Marker(int width) { return static_cast<uint32_t>((uint64_t{1} << width) - 1); }
+  static size_t WordsOf(size_t bits) { return (bits + 63) / 64; }
+
+  // Offset of block row k of a sparse block, or of a dense block's row k
+  // that is an exception.
+  [[gnu::noinline]] uint32_t SlowOffset(const Block& b, const uint64_t* words, size_t k) const {
+    if (!b.sparse) return Offset(b, words, k);
+    return Present(words, k) ? Offset(b, words, Rank(words, k)) : 0;
+  }
+  // Sparse block: whether row k has a non-zero offset, and its packed index
+  // (the present rows before it: the rank word's count before k's bitmap
+  // word plus one popcount).
+  static bool Present(const uint64_t* words, size_t k) { return ((words[k >> 6] >> (k & 63)) & 1) != 0; }
+  static size_t Rank(const uint64_t* words, size_t k) {
+    const size_t before = (words[kBitmapWords] >> (8 * (k >> 6))) & 0xFF;
+    return before + static_cast<size_t>(Popcount(words[k >> 6] & ((uint64_t{1} << (k & 63)) - 1)));
+  }
+  // std::popcount is a libgcc call when the build does not target POPCNT
+  // (the default x86-64 baseline); this is the usual inline bit count then.
+  static int Popcount(uint64_t x) {
+#if defined(__POPCNT__)
+    return std::popcount(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+#endif
+  }
+
+  // Packed offset j of block b (words = the block's first word), with its
+  // exception resolved: for a sparse block j counts only the present rows.
+  uint32_t Offset(const Block& b, const uint64_t* words, size_t j) const {
+    const uint64_t* packed = words + (b.sparse ? kSparseHeaderWords : 0);
+    const uint32_t off = static_cast<uint32_t>(UnpackBits(packed, j, b.width));
+    if (b.exceptions == 0 || off != Marker(b.width)) return off;
+    const size_t packed_count = b.sparse ? Rank(words, kBlockRows - 1) + Present(words, kBlockRows - 1) : kBlockRows;
+    const uint8_t* pos = exception_pos_.data() + b.first_exception;
+    const size_t e = static_cast<size_t>(std::lower_bound(pos, pos + b.exceptions, static_cast<uint8_t>(j)) - pos);
+    return static_cast<uint32_t>(UnpackBits(packed + WordsOf(packed_count * b.width), e, b.full_width));
+  }
 
   // Grows `v` by a quarter (bounded slack, like the columns before) when
   // it must hold n elements.
@@ -108,24 +191,84 @@ class BlockPackedColumn {
   }
 
   void Seal() {
-    uint32_t lo = tail_[0], hi = tail_[0];
-    for (uint32_t v : tail_) {
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
+    uint32_t lo = tail_[0];
+    for (uint32_t v : tail_) lo = std::min(lo, v);
+    // by_width[w]: offsets of bit width w; all_ones[w]: offsets equal to 2^w - 1.
+    std::array<uint16_t, 33> by_width{}, all_ones{};
+    std::array<uint32_t, kBlockRows> offsets;
+    for (size_t k = 0; k < kBlockRows; ++k) {
+      const uint32_t d = tail_[k] - lo;
+      offsets[k] = d;
+      const int w = std::bit_width(d);
+      ++by_width[w];
+      if (w > 0 && d == Marker(w)) ++all_ones[w];
     }
-    const int width = std::bit_width(hi - lo);
+    int full = 32;
+    while (full > 0 && by_width[full] == 0) --full;
+    // The cheapest layout in words: dense (all 256 offsets packed) or sparse
+    // (a presence bitmap of the non-zero offsets, only those packed), each at
+    // the width w that minimizes packed offsets + exceptions (every offset
+    // >= 2^w - 1, kept at `full` bits plus a position byte).
+    const size_t nonzero = kBlockRows - by_width[0];
+    bool sparse = false;
+    int width = full;
+    size_t exceptions = 0, best = WordsOf(kBlockRows * static_cast<size_t>(full));
+    auto consider = [&](bool sp, int w, size_t n) {
+      const size_t packed = sp ? nonzero : kBlockRows;
+      const size_t words = (sp ? kSparseHeaderWords : 0) + WordsOf(packed * static_cast<size_t>(w)) +
+                           WordsOf(n * static_cast<size_t>(full)) + (n + 7) / 8;  // position bytes, in words
+      if (n < kBlockRows && words < best) best = words, sparse = sp, width = w, exceptions = n;
+    };
+    consider(true, full, 0);
+    size_t wider = 0;  // offsets of bit width > w
+    for (int w = full - 1; w >= 1; --w) {
+      wider += by_width[w + 1];
+      consider(false, w, wider + all_ones[w]);
+      consider(true, w, wider + all_ones[w]);
+    }
+    // Pack: `packed` holds the offsets in packed order (all, or the non-zero
+    // ones), exceptions replaced by the marker and copied to `patched`.
+    std::array<uint32_t, kBlockRows> packed, patched;
+    size_t m = 0, j = 0;
+    std::array<uint64_t, kBitmapWords> bitmap{};
+    const uint32_t marker = Marker(width);
+    const uint32_t first_exception = static_cast<uint32_t>(exception_pos_.size());
+    Grow(exception_pos_, exception_pos_.size() + exceptions);
+    for (size_t k = 0; k < kBlockRows; ++k) {
+      uint32_t d = offsets[k];
+      if (sparse) {
+        if (d == 0) continue;
+        bitmap[k >> 6] |= uint64_t{1} << (k & 63);
+      }
+      if (exceptions > 0 && d >= marker) {
+        exception_pos_.push_back(static_cast<uint8_t>(m));
+        patched[j++] = d;
+        d = marker;
+      }
+      packed[m++] = d;
+    }
     // words_ always ends with one zero padding word for the 8-byte load.
     const size_t word = words_.empty() ? 0 : words_.size() - 1;
-    const size_t nwords = kBlockRows * static_cast<size_t>(width) / 64;
+    const size_t bitmap_words = sparse ? kSparseHeaderWords : 0;
+    const size_t packed_words = WordsOf(m * static_cast<size_t>(width));
+    const size_t nwords = bitmap_words + packed_words + WordsOf(exceptions * static_cast<size_t>(full));
     Grow(words_, word + nwords + 1);
     words_.resize(word + nwords + 1, 0);
-    if (width > 0) {
-      std::array<uint32_t, kBlockRows> offsets;
-      for (size_t k = 0; k < kBlockRows; ++k) offsets[k] = tail_[k] - lo;
-      PackBits(width, offsets.data(), kBlockRows, words_.data() + word);
+    uint64_t* out = words_.data() + word;
+    if (sparse) {
+      std::copy(bitmap.begin(), bitmap.end(), out);
+      uint64_t ranks = 0, before = 0;
+      for (size_t q = 0; q < kBitmapWords; ++q) {
+        ranks |= before << (8 * q);
+        before += static_cast<uint64_t>(Popcount(bitmap[q]));
+      }
+      out[kBitmapWords] = ranks;
     }
+    if (width > 0) PackBits(width, packed.data(), m, out + bitmap_words);
+    if (exceptions > 0) PackBits(full, patched.data(), exceptions, out + bitmap_words + packed_words);
     Grow(blocks_, blocks_.size() + 1);
-    blocks_.push_back(Block{lo, static_cast<uint32_t>(word), static_cast<uint8_t>(width)});
+    blocks_.push_back(Block{lo, static_cast<uint32_t>(word), first_exception, static_cast<uint8_t>(width),
+                            static_cast<uint8_t>(exceptions), static_cast<uint8_t>(exceptions > 0 ? full : 0), sparse});
     sealed_ += kBlockRows;
   }
 
@@ -133,6 +276,7 @@ class BlockPackedColumn {
   size_t sealed_ = 0;                        // rows in sealed blocks (a multiple of kBlockRows)
   std::vector<uint64_t> words_;              // packed offsets + 1 padding word (empty before the first block)
   std::vector<Block> blocks_;                // one per sealed block
+  std::vector<uint8_t> exception_pos_;       // packed index of each exception, per block ascending
   std::array<uint32_t, kBlockRows> tail_{};  // the open block's values
 };
 

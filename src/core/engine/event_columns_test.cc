@@ -89,7 +89,12 @@ TEST(BlockPackedColumnTest, WidthGrowsMidBlockAndOutOfOrderOnlyWidensItsBlock) {
   }
   ASSERT_EQ(c.sealed_blocks(), 4u);
   EXPECT_EQ(c.block_width(0), 8);                               // 0..255
-  EXPECT_EQ(c.block_width(1), std::bit_width(5000000u + 100));  // rows 256..356 of 256..511
+  // Block 1: offsets 0..255 but one: 8 bits, the jump and the offset 255
+  // (equal to the 8-bit marker) as exceptions.
+  EXPECT_EQ(c.block_width(1), 8);
+  EXPECT_EQ(c.block_exceptions(1), 2);
+  EXPECT_FALSE(c.block_sparse(1));
+  // An out-of-order low value moves the base: every other offset widens.
   EXPECT_EQ(c.block_width(2), std::bit_width(3000u + 255 - 17));
   EXPECT_EQ(c.block_width(3), 8);
   ExpectSame(c, ref);
@@ -114,6 +119,74 @@ TEST(BlockPackedColumnTest, RandomValuesOfEveryWidthMatchTheReference) {
     EXPECT_LE(c.MemoryBytes(), before);
     ExpectSame(c, ref);
   }
+}
+
+TEST(BlockPackedColumnTest, MostlyZeroBlocksAreSparseAndRareLargeValuesAreExceptions) {
+  BlockPackedColumn<uint32_t> c;
+  std::vector<uint32_t> ref;
+  // Block 0: 200 zeros, 56 values 1..15: sparse at 4 bits.
+  for (size_t k = 0; k < kRows; ++k) Append(c, ref, k % 32 < 25 ? 0u : static_cast<uint32_t>(1 + k % 15));
+  // Block 1: values 0..6 everywhere, three of them 2^31 + k: dense at 3 bits,
+  // three exceptions (and the value 7 = the 3-bit marker never occurs).
+  for (size_t k = 0; k < kRows; ++k)
+    Append(c, ref, (k == 3 || k == 128 || k == 255) ? (1u << 31) + static_cast<uint32_t>(k) : static_cast<uint32_t>(k % 7));
+  // Block 2: three quarters zeros, the rest 1..2 but four 2^20: sparse at
+  // 2 bits with four exceptions.
+  for (size_t k = 0; k < kRows; ++k)
+    Append(c, ref, k % 4 ? 0u : (k % 64 == 0 ? 1u << 20 : static_cast<uint32_t>(1 + (k / 4) % 2)));
+  Append(c, ref, 9u);  // the open block
+  ASSERT_EQ(c.sealed_blocks(), 3u);
+  EXPECT_TRUE(c.block_sparse(0));
+  EXPECT_EQ(c.block_width(0), 4);
+  EXPECT_EQ(c.block_exceptions(0), 0);
+  EXPECT_FALSE(c.block_sparse(1));
+  EXPECT_EQ(c.block_width(1), 3);
+  EXPECT_EQ(c.block_exceptions(1), 3);
+  EXPECT_TRUE(c.block_sparse(2));
+  EXPECT_EQ(c.block_width(2), 2);
+  EXPECT_EQ(c.block_exceptions(2), 4);  // k = 0, 64, 128, 192
+  ExpectSame(c, ref);
+}
+
+TEST(BlockPackedColumnTest, RandomSparseAndExceptionBlocksMatchTheReference) {
+  std::mt19937_64 rng(7);
+  size_t sparse = 0, with_exceptions = 0, both = 0;
+  for (int round = 0; round < 6; ++round) {
+    BlockPackedColumn<uint32_t> c;
+    std::vector<uint32_t> ref;
+    const size_t blocks = 40;
+    for (size_t b = 0; b < blocks; ++b) {
+      // Per block: a share of "zero" (= the base) rows, a small width for
+      // the others and a rate of large outliers (up to 2^32 - 1).
+      const uint32_t base = rng() % 3 == 0 ? 0u : static_cast<uint32_t>(rng() >> 40);
+      const unsigned zero_pct = static_cast<unsigned>(rng() % 101);
+      const int small = static_cast<int>(rng() % 12);
+      const unsigned outlier_pct = static_cast<unsigned>(rng() % 8);
+      for (size_t k = 0; k < kRows; ++k) {
+        uint32_t v = base;
+        if (rng() % 100 >= zero_pct) {
+          v = base + static_cast<uint32_t>(rng() & ((uint64_t{1} << small) - 1));
+          if (rng() % 100 < outlier_pct)
+            v = rng() % 4 == 0 ? std::numeric_limits<uint32_t>::max() : base + static_cast<uint32_t>(rng() >> 36);
+        }
+        Append(c, ref, v);
+      }
+    }
+    for (size_t i = rng() % kRows; i > 0; --i) Append(c, ref, static_cast<uint32_t>(rng()));
+    for (size_t b = 0; b < c.sealed_blocks(); ++b) {
+      sparse += c.block_sparse(b);
+      with_exceptions += c.block_exceptions(b) > 0;
+      both += c.block_sparse(b) && c.block_exceptions(b) > 0;
+    }
+    ExpectSame(c, ref);
+    c.shrink_to_fit();
+    ExpectSame(c, ref);
+  }
+  // The generator makes every layout common; a chooser that never picks
+  // one of them fails here.
+  EXPECT_GT(sparse, 20u);
+  EXPECT_GT(with_exceptions, 20u);
+  EXPECT_GT(both, 5u);
 }
 
 TEST(BlockPackedColumnTest, NarrowTypesRoundTrip) {

@@ -90,27 +90,26 @@ struct AccountMilestones {
   int last_nps = -1;
 };
 
-// Per-account rows and milestones in one compact heap block (docs/members.md
-// §2.2 has the layout and its bytes). The slot itself is one pointer (null:
-// nothing recorded); the block holds a 16-byte header (payload size and
-// capacity, the latest row's day and offset), the milestones (10 bytes each,
-// fold order) and the day rows sorted by day, each encoded as
+// One account's rows and milestones, read in place: a `const AccountFacts*`
+// points at the account's block inside its ledger's AccountFactsArena (it is
+// never constructed; the object is the block's bytes) and stays valid until
+// the ledger is next folded. docs/members.md §2.2 has the layout and its
+// bytes: a 9-byte header (u32 block size, i32 latest row's day, u8 length of
+// the latest row), a varint milestone count, the milestones (fold order; 5
+// bytes: u32 ts, a tag byte with the kind and the milestone's local day
+// minus its UTC day, then the score for NPS answers; the local day itself
+// follows the tag in the rare case the difference is outside -4..3), then
+// the day rows sorted by day, each encoded as
 //   varint day (first row: zigzag of the day; later rows: gap to the previous
 //   row's day, >= 1), varint presence mask of the non-zero fields (the two
 //   flags are mask bits), then a varint per present field in mask-bit order
 //   (gmv_minor zigzag-encoded).
-// Readers decode with AppendDays / Days; ActivityLedger::Fold writes with
-// AddToDay / AddMilestone. Adding to the latest day re-encodes just that row;
-// an earlier day re-encodes the account's rows (rare: events mostly arrive in
-// time order). Thread-safety: none (like the ledger that owns it).
+// Thread-safety: read-only; the ledger's owner serialises writers.
 class AccountFacts {
  public:
-  AccountFacts() = default;
-  AccountFacts(const AccountFacts& o);
-  AccountFacts& operator=(const AccountFacts& o);
-  AccountFacts(AccountFacts&& o) noexcept : block_(o.block_) { o.block_ = nullptr; }
-  AccountFacts& operator=(AccountFacts&& o) noexcept;
-  ~AccountFacts();
+  AccountFacts() = delete;
+  AccountFacts(const AccountFacts&) = delete;
+  AccountFacts& operator=(const AccountFacts&) = delete;
 
   // True when the account has no day row (then it has no milestone either:
   // Fold gives every milestone's event its own row).
@@ -126,19 +125,51 @@ class AccountFacts {
   // Join/leave/NPS facts over milestones on or before `until_day`.
   AccountMilestones MilestonesAsOf(int32_t until_day) const;
 
+ private:
+  const uint8_t* bytes() const { return &first_; }
+  uint8_t first_;  // the block's first byte; the rest follows it in the arena
+};
+
+// Every account's AccountFacts block in one arena (metrics::ListArena: 8 bytes
+// per account slot, blocks in size classes of at most 25% slack, moved to the
+// arena's end when they outgrow their class, compaction when abandoned slots
+// exceed an eighth). Ownership: owns the arena. Thread-safety: none (like the
+// ledger that owns it); const members may run concurrently with each other.
+// Limit: the arena addresses its bytes with 32-bit offsets (4 GiB of blocks,
+// about 1.5 billion events at the measured density).
+class AccountFactsArena {
+ public:
+  AccountFactsArena();
+  ~AccountFactsArena();
+  AccountFactsArena(const AccountFactsArena&);
+  AccountFactsArena& operator=(const AccountFactsArena&);
+  AccountFactsArena(AccountFactsArena&&) noexcept;
+  AccountFactsArena& operator=(AccountFactsArena&&) noexcept;
+
+  // Makes account slots [0, n) exist. Never shrinks.
+  void Resize(size_t n);
+  size_t accounts() const;
+  // The account's facts, or nullptr when it has no day row (or no slot).
+  // Valid until the next non-const call.
+  const AccountFacts* Get(uint32_t account) const;
+
   // Adds `delta` field by field (DayCounts::Add: flags or-ed, counters with
   // unsigned wrap-around) to the row of day delta.day, creating the row when
-  // missing. With `drop_if_zero`, a row left with every field zero/false is
-  // removed. `scratch` is reused storage for re-encoding on an earlier day.
-  void AddToDay(const DayCounts& delta, bool drop_if_zero, std::vector<DayCounts>* scratch);
+  // missing (a zero delta with `drop_if_zero` creates nothing). With
+  // `drop_if_zero`, a row left with every field zero/false is removed. Adding
+  // to the latest day re-encodes just that row; an earlier day re-encodes the
+  // account's rows (rare: events mostly arrive in time order).
+  // Precondition: account < accounts().
+  void AddToDay(uint32_t account, const DayCounts& delta, bool drop_if_zero);
   // Appends a milestone (kept in the order added).
-  void AddMilestone(const Milestone& m);
-  // Heap bytes of the block: an estimate of glibc malloc's chunk (request +
-  // 8-byte header, rounded up to 16, at least 32); 0 when empty.
-  size_t HeapBytes() const;
+  void AddMilestone(uint32_t account, const Milestone& m);
+  // Heap bytes: the arena's capacity (abandoned slots included), the slot
+  // table and the re-encoding buffers.
+  size_t Bytes() const;
 
  private:
-  uint8_t* block_ = nullptr;  // malloc'd: header, then payload (see above)
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct LedgerScope {
@@ -166,14 +197,14 @@ class ActivityLedger {
   // Facts of `account`, or nullptr if nothing in scope concerns it. Readers
   // that want a day D use AppendDays(D) / MilestonesAsOf(D).
   const AccountFacts* account(uint32_t account) const {
-    return account < accounts_.size() && !accounts_[account].empty() ? &accounts_[account] : nullptr;
+    return facts_.Get(account);
   }
-  size_t account_slots() const { return accounts_.size(); }
+  size_t account_slots() const { return facts_.accounts(); }
   uint32_t rows_folded() const { return rows_folded_; }
   // Latest local day of any folded event in scope (INT32_MIN when none).
   int32_t max_day() const { return max_day_; }
   size_t MemoryBytes() const;
-  // MemoryBytes by part: "accounts" (slots and blocks), "engaged",
+  // MemoryBytes by part: "accounts" (arena, slots), "engaged",
   // "changed_at".
   std::vector<std::pair<std::string, size_t>> MemoryParts() const;
 
@@ -193,8 +224,7 @@ class ActivityLedger {
   void AddToDay(uint32_t account, const DayCounts& delta, bool drop_if_zero = false);
 
   LedgerScope scope_;
-  std::vector<AccountFacts> accounts_;
-  std::vector<DayCounts> scratch_;  // AccountFacts::AddToDay's re-encoding buffer
+  AccountFactsArena facts_;
   // Per event row, for a message: the day its ugc is credited on minus the
   // message's own day (>= 0), or not engaged — kEngagedBits per row, packed:
   // 0 = not engaged, v in 1..kEngagedFar-1 = offset v-1, kEngagedFar = the

@@ -18,6 +18,31 @@ constexpr EventType kFunnelTypes[] = {
     EventType::kVisit,        EventType::kSignup,        EventType::kActivityJoined,
     EventType::kOrderPaid,    EventType::kCheckin,       EventType::kSurveyAnswered};
 
+// Entry key <-> its code in an account's list (0: the kind mask).
+uint32_t KeyCode(uint16_t key) { return key == kKindsKey ? 0 : uint32_t{key} + 1; }
+uint16_t KeyOf(uint64_t code) { return code == 0 ? kKindsKey : static_cast<uint16_t>(code - 1); }
+
+// Calls f(community, key, value offset) for each entry of an account's list;
+// returns the offset of the list's first row varint.
+template <typename F>
+size_t ForEachEntry(std::span<const uint8_t> list, F f) {
+  if (list.empty()) return 0;
+  const uint8_t* const begin = list.data();
+  const uint8_t* p = begin;
+  for (uint64_t n = GetVarint(p); n > 0; --n) {
+    const auto community = static_cast<uint32_t>(GetVarint(p));
+    const uint16_t key = KeyOf(GetVarint(p));
+    f(community, key, static_cast<size_t>(p - begin));
+    ++p;
+  }
+  return static_cast<size_t>(p - begin);
+}
+
+// Offset of the first row varint of an account's list (past its entries).
+size_t RowsAt(std::span<const uint8_t> list) {
+  return ForEachEntry(list, [](uint32_t, uint16_t, size_t) {});
+}
+
 }  // namespace
 
 struct CommerceAggregates::ScopeTotals {
@@ -53,15 +78,24 @@ CommerceAggregates::ScopeTotals& CommerceAggregates::Totals(uint32_t scope) {
   return comm_[scope];
 }
 
+size_t CommerceAggregates::FindEntry(std::span<const uint8_t> list, uint32_t community, uint16_t key) {
+  size_t at = 0;
+  ForEachEntry(list, [&](uint32_t c, uint16_t k, size_t off) {
+    if (c == community && k == key) at = off;
+  });
+  return at;
+}
+
 uint8_t CommerceAggregates::PersonValue(std::span<const uint32_t> accounts, uint32_t scope,
                                         uint16_t key) const {
   unsigned v = 0;
   for (uint32_t a : accounts) {
-    if (a >= entries_.lists()) continue;
-    for (const Entry& e : entries_.Get(a)) {
-      if (e.key != key || (scope != kNone && e.community != scope)) continue;
-      v = key == kKindsKey ? (v | e.value) : std::min(2u, v + e.value);
-    }
+    if (a >= lists_.lists()) continue;
+    const auto list = lists_.Get(a);
+    ForEachEntry(list, [&](uint32_t c, uint16_t k, size_t off) {
+      if (k != key || (scope != kNone && c != scope)) return;
+      v = key == kKindsKey ? (v | list[off]) : std::min(2u, v + list[off]);
+    });
   }
   return static_cast<uint8_t>(v);
 }
@@ -81,19 +115,33 @@ void CommerceAggregates::Contribute(uint32_t scope, uint16_t key, uint8_t value,
 }
 
 void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uint8_t value) {
-  const std::span<Entry> entries = entries_.Mutable(a);
-  auto it = std::find_if(entries.begin(), entries.end(),
-                         [&](const Entry& e) { return e.community == community && e.key == key; });
-  const uint8_t old = it == entries.end() ? 0 : it->value;
+  const size_t at = FindEntry(lists_.Get(a), community, key);
+  const uint8_t old = at ? lists_.Get(a)[at] : 0;
   const uint8_t now = key == kKindsKey ? static_cast<uint8_t>(old | value) : std::max(old, value);
   if (now == old) return;  // the common case: nothing changes for anyone
   const auto& accounts = engine_.members()[member_[a]].accounts;
   const uint8_t before_c = PersonValue(accounts, community, key),
                 before_w = PersonValue(accounts, kNone, key);
-  if (it == entries.end()) {
-    entries_.Append(a, Entry{static_cast<uint16_t>(community), key, now});
+  if (at) {
+    lists_.Mutable(a)[at] = now;
   } else {
-    it->value = now;
+    // A new entry (once per account, community and key): rewrite the list
+    // with the count one higher and the entry after the others.
+    const auto list = lists_.Get(a);
+    const uint8_t* p = list.data();
+    const uint64_t n = list.empty() ? 0 : GetVarint(p);
+    const size_t rows_at = RowsAt(list);
+    const size_t head = list.empty() ? 0 : static_cast<size_t>(p - list.data());
+    std::vector<uint8_t> bytes;
+    bytes.reserve(list.size() + 8);
+    PutVarint(bytes, n + 1);
+    bytes.insert(bytes.end(), list.begin() + static_cast<std::ptrdiff_t>(head),
+                 list.begin() + static_cast<std::ptrdiff_t>(rows_at));
+    PutVarint(bytes, community);
+    PutVarint(bytes, KeyCode(key));
+    bytes.push_back(now);
+    bytes.insert(bytes.end(), list.begin() + static_cast<std::ptrdiff_t>(rows_at), list.end());
+    lists_.Assign(a, bytes);
   }
   for (uint32_t scope : {community, kNone}) {
     const uint8_t before = scope == kNone ? before_w : before_c, after = PersonValue(accounts, scope, key);
@@ -104,14 +152,7 @@ void CommerceAggregates::Raise(uint32_t a, uint32_t community, uint16_t key, uin
 }
 
 void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
-  const size_t n = engine_.accounts().size();
-  if (n > last_row_.capacity()) {
-    // Grow by a quarter: doubling would leave up to half unused.
-    last_row_.reserve(std::max(n, last_row_.capacity() + last_row_.capacity() / 4));
-  }
-  last_row_.resize(n, kNone);
-  entries_.Resize(n);
-  rows_.Resize(n);
+  lists_.Resize(engine_.accounts().size());
   const auto& cols = engine_.events();
   std::vector<std::pair<uint32_t, uint32_t>> fresh;  // (account, row) of new funnel rows
   for (uint32_t r = first_row; r < end_row; ++r) {
@@ -147,10 +188,9 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
         }
         if (paid) {
           kind = kBuyBit;
-          const auto entries = entries_.Get(a);
-          auto it = std::find_if(entries.begin(), entries.end(),
-                                 [&](const Entry& e) { return e.community == com && e.key == o.currency; });
-          const uint8_t n = it == entries.end() ? 0 : it->value;
+          const auto list = lists_.Get(a);
+          const size_t at = FindEntry(list, com, static_cast<uint16_t>(o.currency));
+          const uint8_t n = at ? list[at] : 0;
           if (n < 2) Raise(a, com, static_cast<uint16_t>(o.currency), static_cast<uint8_t>(n + 1));
         }
         break;
@@ -188,11 +228,11 @@ void CommerceAggregates::OnIdentityChanged(std::span<const std::pair<uint32_t, u
   auto each_value = [&](std::span<const uint32_t> accounts, int sign) {
     std::vector<std::pair<uint32_t, uint16_t>> keys;
     for (uint32_t a : accounts)
-      if (a < entries_.lists())
-        for (const Entry& e : entries_.Get(a)) {
-          keys.emplace_back(e.community, e.key);
-          keys.emplace_back(kNone, e.key);
-        }
+      if (a < lists_.lists())
+        ForEachEntry(lists_.Get(a), [&](uint32_t c, uint16_t k, size_t) {
+          keys.emplace_back(c, k);
+          keys.emplace_back(kNone, k);
+        });
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     for (auto [scope, key] : keys) Contribute(scope, key, PersonValue(accounts, scope, key), sign);
@@ -235,9 +275,9 @@ std::vector<CommerceAggregates::CurrencyTotals> CommerceAggregates::Currencies(u
 }
 
 void CommerceAggregates::DecodeRows(uint32_t a, std::vector<uint32_t>& out) const {
-  const auto bytes = rows_.Get(a);
-  const uint8_t* p = bytes.data();
-  const uint8_t* const end = p + bytes.size();
+  const auto list = lists_.Get(a);
+  const uint8_t* p = list.data() + RowsAt(list);
+  const uint8_t* const end = list.data() + list.size();
   int64_t row = 0;
   while (p < end) {
     row += UnZigZag(GetVarint(p));
@@ -250,7 +290,17 @@ void CommerceAggregates::AddRows(uint32_t a, std::span<uint32_t> fresh) {
   auto less = [&](uint32_t x, uint32_t y) { return ts[x] != ts[y] ? ts[x] < ts[y] : x < y; };
   std::sort(fresh.begin(), fresh.end(), less);
   std::vector<uint8_t> bytes;
-  const uint32_t last = last_row_[a];
+  // The last kept row (in (ts, row) order): the sum of the deltas.
+  const auto list = lists_.Get(a);
+  const size_t rows_at = RowsAt(list);
+  uint32_t last = kNone;
+  {
+    const uint8_t* p = list.data() + rows_at;
+    const uint8_t* const end = list.data() + list.size();
+    int64_t row = 0;
+    while (p < end) row += UnZigZag(GetVarint(p));
+    if (rows_at < list.size()) last = static_cast<uint32_t>(row);
+  }
   if (last == kNone || less(last, fresh.front())) {
     // The common case: every new row sorts after the kept ones; append.
     int64_t prev = last == kNone ? 0 : last;
@@ -258,28 +308,29 @@ void CommerceAggregates::AddRows(uint32_t a, std::span<uint32_t> fresh) {
       PutVarint(bytes, ZigZag(r - prev));
       prev = r;
     }
-    rows_.Append(a, bytes);
+    if (list.empty()) bytes.insert(bytes.begin(), 0);  // no entries yet
+    lists_.Append(a, bytes);
   } else {
     std::vector<uint32_t> all;
     DecodeRows(a, all);
     const size_t mid = all.size();
     all.insert(all.end(), fresh.begin(), fresh.end());
     std::inplace_merge(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(mid), all.end(), less);
+    bytes.assign(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(rows_at));
     int64_t prev = 0;
     for (uint32_t r : all) {
       PutVarint(bytes, ZigZag(r - prev));
       prev = r;
     }
-    rows_.Assign(a, bytes);
+    lists_.Assign(a, bytes);
   }
-  last_row_[a] = std::max(last == kNone ? fresh.back() : last, fresh.back(), less);
 }
 
 uint8_t CommerceAggregates::FunnelStage(const FunnelCache& f, uint32_t member) const {
   const auto& accounts = engine_.members()[member].accounts;
   scratch_.clear();
   for (uint32_t a : accounts)
-    if (a < rows_.lists()) DecodeRows(a, scratch_);
+    if (a < lists_.lists()) DecodeRows(a, scratch_);
   if (accounts.size() > 1) {
     // A merged person: the accounts' rows merged into one time order.
     const auto& ts = engine_.events().ts;
@@ -362,7 +413,7 @@ std::vector<uint32_t> CommerceAggregates::FunnelReached(uint32_t scope, std::spa
 }
 
 std::vector<std::pair<std::string, size_t>> CommerceAggregates::MemoryParts() const {
-  const size_t acc = last_row_.capacity() * 4 + entries_.Bytes() + rows_.Bytes();
+  const size_t acc = lists_.Bytes();
   size_t scopes =
       sizeof(ScopeTotals) * (comm_.capacity() + 1) + ws_->by_cur.capacity() * sizeof(CurrencyTotals);
   for (const ScopeTotals& t : comm_) scopes += t.by_cur.capacity() * sizeof(CurrencyTotals);

@@ -88,15 +88,12 @@ class CommerceAggregates {
   std::vector<std::pair<std::string, size_t>> MemoryParts() const;
 
  private:
-  // One (community, key) value of an account; 6 bytes.
-  struct Entry {
-    uint16_t community;  // < kMaxCommunities
-    uint16_t key;        // kKindsKey or a currency index
-    uint8_t value;       // kind mask, or paid orders (saturating at 2)
-  };
   struct ScopeTotals;
   struct FunnelCache;
 
+  // Where the entry (community, key) of an account's list is: the byte
+  // offset of its value, or 0 when absent (a value never sits at offset 0).
+  static size_t FindEntry(std::span<const uint8_t> list, uint32_t community, uint16_t key);
   // Combined value of `key` over `accounts`' entries in `scope`.
   uint8_t PersonValue(std::span<const uint32_t> accounts, uint32_t scope, uint16_t key) const;
   ScopeTotals& Totals(uint32_t scope);
@@ -115,13 +112,14 @@ class CommerceAggregates {
 
   const Engine& engine_;
   const std::vector<uint32_t>& member_;  // account -> member (the owner's)
-  // Per account (list id = account): its entries, and its funnel-type rows
-  // sorted by (ts, row) as zigzag varint deltas of the row numbers (the first
-  // from 0); last_row_ is the last of them (kNone: none), so rows arriving in
-  // time order are appended without decoding (docs/metrics.md#memory-layout).
-  ListArena<Entry> entries_;
-  ListArena<uint8_t> rows_;
-  std::vector<uint32_t> last_row_;
+  // Per account (list id = account), one byte list (docs/metrics.md#memory-layout):
+  //   varint E, then E entries (varint community, varint key code — 0 for
+  //   the kind mask, currency index + 1 otherwise —, one value byte), then
+  //   the account's funnel-type rows sorted by (ts, row) as zigzag varint
+  //   deltas of the row numbers (the first from 0).
+  // Accounts without commerce or funnel events cost only the arena's 8-byte
+  // list reference.
+  ListArena<uint8_t> lists_;
   std::vector<ScopeTotals> comm_;
   std::unique_ptr<ScopeTotals> ws_;
   mutable std::mutex funnel_mu_;  // guards funnels_ and use_clock_

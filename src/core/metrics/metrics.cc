@@ -124,14 +124,15 @@ void ReserveOneMore(std::vector<T>& v, size_t n) {
 
 enum SetKind { kActive = 0, kInteract, kVisit, kSignup, kBuy, kParticipate, kSetCount };
 
-// An order event of a day: 8 bytes; currency and amount are read from the
-// engine's order table (Engine::orders()[order]).
+// An order event of a day: its row (4 bytes); the account, paid/refunded
+// and the order (aux: index into Engine::orders(), which holds currency and
+// amount) are read from the event columns.
 struct OrderRec {
-  uint32_t account;
-  uint32_t order : 31;  // index into Engine::orders()
-  uint32_t refund : 1;
-  const OrderInfo& Info(const Engine& e) const { return e.orders()[order]; }
-  int64_t Signed(const Engine& e) const { return refund ? -Info(e).amount_minor : Info(e).amount_minor; }
+  uint32_t row;
+  uint32_t Account(const Engine& e) const { return e.events().account[row]; }
+  bool Refund(const Engine& e) const { return e.events().type[row] == EventType::kOrderRefunded; }
+  const OrderInfo& Info(const Engine& e) const { return e.orders()[e.events().aux[row]]; }
+  int64_t Signed(const Engine& e) const { return Refund(e) ? -Info(e).amount_minor : Info(e).amount_minor; }
 };
 
 struct DayAgg {
@@ -144,7 +145,9 @@ struct DayAgg {
   std::array<uint32_t, 4> published{};
   std::array<uint32_t, 11> nps{};
   std::vector<OrderRec> orders;
-  std::vector<uint32_t> questions;  // rows
+  // The day's question rows in arrival order; rows of a day are close
+  // together, so about 1 byte each.
+  DeltaList questions;
   bool dirty = false;
   // Person-level cache (docs/metrics.md#caching): people[k] holds the sorted
   // distinct member ids of sets[k] while bit k of people_valid is set. Filled
@@ -196,7 +199,7 @@ struct DayAgg {
     for (int k = 0; k < kSetCount; ++k) b += sets[k].Bytes() + pending[k].capacity() * 4;
     for (const auto& s : people) b += s.capacity() * 4;
     b += waits.capacity() * 8;
-    return b + orders.capacity() * sizeof(OrderRec) + questions.capacity() * 4;
+    return b + orders.capacity() * sizeof(OrderRec) + questions.Bytes();
   }
 };
 
@@ -303,7 +306,7 @@ struct AccountRec {
   uint32_t last_active = 0;      // engine seconds (0: never active)
 };
 
-// Per scope, the accounts seen in it (docs/metrics.md#memory-layout):
+// Per community, the accounts seen in it (docs/metrics.md#memory-layout):
 // 12-byte records in order of first appearance, an account -> position hash
 // table and, per record, its (ts, joined) join/leave events in one arena.
 struct ScopeAccounts {
@@ -327,11 +330,16 @@ struct ScopeAccounts {
   size_t Bytes() const { return recs.capacity() * sizeof(AccountRec) + index.Bytes() + membership.Bytes(); }
 };
 
-// A member.joined that names an inviter (docs/metrics.md#referral).
+// A member.joined that names an inviter (docs/metrics.md#referral), read
+// from the event columns of its row: the invite lists keep only rows.
 struct InviteRec {
-  uint32_t ts, community, account, inviter;
-  uint32_t rec;  // the joiner account's position in its community's ScopeAccounts::recs
-  uint32_t row;
+  uint32_t ts, community, account, inviter, row;
+  InviteRec(const Engine& e, uint32_t r)
+      : ts(e.events().ts[r]),
+        community(e.events().community[r]),
+        account(e.events().account[r]),
+        inviter(e.events().aux[r]),
+        row(r) {}
 };
 
 // Invites in referral order: event time, then joiner account, then inviter
@@ -343,18 +351,20 @@ struct InviteLess {
     const AccountRef x = e.accounts()[a], y = e.accounts()[b];
     return x.platform != y.platform ? x.platform < y.platform : x.ext_id < y.ext_id;
   }
-  bool operator()(const InviteRec& a, const InviteRec& b) const {
-    if (a.ts != b.ts) return a.ts < b.ts;
+  bool operator()(uint32_t row_a, uint32_t row_b) const {
+    const uint32_t ts_a = e.events().ts[row_a], ts_b = e.events().ts[row_b];
+    if (ts_a != ts_b) return ts_a < ts_b;
+    const InviteRec a(e, row_a), b(e, row_b);
     if (a.account != b.account) return AccountLess(a.account, b.account);
     if (a.inviter != b.inviter) return AccountLess(a.inviter, b.inviter);
     return a.row < b.row;
   }
 };
 
-// Invites kept sorted by InviteLess as batches commit: the new tail of a
-// batch is sorted and merged into the sorted prefix.
+// Invites (their rows) kept sorted by InviteLess as batches commit: the new
+// tail of a batch is sorted and merged into the sorted prefix.
 struct InviteList {
-  std::vector<InviteRec> v;
+  std::vector<uint32_t> v;
   size_t clean = 0;  // sorted prefix length
   // Returns true when a new invite sorts before an earlier one.
   bool Sort(const InviteLess& less) {
@@ -370,15 +380,17 @@ struct InviteList {
 
 bool IsInteraction(EventType t) { return t == EventType::kMessagePosted || t == EventType::kReactionAdded; }
 
-// First-seen local day of member `m` in scope `acc` (INT32_MAX: never).
-int32_t FirstSeenOf(const Engine& e, const ScopeAccounts& acc, const TimeZone& tz, uint32_t m) {
+// First-seen local day of member `m` over the account records of `scopes`
+// (INT32_MAX: never).
+int32_t FirstSeenOf(const Engine& e, std::span<const ScopeAccounts> scopes, const TimeZone& tz, uint32_t m) {
   int32_t best = INT32_MAX;
-  for (uint32_t a : e.members()[m].accounts) {
-    const uint32_t pos = acc.Find(a);
-    if (pos == kNone) continue;
-    const AccountRec& r = acc.recs[pos];
-    if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
-  }
+  for (const ScopeAccounts& acc : scopes)
+    for (uint32_t a : e.members()[m].accounts) {
+      const uint32_t pos = acc.Find(a);
+      if (pos == kNone) continue;
+      const AccountRec& r = acc.recs[pos];
+      if (r.first_seen != kNone) best = std::min(best, tz.LocalDay(FromEngineSeconds(r.first_seen)));
+    }
   return best;
 }
 
@@ -394,6 +406,10 @@ struct MetricsModule::State {
   std::vector<bool> question;  // by row
   FlatIdMap first_reply;  // question row -> earliest reply ts by another member
   std::vector<uint32_t> replied;  // question rows whose first reply changed in the current batch
+  // Account records per community. The workspace keeps only its time span
+  // (ws_acc.min_ts/max_ts): its records would be the communities' merged
+  // (first seen = the minimum, the only field workspace queries read), so
+  // workspace queries read every community's records instead (Scopes).
   std::vector<ScopeAccounts> comm_acc;
   ScopeAccounts ws_acc;
   InviteList invites;                  // every invite, sorted (InviteLess)
@@ -429,6 +445,13 @@ struct MetricsModule::State {
     if (community >= comm_acc.size()) comm_acc.resize(community + 1);
     return comm_acc[community];
   }
+  // The records a scope's first-seen days come from: one community's, or
+  // every community's for the workspace (kNone).
+  std::span<const ScopeAccounts> Scopes(uint32_t community) const {
+    if (community == kNone) return comm_acc;
+    if (community < comm_acc.size()) return {&comm_acc[community], 1};
+    return {};
+  }
   const ScopeAccounts* AccOf(uint32_t community) const {
     if (community == kNone) return &ws_acc;
     return community < comm_acc.size() ? &comm_acc[community] : nullptr;
@@ -443,7 +466,10 @@ struct MetricsModule::State {
     const uint32_t aux = c.aux[row];
     max_ts = std::max(max_ts, ts);
     const bool active = IsActivityType(t);
-    for (ScopeAccounts* s : {&Acc(com), &ws_acc}) {
+    ws_acc.min_ts = std::min(ws_acc.min_ts, ts);
+    ws_acc.max_ts = std::max(ws_acc.max_ts, ts);
+    {
+      ScopeAccounts* s = &Acc(com);
       s->min_ts = std::min(s->min_ts, ts);
       s->max_ts = std::max(s->max_ts, ts);
       if (t == EventType::kMemberJoined || t == EventType::kMemberLeft || active) {
@@ -460,11 +486,11 @@ struct MetricsModule::State {
         if (f && !f->dirty) f->forest->OnActive(member[acc], com, ts);
     }
     if (t == EventType::kMemberJoined && aux != kNone) {
-      // The join itself created the joiner's record above.
-      const InviteRec rec{ts, com, acc, aux, Acc(com).Find(acc), row};
-      invites.v.push_back(rec);
+      ReserveOneMore(invites.v, invites.v.size() + 1);
+      invites.v.push_back(row);
       if (com >= comm_invites.size()) comm_invites.resize(com + 1);
-      comm_invites[com].v.push_back(rec);
+      ReserveOneMore(comm_invites[com].v, comm_invites[com].v.size() + 1);
+      comm_invites[com].v.push_back(row);
     }
     if (t == EventType::kMessagePosted && aux != kNone && aux < row && aux < question.size() && question[aux] &&
         engine.member_of(c.account[aux]) != engine.member_of(acc) && ts >= c.ts[aux]) {
@@ -517,22 +543,24 @@ struct MetricsModule::State {
   }
 
   // One invite into `forest`, with its conversion as of now.
-  void AddInvite(ReferralForest& forest, const InviteRec& r) const {
+  void AddInvite(ReferralForest& forest, uint32_t row) const {
+    const InviteRec r(engine, row);
     const uint32_t child = member[r.account];
     if (forest.Add(child, member[r.inviter], r.inviter, r.community, r.ts) && Converted(r, child))
       forest.MarkConverted(child);
   }
 
   // Converted: an account of the joiner was active in the join's community
-  // at or after the join. The joining account's own record (kept in the
-  // invite) decides most cases; only otherwise are the person's other
-  // accounts looked up.
+  // at or after the join. The joining account's own record (created by the
+  // join) decides most cases; only otherwise are the person's other accounts
+  // looked up.
   bool Converted(const InviteRec& r, uint32_t child) const {
     const ScopeAccounts* sa = AccOf(r.community);
     auto active_after = [&](const AccountRec& rec) { return rec.last_active != 0 && rec.last_active >= r.ts; };
-    if (r.rec != kNone && active_after(sa->recs[r.rec])) return true;
+    const uint32_t own = sa->Find(r.account);
+    if (own != kNone && active_after(sa->recs[own])) return true;
     const auto& accounts = engine.members()[child].accounts;
-    if (accounts.size() > 1 || r.rec == kNone)
+    if (accounts.size() > 1 || own == kNone)
       for (uint32_t a : accounts) {
         const uint32_t pos = sa->Find(a);
         if (pos != kNone && active_after(sa->recs[pos])) return true;
@@ -578,7 +606,7 @@ struct MetricsModule::State {
         case EventType::kOrderRefunded:
           if (aux < engine.orders().size()) {
             ReserveOneMore(d->orders, d->orders.size() + 1);
-            d->orders.push_back(OrderRec{acc, aux, t == EventType::kOrderRefunded});
+            d->orders.push_back(OrderRec{row});
             if (t == EventType::kOrderPaid) d->pending[kBuy].push_back(acc);
           }
           break;
@@ -622,12 +650,12 @@ struct MetricsModule::State {
           return PastHas(series, accounts, SetOf(k), day);
         });
       }
-      const ScopeAccounts* acc = AccOf(scope);
+      const auto scopes = Scopes(scope);
       std::array<std::vector<int32_t>, 2> days;
       for (uint32_t m : members) {
         if (m >= engine.members().size()) continue;
         for (auto& d : days) d.clear();
-        const int32_t fs = acc ? FirstSeenOf(engine, *acc, v.tz, m) : INT32_MAX;
+        const int32_t fs = FirstSeenOf(engine, scopes, v.tz, m);
         // No activity precedes the first-seen day (INT32_MAX: none at all).
         const int32_t end = series.base + static_cast<int32_t>(series.days.size());
         for (int32_t d = std::max(series.base, fs); d < end; ++d)
@@ -792,9 +820,9 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
       sc.mem_valid = false;  // member counts: rebuilt on next use
       std::vector<uint32_t>().swap(sc.mem);
       if (!sc.fs_valid) return;
-      const ScopeAccounts* acc = s_->AccOf(community);
+      const auto scopes = s_->Scopes(community);
       for (uint32_t m : members)
-        if (m < sc.fs.size()) sc.fs[m] = acc ? FirstSeenOf(engine, *acc, v->tz, m) : INT32_MAX;
+        if (m < sc.fs.size()) sc.fs[m] = FirstSeenOf(engine, scopes, v->tz, m);
     };
     fix_scope(v->ws_cache, kNone);
     for (size_t i = 0; i < v->comm_cache.size(); ++i)
@@ -805,8 +833,8 @@ void MetricsModule::OnIdentityChanged(const Engine& engine, std::span<const uint
 std::vector<std::pair<std::string, size_t>> MetricsModule::MemoryParts() const {
   size_t sets = 0, caches = 0, other = 0, scope = 0, accounts = 0, invites = 0, cohorts = 0;
   const size_t replies = s_->question.capacity() / 8 + s_->first_reply.Bytes() + s_->member.capacity() * 4;
-  invites = s_->invites.v.capacity() * sizeof(InviteRec) + s_->comm_invites.capacity() * sizeof(InviteList);
-  for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * sizeof(InviteRec);
+  invites = s_->invites.v.capacity() * 4 + s_->comm_invites.capacity() * sizeof(InviteList);
+  for (const InviteList& l : s_->comm_invites) invites += l.v.capacity() * 4;
   auto acc = [&](const ScopeAccounts& a) {
     accounts += a.Bytes();
   };
@@ -863,7 +891,8 @@ namespace {
 struct Ctx {
   std::shared_ptr<const ZoneView> view;
   const DaySeries* series = nullptr;  // nullptr: scope has no day aggregates
-  const ScopeAccounts* acc = nullptr;
+  const ScopeAccounts* acc = nullptr;  // time span (min_ts, max_ts)
+  std::span<const ScopeAccounts> scopes;  // account records (State::Scopes)
   int32_t from = 0, to = -1;          // inclusive; to < from: no data
   const Engine* engine = nullptr;
   const uint32_t* member = nullptr;  // account -> member (State::member)
@@ -945,12 +974,13 @@ const std::vector<int32_t>& FirstSeenDays(const Ctx& c) {
   if (!sc.fs_valid) {
     constexpr int32_t kNever = INT32_MAX;
     sc.fs.assign(c.engine->members().size(), kNever);
-    for (const AccountRec& r : c.acc->recs) {
-      if (r.first_seen == kNone) continue;
-      int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
-      uint32_t m = c.MemberOf(r.account);
-      sc.fs[m] = std::min(sc.fs[m], d);
-    }
+    for (const ScopeAccounts& s : c.scopes)
+      for (const AccountRec& r : s.recs) {
+        if (r.first_seen == kNone) continue;
+        int32_t d = c.view->tz.LocalDay(FromEngineSeconds(r.first_seen));
+        uint32_t m = c.MemberOf(r.account);
+        sc.fs[m] = std::min(sc.fs[m], d);
+      }
     sc.fs_valid = true;
   }
   return sc.fs;
@@ -1070,6 +1100,7 @@ Result<Ctx> MakeCtx(const MetricsModule& m, const MetricsModule::State& s, const
   c.acc = s.AccOf(q.community);
   static const ScopeAccounts kEmpty;
   if (!c.acc) c.acc = &kEmpty;
+  c.scopes = s.Scopes(q.community);
   if (q.community == kNone) c.series = &c.view->ws;
   else if (q.community < c.view->comm.size()) c.series = &c.view->comm[q.community];
   if (auto r = m.ResolveRange(q)) {
@@ -1183,9 +1214,10 @@ const CohortAggregate& CohortsOf(const Ctx& c) {
   }
   // Built without the lock: PeopleOf takes it.
   auto agg = std::make_unique<CohortAggregate>();
-  for (const AccountRec& r : c.acc->recs)
-    if (r.first_seen != kNone)
-      agg->NoteFirstSeen(c.MemberOf(r.account), c.view->tz.LocalDay(FromEngineSeconds(r.first_seen)));
+  for (const ScopeAccounts& s : c.scopes)
+    for (const AccountRec& r : s.recs)
+      if (r.first_seen != kNone)
+        agg->NoteFirstSeen(c.MemberOf(r.account), c.view->tz.LocalDay(FromEngineSeconds(r.first_seen)));
   agg->End([](uint32_t, CohortAggregate::Kind, int32_t) { return false; });
   if (c.series) {
     // Days replay in order, so a person's earlier days are exactly the
@@ -1378,10 +1410,10 @@ Result<Responsiveness> MetricsModule::Responsive(const Query& q) const {
     if (!g->waits_valid) {
       g->waits.clear();
       g->waits.reserve(g->questions.size());
-      for (uint32_t row : g->questions) {
+      g->questions.ForEach([&](uint32_t row) {
         const uint32_t first = s_->first_reply.Find(row);
         g->waits.emplace_back(ts[row], first == FlatIdMap::kAbsent ? kNone : first - ts[row]);
-      }
+      });
       g->waits_valid = true;
     }
     for (auto [qts, wait] : g->waits) {
@@ -1507,7 +1539,7 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
       for (const OrderRec& o : g->orders) {
         const OrderInfo& info = o.Info(e);
         auto& [v, paid] = by_cur[info.currency];
-        if (o.refund) {
+        if (o.Refund(e)) {
           v.gmv_minor -= info.amount_minor;
           ++v.refunds;
           continue;
@@ -1517,7 +1549,7 @@ Result<std::vector<Value>> MetricsModule::Values(const Query& q, double lifetime
         ++v.orders;
         auto& buyers = paid_orders[info.currency];
         if (buyers.empty()) buyers.assign(e.members().size(), 0);
-        uint8_t& n = buyers[c.MemberOf(o.account)];
+        uint8_t& n = buyers[c.MemberOf(o.Account(e))];
         if (n == 0) ++v.buyers;
         if (n == 1) ++v.repeat_buyers;
         if (n < 2) ++n;
@@ -1566,7 +1598,7 @@ Result<std::vector<RevenueCohort>> MetricsModule::RevenueCohorts(const Query& q,
     if (!day || day->orders.empty()) continue;
     const int p = index_of(d);
     for (const OrderRec& o : day->orders) {
-      const int k = cohort[c.MemberOf(o.account)];
+      const int k = cohort[c.MemberOf(o.Account(*c.engine))];
       if (k < 0 || k > p) continue;
       auto& by_cohort = rev[o.Info(*c.engine).currency];
       if (by_cohort.empty()) {
@@ -1610,7 +1642,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   Referral out;
   if (c.empty()) return out;
   const TimeZone& tz = c.view->tz;
-  const std::vector<InviteRec>* list = nullptr;
+  const std::vector<uint32_t>* list = nullptr;
   if (q.community == kNone) list = &s_->invites.v;
   else if (q.community < s_->comm_invites.size()) list = &s_->comm_invites[q.community].v;
 
@@ -1619,19 +1651,20 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
   // from its UTC day), then the exact local-day test for rows near an end.
   constexpr int64_t kMargin = 2 * 86400000LL;
   const int64_t lo_ms = tz.StartOfLocalDay(c.from), hi_ms = tz.StartOfLocalDay(c.to + 1);
-  std::vector<const InviteRec*> in_range;
+  std::vector<uint32_t> in_range;  // rows
+  const auto& ts = s_->engine.events().ts;
   const bool all = CoversAll(c);
   if (list && !all) {
     auto first = std::partition_point(list->begin(), list->end(),
-                                      [&](const InviteRec& r) { return FromEngineSeconds(r.ts) < lo_ms - kMargin; });
+                                      [&](uint32_t r) { return FromEngineSeconds(ts[r]) < lo_ms - kMargin; });
     for (auto it = first; it != list->end(); ++it) {
-      const int64_t ms = FromEngineSeconds(it->ts);
+      const int64_t ms = FromEngineSeconds(ts[*it]);
       if (ms >= hi_ms + kMargin) break;
       if (ms < lo_ms + kMargin || ms >= hi_ms - kMargin) {
         const int32_t d = tz.LocalDay(ms);
         if (d < c.from || d > c.to) continue;
       }
-      in_range.push_back(&*it);
+      in_range.push_back(*it);
     }
   }
 
@@ -1646,7 +1679,7 @@ Result<Referral> MetricsModule::Referrals(const Query& q, size_t top) const {
     forest = &s_->KeptForestOf(q.community);
     invites_in_range = list ? list->size() : 0;
   } else {
-    for (const InviteRec* r : in_range) s_->AddInvite(partial, *r);
+    for (uint32_t r : in_range) s_->AddInvite(partial, r);
     invites_in_range = in_range.size();
   }
   out.invited_joins = forest->invited();
@@ -1685,7 +1718,7 @@ Result<std::vector<double>> MetricsModule::DailySeries(const Query& q, std::stri
       else if (name == "interacting") v = static_cast<double>(CountPeople(c, kInteract, d, d));
       else if (name == "questions") v = static_cast<double>(g->questions.size());
       else if (name == "orders") {
-        for (const auto& o : g->orders) v += o.refund ? 0 : 1;
+        for (const auto& o : g->orders) v += o.Refund(*c.engine) ? 0 : 1;
       } else {
         for (const auto& o : g->orders) v += static_cast<double>(o.Signed(*c.engine));
       }

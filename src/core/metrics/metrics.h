@@ -29,8 +29,9 @@
 //     funnels keep per account its funnel-type rows in time order and, per
 //     definition asked for, each person's reached step, maintained for the
 //     people a batch or merge touches (CommerceAggregates, commerce.h).
-//   * Per (scope, account) the module keeps first-seen time and join/leave
-//     history (cohorts, membership counts); per message its first reply.
+//   * Per (community, account) the module keeps first-seen time and join/leave
+//     history (cohorts, membership counts; the workspace reads all
+//     communities' records); per question its first reply.
 //   * Queries read those aggregates only: cost grows with the days, cohorts
 //     and accounts asked for, never with the number of events.
 //

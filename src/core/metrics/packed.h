@@ -10,7 +10,10 @@
 //     O(log blocks + kBlock), iteration in order;
 //   * FlatIdMap: a uint32 -> uint32 open-addressing hash map (linear probing,
 //     8 bytes per slot, load at most 3/4): about 11-21 bytes per entry
-//     instead of a node-based map's 40 or so.
+//     instead of a node-based map's 40 or so;
+//   * DeltaList: an append-only list of uint32 values (any order) as zigzag
+//     varint deltas: 1 byte per value when consecutive values are within
+//     ±63 of each other (e.g. the rows of one day), 28 bytes of header.
 //
 // Ownership: each container owns its storage. Thread-safety: none; const
 // members may run concurrently with each other, writers are serialised by
@@ -227,6 +230,35 @@ class FlatIdMap {
   std::vector<Slot> slots_;  // power-of-two size
   int shift_ = 32;
   size_t size_ = 0;
+};
+
+// An append-only list of uint32 values kept as zigzag varint deltas (the
+// first from 0). The byte vector grows by a quarter (not by doubling).
+class DeltaList {
+ public:
+  void push_back(uint32_t v) {
+    if (bytes_.size() + 5 > bytes_.capacity())
+      bytes_.reserve(std::max(bytes_.size() + 5, bytes_.capacity() + bytes_.capacity() / 4 + 8));
+    PutVarint(bytes_, ZigZag(int64_t{v} - last_));
+    last_ = v;
+    ++n_;
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  // Calls f(value) for every value in insertion order.
+  template <typename F>
+  void ForEach(F f) const {
+    const uint8_t* p = bytes_.data();
+    int64_t v = 0;
+    for (uint32_t i = 0; i < n_; ++i) f(static_cast<uint32_t>(v += UnZigZag(GetVarint(p))));
+  }
+  // Heap bytes (capacity).
+  size_t Bytes() const { return bytes_.capacity(); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  uint32_t n_ = 0;
+  uint32_t last_ = 0;  // the last value (delta base)
 };
 
 }  // namespace qun::metrics

@@ -217,5 +217,45 @@ TEST(FlatIdMap, RandomAgainstUnorderedMap) {
   }
 }
 
+std::vector<uint32_t> Values(const DeltaList& l) {
+  std::vector<uint32_t> out;
+  l.ForEach([&](uint32_t v) { out.push_back(v); });
+  return out;
+}
+
+TEST(DeltaList, EmptyAndExtremes) {
+  DeltaList l;
+  EXPECT_TRUE(l.empty());
+  EXPECT_TRUE(Values(l).empty());
+  EXPECT_EQ(l.Bytes(), 0u);
+  // Largest jumps both ways, repeats and zero.
+  const std::vector<uint32_t> want = {0, UINT32_MAX, 0, 0, UINT32_MAX, UINT32_MAX - 1, 1, 63, 64, 0};
+  for (uint32_t v : want) l.push_back(v);
+  EXPECT_EQ(l.size(), want.size());
+  EXPECT_EQ(Values(l), want);
+}
+
+TEST(DeltaList, RandomAgainstVector) {
+  std::mt19937 rng(13);
+  for (uint32_t spread : {1u, 64u, 100000u, UINT32_MAX}) {
+    DeltaList l;
+    std::vector<uint32_t> ref;
+    uint32_t v = static_cast<uint32_t>(rng());
+    for (int i = 0; i < 20000; ++i) {
+      // Mostly near the previous value (rows of a day), sometimes anywhere.
+      v = rng() % 50 ? v + static_cast<uint32_t>(rng() % spread) : static_cast<uint32_t>(rng());
+      l.push_back(v);
+      ref.push_back(v);
+      if (i % 4999 == 0) {
+        ASSERT_EQ(Values(l), ref);
+      }
+    }
+    ASSERT_EQ(Values(l), ref);
+    if (spread <= 64) {
+      EXPECT_LE(l.Bytes(), ref.size() * 2 + ref.size() / 2);  // mostly 1-byte deltas
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qun::metrics
