@@ -67,8 +67,16 @@ class FlatMap64 {
     size_t cap = old_values.empty() ? 64 : old_values.size() * 2;
     keys_.assign(cap, 0);
     values_.assign(cap, kEmpty);
-    for (size_t i = 0; i < old_values.size(); ++i)
+    // Re-place in probe order, from an empty slot on (a cluster that wraps
+    // past the end is walked from its start), so equal keys keep their
+    // insertion order (Find visits them oldest first).
+    const size_t n = old_values.size();
+    size_t start = 0;
+    while (start < n && old_values[start] != kEmpty) ++start;
+    for (size_t s = 1; s <= n; ++s) {
+      const size_t i = (start + s) & (n - 1);
       if (old_values[i] != kEmpty) Place(old_keys[i], old_values[i]);
+    }
   }
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> values_;

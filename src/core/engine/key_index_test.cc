@@ -2,8 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <map>
 #include <random>
-#include <unordered_map>
 #include <vector>
 
 namespace qun {
@@ -19,74 +20,6 @@ std::vector<uint32_t> AllRows(const KeyIndex& index, uint64_t key) {
   return rows;
 }
 
-// Differential test against std::unordered_multimap: random inserts with
-// repeated keys and keys that share a bucket or the high 48 bits, lookups of
-// present and absent keys, through several merges (growth) and a Compact.
-TEST(KeyIndexTest, MatchesUnorderedMultimap) {
-  for (uint32_t seed : {1u, 2u, 3u}) {
-    std::mt19937_64 rng(seed);
-    KeyIndex index;
-    std::unordered_multimap<uint64_t, uint32_t> ref;
-    std::vector<uint64_t> keys;
-    const uint32_t n = 60000 + seed * 7919;
-    auto check = [&](uint64_t key) {
-      std::vector<uint32_t> want;
-      auto [lo, hi] = ref.equal_range(key);
-      for (auto it = lo; it != hi; ++it) want.push_back(it->second);
-      std::sort(want.begin(), want.end());
-      std::vector<uint32_t> got = AllRows(index, key);
-      std::vector<uint32_t> sorted = got;
-      std::sort(sorted.begin(), sorted.end());
-      ASSERT_EQ(sorted, want) << "key " << key;
-      if (!want.empty()) {
-        EXPECT_EQ(index.FindFirst(key), got.front());
-      } else {
-        EXPECT_EQ(index.FindFirst(key), KeyIndex::kNotFound);
-      }
-    };
-    for (uint32_t row = 0; row < n; ++row) {
-      uint64_t key;
-      switch (rng() % 8) {
-        case 0:  // a repeated key (hash collision of distinct events)
-          key = keys.empty() ? rng() : keys[rng() % keys.size()];
-          break;
-        case 1:  // same top 16 bits (bucket) as an earlier key
-          key = keys.empty() ? rng() : (keys[rng() % keys.size()] & 0xFFFF000000000000ULL) | (rng() >> 16);
-          break;
-        case 2:  // same high 48 bits, other low 16
-          key = keys.empty() ? rng() : (keys[rng() % keys.size()] & ~0xFFFFULL) | (rng() & 0xFFFF);
-          break;
-        case 3:  // extremes
-          key = (rng() & 1) ? 0 : ~0ULL;
-          break;
-        default:
-          key = rng();
-      }
-      index.Insert(key, row);
-      ref.emplace(key, row);
-      keys.push_back(key);
-      if (row % 997 == 0) {
-        check(key);
-        check(keys[rng() % keys.size()]);
-        check(rng());  // almost surely absent
-      }
-    }
-    ASSERT_EQ(index.size(), ref.size());
-    for (size_t i = 0; i < 3000; ++i) check(keys[rng() % keys.size()]);
-    index.Compact();
-    ASSERT_EQ(index.size(), ref.size());
-    for (size_t i = 0; i < 3000; ++i) {
-      check(keys[rng() % keys.size()]);
-      check(rng());
-    }
-    // Equal keys come back oldest row first, across main and delta.
-    for (size_t i = 0; i < 200; ++i) {
-      std::vector<uint32_t> got = AllRows(index, keys[rng() % keys.size()]);
-      EXPECT_TRUE(std::is_sorted(got.begin(), got.end()));
-    }
-  }
-}
-
 TEST(KeyIndexTest, FindStopsAtTheAcceptedRow) {
   KeyIndex index;
   for (uint32_t r = 0; r < 10000; ++r) index.Insert(r % 3 == 0 ? 42 : r * 0x9E3779B97F4A7C15ULL, r);
@@ -95,16 +28,148 @@ TEST(KeyIndexTest, FindStopsAtTheAcceptedRow) {
   EXPECT_EQ(index.FindFirst(43), KeyIndex::kNotFound);
 }
 
-TEST(KeyIndexTest, CompactPacksRowsAtTheWidthOfTheLargest) {
+TEST(KeyIndexTest, CompactLeavesExactlyTheQuotientedLayout) {
+  for (size_t n : {size_t{1}, size_t{5000}, size_t{200000}}) {
+    KeyIndex index;
+    std::mt19937_64 rng(9 + n);
+    for (uint32_t r = 0; r < n; ++r) index.Insert(rng(), r);
+    index.Compact();
+    const int b = KeyIndex::BucketBitsFor(n);
+    ASSERT_EQ(index.bucket_bits(), b);
+    const size_t row_width = std::max<size_t>(1, std::bit_width(n - 1));
+    // Remainders (64 - b bits) and rows, each packed with one padding word;
+    // the unary directory (n + 2^b bits, one padding word); a 32-bit count
+    // every 64 buckets; 16 bytes of malloc header per array.
+    const size_t rem_bytes = ((n * (64 - b) + 63) / 64 + 1) * 8;
+    const size_t row_bytes = ((n * row_width + 63) / 64 + 1) * 8;
+    const size_t dir_bytes = ((n + (size_t{1} << b) + 63) / 64 + 1) * 8;
+    const size_t sample_bytes = ((size_t{1} << b) >> KeyIndex::kGroupBits) * 4;
+    EXPECT_EQ(index.MemoryBytes(), rem_bytes + row_bytes + dir_bytes + sample_bytes + 4 * 16) << n;
+  }
+}
+
+TEST(KeyIndexTest, BucketBitsFollowTheKeyCount) {
+  EXPECT_EQ(KeyIndex::BucketBitsFor(0), KeyIndex::kMinBucketBits);
+  EXPECT_EQ(KeyIndex::BucketBitsFor(1000), 10);  // 2^9 or 2^10 buckets: 1,000 + 1.5 * 512 > 2 * 1.5 * 512
+  EXPECT_EQ(KeyIndex::BucketBitsFor(10016205), 23);
+  EXPECT_EQ(KeyIndex::BucketBitsFor(100000000), 26);
+  int prev = 0;
+  for (size_t n = 1; n < (size_t{1} << 33); n = n * 3 / 2 + 1) {
+    const int b = KeyIndex::BucketBitsFor(n);
+    EXPECT_GE(b, prev);
+    EXPECT_GE(b, KeyIndex::kMinBucketBits);
+    if (n >= 512) {
+      EXPECT_GE(b, static_cast<int>(std::bit_width(n)) - 1) << n;
+      EXPECT_LE(b, static_cast<int>(std::bit_width(n))) << n;
+    }
+    prev = b;
+  }
+}
+
+// Differential test against std::multimap (which keeps equal keys in
+// insertion order, i.e. oldest row first) while the index grows through
+// every bucket-bit change from 8 to 18: colliding keys (same 64 bits, many
+// rows), keys sharing the top b bits for every b, keys at 0 and 2^64 - 1,
+// dense runs of small and of large keys (buckets spanning many directory
+// words), lookups interleaved with inserts, before and after Compact.
+TEST(KeyIndexTest, MatchesMultimapAcrossBucketBitChanges) {
+  for (uint32_t seed : {4u, 5u}) {
+    std::mt19937_64 rng(seed);
+    KeyIndex index;
+    std::multimap<uint64_t, uint32_t> ref;
+    std::vector<uint64_t> keys;
+    auto check = [&](uint64_t key) {
+      std::vector<uint32_t> want;
+      auto [lo, hi] = ref.equal_range(key);
+      for (auto it = lo; it != hi; ++it) want.push_back(it->second);
+      ASSERT_EQ(AllRows(index, key), want) << "key " << key << " size " << index.size();
+      ASSERT_EQ(index.FindFirst(key), want.empty() ? KeyIndex::kNotFound : want.front());
+    };
+    auto neighbours = [&](uint64_t key) {
+      check(key);
+      check(key + 1);
+      check(key - 1);
+      check(key ^ (uint64_t{1} << 63));
+    };
+    const uint32_t n = 250000;
+    int last_b = 0;
+    std::vector<int> seen_b;
+    for (uint32_t row = 0; row < n; ++row) {
+      uint64_t key;
+      switch (rng() % 10) {
+        case 0:
+          key = keys.empty() ? rng() : keys[rng() % keys.size()];
+          break;
+        case 1: {  // shares the top `t` bits with an earlier key, t in 1..63
+          const int t = 1 + static_cast<int>(rng() % 63);
+          const uint64_t high = ~uint64_t{0} << (64 - t);
+          key = keys.empty() ? rng() : (keys[rng() % keys.size()] & high) | (rng() & ~high);
+          break;
+        }
+        case 2:
+          if (rng() % 8 == 0) key = (rng() & 1) ? 0 : ~uint64_t{0};
+          else key = rng();
+          break;
+        case 3:
+          if (rng() % 8 == 0) key = rng() % 5000;  // all in bucket 0
+          else key = rng();
+          break;
+        case 4:
+          if (rng() % 8 == 0) key = ~uint64_t{0} - rng() % 5000;  // all in the last bucket
+          else key = rng();
+          break;
+        default:
+          key = rng();
+      }
+      index.Insert(key, row);
+      ref.emplace(key, row);
+      keys.push_back(key);
+      // Below the delta's merge threshold only Compact builds main: cross b = 8 .. 11 that way.
+      if (row < KeyIndex::kMinDelta && KeyIndex::BucketBitsFor(index.size()) != index.bucket_bits()) index.Compact();
+      if (index.bucket_bits() != last_b) {
+        last_b = index.bucket_bits();
+        seen_b.push_back(last_b);
+        for (int i = 0; i < 300; ++i) neighbours(keys[rng() % keys.size()]);
+        neighbours(0);
+        neighbours(~uint64_t{0});
+      }
+      if (row % 1013 == 0) {
+        check(key);
+        check(rng());
+      }
+    }
+    std::vector<int> every_b;
+    for (int b = KeyIndex::kMinBucketBits; b <= KeyIndex::BucketBitsFor(n); ++b) every_b.push_back(b);
+    EXPECT_EQ(seen_b, every_b);
+    ASSERT_EQ(index.size(), ref.size());
+    for (int i = 0; i < 2000; ++i) neighbours(keys[rng() % keys.size()]);
+    index.Compact();
+    ASSERT_EQ(index.size(), ref.size());
+    for (int i = 0; i < 2000; ++i) neighbours(keys[rng() % keys.size()]);
+    neighbours(0);
+    neighbours(~uint64_t{0});
+    // Every key, once, after Compact.
+    for (auto it = ref.begin(); it != ref.end(); it = ref.upper_bound(it->first)) check(it->first);
+  }
+}
+
+// A single key repeated many times, and every key in one bucket.
+TEST(KeyIndexTest, OneHugeBucket) {
   KeyIndex index;
-  std::mt19937_64 rng(9);
-  const size_t n = 200000;
-  for (uint32_t r = 0; r < n; ++r) index.Insert(rng(), r);
+  std::multimap<uint64_t, uint32_t> ref;
+  for (uint32_t r = 0; r < 50000; ++r) {
+    const uint64_t key = r % 2 ? 7 : r;  // all below 2^16: bucket 0 for every b <= 48
+    index.Insert(key, r);
+    ref.emplace(key, r);
+  }
   index.Compact();
-  // 6 bytes of key per key, 18-bit rows (the largest is 199,999) packed with
-  // one word of padding, plus the 65,537-entry offsets array.
-  const size_t row_bytes = ((n * 18 + 63) / 64 + 1) * 8;
-  EXPECT_EQ(index.MemoryBytes(), n * 6 + row_bytes + ((size_t{1} << KeyIndex::kBucketBits) + 1) * 4);
+  for (uint64_t key : {uint64_t{0}, uint64_t{7}, uint64_t{8}, uint64_t{49998}, uint64_t{49999}, uint64_t{60000}}) {
+    std::vector<uint32_t> want;
+    auto [lo, hi] = ref.equal_range(key);
+    for (auto it = lo; it != hi; ++it) want.push_back(it->second);
+    EXPECT_EQ(AllRows(index, key), want) << key;
+  }
+  EXPECT_EQ(index.FindFirst(uint64_t{1} << 63), KeyIndex::kNotFound);
 }
 
 // Rows of any width up to 32 bits come back intact (the width grows with
@@ -120,6 +185,23 @@ TEST(KeyIndexTest, WideRowsSurviveMerges) {
   }
   index.Compact();
   for (const auto& [k, row] : ref) ASSERT_EQ(index.FindFirst(k), row) << "key " << k;
+}
+
+// The delta (FlatMap64) visits equal keys in insertion order even after
+// its growth re-places clusters that wrapped past the end of the table.
+TEST(KeyIndexTest, FlatMap64KeepsEqualKeysInInsertionOrderAcrossGrowth) {
+  FlatMap64 map;
+  const uint64_t kKeys = 64;
+  for (uint32_t v = 0; v < 20000; ++v) map.Insert((v % kKeys) * 0x9E3779B97F4A7C15ULL, v);
+  for (uint64_t k = 0; k < kKeys; ++k) {
+    std::vector<uint32_t> got;
+    map.Find(k * 0x9E3779B97F4A7C15ULL, [&](uint32_t v) {
+      got.push_back(v);
+      return false;
+    });
+    ASSERT_EQ(got.size(), 20000 / kKeys + (k < 20000 % kKeys ? 1 : 0)) << k;
+    EXPECT_TRUE(std::is_sorted(got.begin(), got.end())) << "key " << k;
+  }
 }
 
 TEST(KeyIndexTest, EmptyIndexFindsNothing) {
