@@ -157,7 +157,8 @@ void CommerceAggregates::OnAppended(uint32_t first_row, uint32_t end_row) {
   std::vector<std::pair<uint32_t, uint32_t>> fresh;  // (account, row) of new funnel rows
   for (uint32_t r = first_row; r < end_row; ++r) {
     const EventType t = cols.type[r];
-    const uint32_t a = cols.account[r], com = cols.community[r], aux = cols.aux[r];
+    const uint32_t a = cols.account[r], com = cols.community[r];
+    const uint32_t aux = t == EventType::kOrderPaid || t == EventType::kOrderRefunded ? cols.aux[r] : kNone;
     uint8_t kind = 0;
     switch (t) {
       case EventType::kVisit:

@@ -463,7 +463,8 @@ struct MetricsModule::State {
     const auto& c = engine.events();
     const uint32_t ts = c.ts[row], acc = c.account[row], com = c.community[row];
     const EventType t = c.type[row];
-    const uint32_t aux = c.aux[row];
+    // aux only where it is read (a sparse aux block costs a rank per read).
+    const uint32_t aux = t == EventType::kMemberJoined || t == EventType::kMessagePosted ? c.aux[row] : kNone;
     max_ts = std::max(max_ts, ts);
     const bool active = IsActivityType(t);
     ws_acc.min_ts = std::min(ws_acc.min_ts, ts);
@@ -571,8 +572,13 @@ struct MetricsModule::State {
   // One row into a zone view's day aggregates.
   void AddToView(ZoneView& v, uint32_t row) const {
     const auto& c = engine.events();
-    const uint32_t acc = c.account[row], com = c.community[row], aux = c.aux[row];
+    const uint32_t acc = c.account[row], com = c.community[row];
     const EventType t = c.type[row];
+    // aux only for the types whose case below reads it.
+    const uint32_t aux = t == EventType::kContentPublished || t == EventType::kSurveyAnswered ||
+                                 t == EventType::kOrderPaid || t == EventType::kOrderRefunded
+                             ? c.aux[row]
+                             : kNone;
     const int64_t ms = FromEngineSeconds(c.ts[row]);
     const int32_t day = v.tz.LocalDay(ms);
     if (com >= v.comm.size()) v.comm.resize(com + 1);
