@@ -163,19 +163,7 @@ class BlockPackedColumn {
   static bool Present(const uint64_t* words, size_t k) { return ((words[k >> 6] >> (k & 63)) & 1) != 0; }
   static size_t Rank(const uint64_t* words, size_t k) {
     const size_t before = (words[kBitmapWords] >> (8 * (k >> 6))) & 0xFF;
-    return before + static_cast<size_t>(Popcount(words[k >> 6] & ((uint64_t{1} << (k & 63)) - 1)));
-  }
-  // std::popcount is a libgcc call when the build does not target POPCNT
-  // (the default x86-64 baseline); this is the usual inline bit count then.
-  static int Popcount(uint64_t x) {
-#if defined(__POPCNT__)
-    return std::popcount(x);
-#else
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-    return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
-#endif
+    return before + static_cast<size_t>(Popcount64(words[k >> 6] & ((uint64_t{1} << (k & 63)) - 1)));
   }
 
   // Packed offset j of block b (words = the block's first word), with its
@@ -267,7 +255,7 @@ class BlockPackedColumn {
       uint64_t ranks = 0, before = 0;
       for (size_t q = 0; q < kBitmapWords; ++q) {
         ranks |= before << (8 * q);
-        before += static_cast<uint64_t>(Popcount(bitmap[q]));
+        before += static_cast<uint64_t>(Popcount64(bitmap[q]));
       }
       out[kBitmapWords] = ranks;
     }

@@ -10,7 +10,7 @@ namespace {
 inline unsigned SelectInWord(uint64_t x, unsigned j) {
   unsigned base = 0;
   for (unsigned half : {32u, 16u, 8u}) {
-    const unsigned c = static_cast<unsigned>(std::popcount(x & ((uint64_t{1} << half) - 1)));
+    const unsigned c = static_cast<unsigned>(Popcount64(x & ((uint64_t{1} << half) - 1)));
     if (j >= c) {
       j -= c;
       x >>= half;
@@ -34,7 +34,7 @@ size_t KeyIndex::SelectZero(size_t pos, unsigned k) const {
   size_t w = pos >> 6;
   uint64_t x = ~dir_[w] & (~uint64_t{0} << (pos & 63));
   for (;;) {
-    const unsigned c = static_cast<unsigned>(std::popcount(x));
+    const unsigned c = static_cast<unsigned>(Popcount64(x));
     if (c >= k) return (w << 6) + SelectInWord(x, k - 1);
     k -= c;
     x = ~dir_[++w];
@@ -43,7 +43,7 @@ size_t KeyIndex::SelectZero(size_t pos, unsigned k) const {
 
 void KeyIndex::Insert(uint64_t key, uint32_t row) {
   delta_.Insert(key, row);
-  if (delta_.size() > std::max(kMinDelta, rows_.size() / 16)) Merge();
+  if (delta_.size() > std::max(kMinDelta, rows_.size() / 8)) Merge();
 }
 
 void KeyIndex::Compact() {
@@ -67,8 +67,8 @@ void KeyIndex::Merge() {
   const int b = BucketBitsFor(n);
   const uint64_t buckets = uint64_t{1} << b;
   PackedArray rem(64 - b), rows(std::max(1, static_cast<int>(std::bit_width(max_row_))));
-  rem.reserve(n);
-  rows.reserve(n);
+  rem.presize(n);
+  rows.presize(n);
   std::vector<uint64_t> dir((n + buckets + 63) / 64 + 1, 0);
   std::vector<uint32_t> samples(buckets >> kGroupBits);
 
@@ -99,7 +99,16 @@ void KeyIndex::Merge() {
   const int old_b = bucket_bits_;
   size_t j = 0;
   while (i < old_n) {
-    while (((dir_[pos >> 6] >> (pos & 63)) & 1) == 0) ++q_in, ++pos;
+    // Skip the 0s (bucket ends) before the next key's 1, a word at a time.
+    for (uint64_t x = dir_[pos >> 6] >> (pos & 63);; x = dir_[pos >> 6]) {
+      if (x != 0) {
+        const unsigned z = static_cast<unsigned>(std::countr_zero(x));
+        q_in += z, pos += z;
+        break;
+      }
+      const size_t skip = 64 - (pos & 63);
+      q_in += skip, pos += skip;
+    }
     const uint64_t k = (q_in << (64 - old_b)) | rem_[i];
     while (j < d.size() && d[j].first < k) emit(d[j].first, d[j].second), ++j;
     emit(k, static_cast<uint32_t>(rows_[i]));

@@ -17,8 +17,9 @@
 //     bits of key (43.3 at 10M, 40.1 at 100M) + the row bits. No slack after
 //     a merge (every array is sized exactly).
 //   * delta: a FlatMap64 (12 bytes per slot). When it holds more than
-//     max(4096, main / 16) keys it is sorted and merged into main, which is
-//     rebuilt with the b of the new size (amortized O(16) copies per key);
+//     max(4096, main / 8) keys it is sorted and merged into main, which is
+//     rebuilt with the b of the new size (amortized O(8) copies per key;
+//     1/8 rather than 1/16 since the quotiented rebuild costs more per key);
 //     Compact() merges on demand and releases slack.
 // A lookup of bucket q: the count sample of q's group of 64 buckets, a
 // select of the (q mod 64)-th 0 bit from there (usually within one or two

@@ -24,6 +24,20 @@ namespace qun {
 
 // Writes values[0, n) (bits above `width` dropped) from out[0] on: every
 // word up to and including the one holding the last entry's top bit.
+// Set bits of x. std::popcount is a libgcc call when the build does not
+// target POPCNT (the default x86-64 baseline); this is the usual inline bit
+// count then.
+inline int Popcount64(uint64_t x) {
+#if defined(__POPCNT__)
+  return std::popcount(x);
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
+
 inline void PackBits(int width, const uint32_t* values, size_t n, uint64_t* out) {
   const uint64_t mask = (uint64_t{1} << width) - 1;
   uint64_t acc = 0;
@@ -78,6 +92,12 @@ class PackedArray {
 
   // Reserves room for n entries in total (no reallocation up to n).
   void reserve(size_t n) { words_.reserve(WordsFor(n)); }
+  // Reserves and zero-fills the words of n entries in total, so that
+  // push_back up to n neither reallocates nor grows the word vector (the
+  // bulk-build path: KeyIndex merges).
+  void presize(size_t n) {
+    if (words_.size() < WordsFor(n)) words_.resize(WordsFor(n), 0);
+  }
 
   // Appends v; its bits above width() are dropped.
   void push_back(uint64_t v) {
