@@ -50,6 +50,24 @@ bool Exec(sqlite3* db, const std::string& sql, std::string* err) {
   return false;
 }
 
+// The last steps of either database, through its `exec(sql, err)`: the six
+// indexes, the statistics statement, then the marker table naming `key`
+// (written last, so a build stopped earlier is rebuilt by the next run).
+template <typename ExecFn>
+bool FinishTables(ExecFn&& exec, const char* analyze_sql, const std::string& key, uint64_t rows,
+                  TableBuild* out, std::string* err) {
+  auto t = Clock::now();
+  if (!exec(EvIndexesSql(), err)) return false;
+  out->index_ms = Ms(Clock::now() - t);
+  t = Clock::now();
+  if (!exec(std::string(analyze_sql), err)) return false;
+  out->analyze_ms = Ms(Clock::now() - t);
+  out->rows = rows;
+  return exec(
+      fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')", key),
+      err);
+}
+
 // SQLite side: a prepared INSERT in transactions of kRowsPerTransaction rows,
 // journal off.
 class SqliteSink {
@@ -154,17 +172,8 @@ class SqliteSink {
       return false;
     }
     if (!Exec(db_, "COMMIT", err)) return false;
-    auto t = Clock::now();
-    if (!Exec(db_, EvIndexesSql(), err)) return false;
-    out->index_ms = Ms(Clock::now() - t);
-    t = Clock::now();
-    if (!Exec(db_, "ANALYZE", err)) return false;
-    out->analyze_ms = Ms(Clock::now() - t);
-    out->rows = rows_;
-    return Exec(
-        db_,
-        fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')", key),
-        err);
+    return FinishTables([&](const std::string& sql, std::string* e) { return Exec(db_, sql, e); }, "ANALYZE",
+                        key, rows_, out, err);
   }
 
  private:
@@ -238,18 +247,8 @@ class PgSink {
     PQclear(r);
     while ((r = PQgetResult(pg_)) != nullptr) PQclear(r);
     if (!ok) return false;
-    auto t = Clock::now();
-    if (!PgExec(pg_, EvIndexesSql(), err)) return false;
-    out->index_ms = Ms(Clock::now() - t);
-    t = Clock::now();
-    if (!PgExec(pg_, "VACUUM ANALYZE ev", err)) return false;
-    out->analyze_ms = Ms(Clock::now() - t);
-    out->rows = rows_;
-    return PgExec(
-        pg_,
-        fmt::format("CREATE TABLE ev_built(generator TEXT NOT NULL); INSERT INTO ev_built VALUES('{}')",
-                    key_),
-        err);
+    return FinishTables([&](const std::string& sql, std::string* e) { return PgExec(pg_, sql, e); },
+                        "VACUUM ANALYZE ev", key_, rows_, out, err);
   }
 
   void set_key(const std::string& key) { key_ = key; }
