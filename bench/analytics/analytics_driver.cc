@@ -179,6 +179,47 @@ std::string MembersCte(const Dialect& dl, int64_t end_ms) {
       kActive, end_ms, dl.Greatest("fs", "COALESCE(mj, fs)"));
 }
 
+// qun's JSON ratio (docs/metrics.md#common-terms) in SQL: `num` / `den` in
+// double arithmetic rounded to 4 decimals half away from zero, as R4 in
+// src/core/metrics/metrics_json.cc does (so a tie is decided the same way in
+// both dialects; PostgreSQL's round(float8) rounds half to even), 0 when `den` is 0.
+std::string Ratio4Sql(const Dialect& dl, const std::string& num, const std::string& den) {
+  return dl.pg ? fmt::format("CASE WHEN {1} = 0 THEN 0 ELSE floor(({0})::float8/({1})::float8*10000+0.5)/10000 END",
+                             num, den)
+               : fmt::format("CASE WHEN {1} = 0 THEN 0 ELSE CAST(CAST({0} AS REAL)/({1})*10000+0.5 AS INTEGER)/10000.0"
+                             " END",
+                             num, den);
+}
+
+// Members at the end of every day (docs/metrics.md#common-terms, "member at
+// the end of day D") as CTEs ending in `md(d, n)`: n = net change of the
+// member count on UTC day d, so members at the end of day D = SUM(n) over
+// d <= D. Per (community, account): membership starts at the first seen
+// second `fs`, ends at a member.left, restarts at a later member.joined; at
+// the end of a day the account is in when its latest start (running MAX over
+// its days) is later than its latest leave (same second: the leave wins,
+// joins apply first). Then per person the number of accounts in, as a running
+// sum of their day-to-day changes; the person counts while it is > 0.
+std::string MembersByDayCte() {
+  return fmt::format(
+      "ma AS (SELECT community, account, MIN(person) AS person, MIN(ts)/1000 AS fs FROM ev"
+      " WHERE {0} OR type='member.joined' GROUP BY community, account),"
+      " mx AS (SELECT community, account, person, d, MAX(s) AS s, MAX(l) AS l FROM"
+      " (SELECT community, account, person, fs/86400 AS d, fs AS s, NULL AS l FROM ma"
+      " UNION ALL SELECT community, account, person, ts/86400000,"
+      " CASE WHEN type='member.joined' THEN ts/1000 END, CASE WHEN type='member.left' THEN ts/1000 END"
+      " FROM ev WHERE type IN ('member.joined','member.left')) x GROUP BY community, account, person, d),"
+      " mw AS (SELECT community, account, person, d, CASE WHEN MAX(s) OVER w IS NOT NULL AND"
+      " (MAX(l) OVER w IS NULL OR MAX(s) OVER w > MAX(l) OVER w) THEN 1 ELSE 0 END AS st"
+      " FROM mx WINDOW w AS (PARTITION BY community, account ORDER BY d)),"
+      " mc AS (SELECT person, d, SUM(SUM(st - prev)) OVER (PARTITION BY person ORDER BY d) AS cnt FROM"
+      " (SELECT person, d, st, LAG(st, 1, 0) OVER (PARTITION BY community, account ORDER BY d) AS prev FROM mw) y"
+      " GROUP BY person, d),"
+      " md AS MATERIALIZED (SELECT d, SUM(pm - prev) AS n FROM (SELECT d, pm, LAG(pm, 1, 0) OVER (PARTITION BY person"
+      " ORDER BY d) AS prev FROM (SELECT person, d, CASE WHEN cnt > 0 THEN 1 ELSE 0 END AS pm FROM mc) p) z GROUP BY d)",
+      kActive);
+}
+
 struct Spec {
   std::string label;   // what the row of the report says
   std::string metric;  // MetricsJson name
@@ -517,11 +558,77 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day, const Dialect& 
                  return r;
                }});
 
+  // DAU, MAU and their ratio of every day, as the active twin (30-day
+  // window); LEFT JOIN keeps days without activity (0, 0, ratio 0).
+  v.push_back({"stickiness 90 days", "stickiness", {{"from", qun::FormatDate(a_from)}, {"to", to}},
+               fmt::format("WITH RECURSIVE days(d) AS (SELECT {0} UNION ALL SELECT d+1 FROM days WHERE d<{1}),"
+                           " act(d, person) AS MATERIALIZED (SELECT DISTINCT ts/86400000, person FROM ev"
+                           " WHERE {2} AND ts >= ({0}-29)*86400000 AND ts < ({1}+1)*86400000),"
+                           " dm AS (SELECT days.d, COUNT(DISTINCT CASE WHEN act.d = days.d THEN act.person END) AS dau,"
+                           " COUNT(DISTINCT act.person) AS mau"
+                           " FROM days LEFT JOIN act ON act.d BETWEEN days.d-29 AND days.d GROUP BY days.d)"
+                           " SELECT {3}, dau, mau, {4} FROM dm",
+                           a_from, last_day, act, dl.Date("d"), Ratio4Sql(dl, "dau", "mau")),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& p : j["series"])
+                   r.push_back({S(p["date"]), N(p["dau"]), N(p["mau"]), N(p["stickiness"])});
+                 return r;
+               }});
+  // Day cohorts by first seen day (as the retention twin); retained = cohort
+  // members active on the next day. Every cohort day but the last, zeros
+  // included.
+  v.push_back({"retention-trend (day-1)", "retention-trend", range({{"granularity", "day"}, {"n", "1"}}),
+               fmt::format("WITH RECURSIVE days(d) AS (SELECT {1} WHERE {1} < {2} UNION ALL SELECT d+1 FROM days"
+                           " WHERE d+1 < {2}), {0},"
+                           " sz AS (SELECT d, COUNT(*) AS n FROM fs WHERE d >= {1} AND d < {2} GROUP BY d),"
+                           " ad AS MATERIALIZED (SELECT DISTINCT ts/86400000 AS d, person FROM ev WHERE {3}"
+                           " AND ts >= ({1}+1)*86400000 AND ts < ({2}+1)*86400000),"
+                           " rt AS (SELECT fs.d, COUNT(*) AS n FROM fs JOIN ad ON ad.person = fs.person AND ad.d = fs.d+1"
+                           " WHERE fs.d >= {1} AND fs.d < {2} GROUP BY fs.d)"
+                           " SELECT {4}, COALESCE(sz.n, 0), COALESCE(rt.n, 0), {5}"
+                           " FROM days LEFT JOIN sz ON sz.d = days.d LEFT JOIN rt ON rt.d = days.d",
+                           first_seen, first_day, last_day, act, dl.Date("days.d"),
+                           Ratio4Sql(dl, "COALESCE(rt.n, 0)", "COALESCE(sz.n, 0)")),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& c : j["series"])
+                   r.push_back({S(c["cohort"]), N(c["size"]), N(c["retained"]), N(c["rate"])});
+                 return r;
+               }});
+  // Distinct posters/reactors per ISO week (clipped to the range), members at
+  // the end of the week's last day in the range.
+  v.push_back({"interaction by week", "interaction", range({{"granularity", "week"}}),
+               fmt::format("WITH RECURSIVE per(p) AS (SELECT {1} UNION ALL SELECT p+7 FROM per WHERE p+7 <= {2}), {0},"
+                           " it AS (SELECT {3} AS w, COUNT(DISTINCT person) AS n FROM ev"
+                           " WHERE type IN ('message.posted','reaction.added') AND {4} GROUP BY 1),"
+                           " pm AS (SELECT per.p, COALESCE(it.n, 0) AS n, (SELECT COALESCE(SUM(md.n), 0) FROM md"
+                           " WHERE md.d <= CASE WHEN per.p+6 < {2} THEN per.p+6 ELSE {2} END) AS m"
+                           " FROM per LEFT JOIN it ON it.w = per.p)"
+                           " SELECT {5}, n, m, {6} FROM pm",
+                           MembersByDayCte(), wfrom, last_day, wk, in_range, dl.Date("p"), Ratio4Sql(dl, "n", "m")),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& p : j["series"])
+                   r.push_back({S(p["period"]), N(p["interacting"]), N(p["members"]), N(p["rate"])});
+                 return r;
+               }});
+  v.push_back({"joins (daily)", "joins", range({}),
+               fmt::format("WITH RECURSIVE days(d) AS (SELECT {1} UNION ALL SELECT d+1 FROM days WHERE d<{2}), {0},"
+                           " jl AS (SELECT ts/86400000 AS d, {3} AS j, {4} AS l FROM ev"
+                           " WHERE type IN ('member.joined','member.left') AND {5} GROUP BY 1)"
+                           " SELECT {6}, COALESCE(jl.j, 0), COALESCE(jl.l, 0),"
+                           " (SELECT COALESCE(SUM(md.n), 0) FROM md WHERE md.d <= days.d)"
+                           " FROM days LEFT JOIN jl ON jl.d = days.d",
+                           MembersByDayCte(), first_day, last_day, dl.SumIf("type='member.joined'"),
+                           dl.SumIf("type='member.left'"), in_range, dl.Date("days.d")),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& p : j["series"])
+                   r.push_back({S(p["date"]), N(p["joins"]), N(p["leaves"]), N(p["members"])});
+                 return r;
+               }});
   // Timed for the 50 ms goal, no SQL baseline.
-  v.push_back({"stickiness 90 days", "stickiness", {{"from", qun::FormatDate(a_from)}, {"to", to}}, "", nullptr});
-  v.push_back({"retention-trend (day-1)", "retention-trend", range({{"granularity", "day"}, {"n", "1"}}), "", nullptr});
-  v.push_back({"interaction by week", "interaction", range({{"granularity", "week"}}), "", nullptr});
-  v.push_back({"joins (daily)", "joins", range({}), "", nullptr});
   v.push_back({"referral (top 20)", "referral", range({}), "", nullptr});
   v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), "", nullptr});
   return v;
