@@ -139,6 +139,12 @@ struct Dialect {
     return fmt::format("{}({},'{}')", pg ? "strpos" : "instr", text, needle);
   }
   std::string Chr(int c) const { return fmt::format("{}({})", pg ? "chr" : "char", c); }
+  // `x` rounded to 4 decimals as qun's JSON ratios (R4: std::round, half away
+  // from zero; PostgreSQL's round(float8) rounds half to even, numeric's away).
+  std::string Round4(const std::string& x) const {
+    return pg ? fmt::format("CAST(round(CAST(({})*10000 AS numeric)) / 10000 AS DOUBLE PRECISION)", x)
+              : fmt::format("round(({})*10000) / 10000", x);
+  }
   // True when the one-character string `x` is an ASCII letter.
   std::string IsAlpha(const std::string& x) const {
     return pg ? fmt::format("({} ~ '^[A-Za-z]$')", x) : fmt::format("({} GLOB '[A-Za-z]')", x);
@@ -177,6 +183,35 @@ std::string MembersCte(const Dialect& dl, int64_t end_ms) {
       " mem AS (SELECT DISTINCT person FROM ms WHERE fs IS NOT NULL AND"
       " (ml IS NULL OR {2} > ml))",
       kActive, end_ms, dl.Greatest("fs", "COALESCE(mj, fs)"));
+}
+
+// DAU anomalies (docs/metrics.md#anomalies) over days [first, last]: the DAU
+// series (zeros included), per day its same-weekday history of up to 8 weeks
+// inside the range (>= 4 values), median and MAD by ROW_NUMBER over the
+// sorted history (the mean of the one or two middle values), robust z, the
+// flagged days with z rounded as qun's JSON (R4: half away from zero).
+// `daily` is a query of (d, n) rows: the series' value n on day d where it is
+// not 0.
+std::string AnomaliesSql(const Dialect& dl, int32_t first, int32_t last, const std::string& daily) {
+  // Median of column `x` per `d` of CTE `from` with row number `rn` and count `n`.
+  auto median = [](const char* from) {
+    return fmt::format("SELECT d, AVG(x) AS m FROM {} WHERE n >= 4 AND rn IN ((n+1)/2, (n+2)/2) GROUP BY d", from);
+  };
+  return fmt::format(
+      "WITH RECURSIVE days(d) AS (SELECT {0} UNION ALL SELECT d+1 FROM days WHERE d<{1}),"
+      " act AS ({2}),"
+      " s AS (SELECT days.d, CAST(COALESCE(act.n, 0) AS DOUBLE PRECISION) AS v FROM days LEFT JOIN act ON act.d=days.d),"
+      " h AS (SELECT t.d, p.v AS x, ROW_NUMBER() OVER (PARTITION BY t.d ORDER BY p.v) AS rn,"
+      " COUNT(*) OVER (PARTITION BY t.d) AS n"
+      " FROM s t JOIN s p ON p.d < t.d AND p.d >= t.d-56 AND (t.d-p.d)%7 = 0),"
+      " med AS ({3}),"
+      " dev AS (SELECT h.d, ABS(h.x-med.m) AS x, ROW_NUMBER() OVER (PARTITION BY h.d ORDER BY ABS(h.x-med.m)) AS rn, h.n"
+      " FROM h JOIN med ON med.d=h.d),"
+      " mad AS ({4}),"
+      " z AS (SELECT s.d, s.v, med.m AS e, (s.v-med.m) / CASE WHEN mad.m > 0 THEN CAST(1.4826 AS DOUBLE PRECISION)*mad.m"
+      " ELSE CAST(1 AS DOUBLE PRECISION) END AS z FROM s JOIN med ON med.d=s.d JOIN mad ON mad.d=s.d)"
+      " SELECT {5}, v, e, {6}, CASE WHEN z > 0 THEN 'up' ELSE 'down' END, v-e FROM z WHERE ABS(z) >= 3.5",
+      first, last, daily, median("h"), median("dev"), dl.Date("d"), dl.Round4("z"));
 }
 
 struct Spec {
@@ -523,7 +558,16 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day, const Dialect& 
   v.push_back({"interaction by week", "interaction", range({{"granularity", "week"}}), "", nullptr});
   v.push_back({"joins (daily)", "joins", range({}), "", nullptr});
   v.push_back({"referral (top 20)", "referral", range({}), "", nullptr});
-  v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), "", nullptr});
+  v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), AnomaliesSql(dl, first_day, last_day,
+                            fmt::format("SELECT ts/86400000 AS d, COUNT(DISTINCT person) AS n FROM ev WHERE {} AND"
+                                        " {} GROUP BY ts/86400000", act, in_range)),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& a : j["anomalies"])
+                   r.push_back({S(a["date"]), N(a["value"]), N(a["expected"]), N(a["z"]), S(a["direction"]),
+                                N(a["change"])});
+                 return r;
+               }});
   return v;
 }
 
