@@ -72,6 +72,7 @@
 
 #include "common/hash.h"
 #include "common/time.h"
+#include "qun/event.h"
 #include "core/engine/scope.h"
 #include "core/gen/generator.h"
 #include "core/health/health.h"
@@ -212,6 +213,70 @@ std::string AnomaliesSql(const Dialect& dl, int32_t first, int32_t last, const s
       " ELSE CAST(1 AS DOUBLE PRECISION) END AS z FROM s JOIN med ON med.d=s.d JOIN mad ON mad.d=s.d)"
       " SELECT {5}, v, e, {6}, CASE WHEN z > 0 THEN 'up' ELSE 'down' END, v-e FROM z WHERE ABS(z) >= 3.5",
       first, last, daily, median("h"), median("dev"), dl.Date("d"), dl.Round4("z"));
+}
+
+// Rounds of the referral twin's cycle rule (see ReferralSql).
+constexpr int kReferralRounds = 1;
+
+// Referral (docs/metrics.md#referral) over the invites in `in_range`, with
+// `members` the CTEs ms/mem of the members at the start of the range. The
+// three rules are order-dependent; as SQL: number the invites in referral
+// order (second, then joiner, then inviter account, each by platform in qun's
+// Platform order, then id), drop self-invites, then rounds: each joiner's
+// first invite not yet rejected is its tentative edge; nodes reached from the
+// tree tops (recursive walk down) are settled; the rest lie on or below
+// cycles, and in every cycle the latest edge is one that closes a cycle in
+// qun's sequential rule (every earlier edge of the cycle was accepted), so it
+// is rejected and the next round runs. `rounds` rounds are unrolled; if a
+// cycle is still left after them the statement returns a row qun does not
+// have, so the comparison fails instead of accepting a wrong forest.
+std::string ReferralSql(const Dialect& dl, const std::string& in_range, const std::string& members, int rounds) {
+  auto rank = [&](const std::string& label) {
+    std::string c = fmt::format("CASE substr({0}, 1, {1}-1)", label, dl.Instr(label, ":"));
+    for (int p = 0; p < qun::kPlatformCount; ++p)
+      c += fmt::format(" WHEN '{}' THEN {}", qun::PlatformName(static_cast<qun::Platform>(p)), p);
+    return c + " END";
+  };
+  std::string sql = fmt::format(
+      "WITH RECURSIVE {0},"
+      " inv AS MATERIALIZED (SELECT ts/1000 AS t, community AS c, person AS j, inviter_person AS i, inviter AS acct,"
+      " ROW_NUMBER() OVER (ORDER BY ts/1000, {1}, actor, {2}, inviter) AS k"
+      " FROM ev WHERE type='member.joined' AND inviter IS NOT NULL AND {3}),"
+      " cand AS MATERIALIZED (SELECT k, t, c, j, i, acct FROM inv WHERE i <> j),"
+      " rej0(k) AS MATERIALIZED (SELECT k FROM cand WHERE 1=0)",
+      members, rank("actor"), rank("inviter"), in_range);
+  for (int r = 0; r <= rounds; ++r) {
+    sql += fmt::format(
+        ", e{0} AS MATERIALIZED (SELECT c.k, c.j, c.i FROM cand c JOIN (SELECT j, MIN(k) AS k FROM cand"
+        " WHERE k NOT IN (SELECT k FROM rej{0}) GROUP BY j) f ON f.k = c.k),"
+        " dn{0}(x, dep) AS (SELECT e.j, 1 FROM e{0} e WHERE NOT EXISTS (SELECT 1 FROM e{0} p WHERE p.j = e.i)"
+        " UNION ALL SELECT e.j, dn{0}.dep+1 FROM e{0} e JOIN dn{0} ON e.i = dn{0}.x),"
+        " un{0} AS MATERIALIZED (SELECT k, j, i FROM e{0} WHERE j NOT IN (SELECT x FROM dn{0})),"
+        " cy{0}(s, x, m, n) AS (SELECT j, i, k, 1 FROM un{0} UNION ALL SELECT cy{0}.s, u.i, {1}, cy{0}.n+1"
+        " FROM cy{0} JOIN un{0} u ON u.j = cy{0}.x WHERE cy{0}.x <> cy{0}.s AND cy{0}.n <= (SELECT COUNT(*) FROM un{0}))",
+        r, dl.Greatest("u.k", fmt::format("cy{}.m", r)));
+    if (r < rounds) sql += fmt::format(", rej{1}(k) AS MATERIALIZED (SELECT k FROM rej{0} UNION SELECT m FROM cy{0} WHERE x = s)", r, r + 1);
+  }
+  const std::string conv = fmt::format(
+      "EXISTS (SELECT 1 FROM ev a WHERE a.person = c.j AND a.community = c.c AND a.{} AND a.ts >= c.t*1000)", kActive);
+  sql += fmt::format(
+      ", iv AS (SELECT e.i, COUNT(*) AS invited, {1} AS converted, MIN(e.k) AS first_k"
+      " FROM e{0} e JOIN cand c ON c.k = e.k GROUP BY e.i),"
+      " tot AS (SELECT (SELECT COUNT(*) FROM e{0}) AS invited, (SELECT COUNT(*) FROM mem) AS m)"
+      " SELECT 'summary', tot.invited,"
+      " {2}, tot.m, CASE WHEN tot.m = 0 THEN 0 ELSE {3} END,"
+      " (SELECT COALESCE(MAX(dep), 0) FROM dn{0}),"
+      " (SELECT COUNT(DISTINCT i) FROM e{0} WHERE i NOT IN (SELECT j FROM e{0})), '' FROM tot"
+      " UNION ALL SELECT * FROM (SELECT 'inviter', iv.i, iv.invited, iv.converted, 0, 0, 0, c.acct FROM iv"
+      " JOIN cand c ON c.k = iv.first_k ORDER BY iv.invited DESC, iv.i LIMIT 20) top"
+      " UNION ALL SELECT 'cycles left after {4} rounds', q.n, 0, 0, 0, 0, 0, '' FROM"
+      " (SELECT COUNT(*) AS n FROM cy{0} WHERE x = s) q WHERE q.n > 0",
+      rounds, dl.SumIf(conv),
+      dl.Greatest(fmt::format("(SELECT COUNT(*) FROM ev WHERE type='member.joined' AND {}) - (SELECT COUNT(*) FROM inv)",
+                              in_range),
+                  "0"),
+      dl.Round4("tot.invited * 1.0 / tot.m"), rounds);
+  return sql;
 }
 
 struct Spec {
@@ -557,7 +622,16 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day, const Dialect& 
   v.push_back({"retention-trend (day-1)", "retention-trend", range({{"granularity", "day"}, {"n", "1"}}), "", nullptr});
   v.push_back({"interaction by week", "interaction", range({{"granularity", "week"}}), "", nullptr});
   v.push_back({"joins (daily)", "joins", range({}), "", nullptr});
-  v.push_back({"referral (top 20)", "referral", range({}), "", nullptr});
+  v.push_back({"referral (top 20)", "referral", range({}),
+               ReferralSql(dl, in_range, MembersCte(dl, int64_t(first_day) * 86400000), kReferralRounds),
+               [](const json& j) {
+                 Rows r{{S("summary"), N(j["invited_joins"]), N(j["organic_joins"]), N(j["members_at_start"]),
+                         N(j["k_factor"]), N(j["max_depth"]), N(j["trees"]), Cell(std::string())}};
+                 for (const auto& i : j["inviters"])
+                   r.push_back({S("inviter"), N(i["member"]), N(i["invited"]), N(i["converted"]), 0.0, 0.0, 0.0,
+                                S(i["account"])});
+                 return r;
+               }});
   v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), AnomaliesSql(dl, first_day, last_day,
                             fmt::format("SELECT ts/86400000 AS d, COUNT(DISTINCT person) AS n FROM ev WHERE {} AND"
                                         " {} GROUP BY ts/86400000", act, in_range)),
