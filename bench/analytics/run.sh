@@ -255,7 +255,7 @@ INSERT INTO ev SELECT ts, json_extract(body,'\$.type'), community, e.account, p.
     FROM src.events j JOIN src.accounts a ON a.platform = j.platform AND a.ext_id = json_extract(j.body,'\$.inviter')
     WHERE j.type = 0) i ON i.seq = e.seq
   LEFT JOIN person ip ON ip.account = i.inviter_account
-  ORDER BY seq;
+  ORDER BY e.seq;
 DETACH src;
 $ev_indexes
 ANALYZE;
