@@ -72,6 +72,7 @@
 
 #include "common/hash.h"
 #include "common/time.h"
+#include "qun/event.h"
 #include "core/engine/scope.h"
 #include "core/gen/generator.h"
 #include "core/health/health.h"
@@ -139,6 +140,12 @@ struct Dialect {
     return fmt::format("{}({},'{}')", pg ? "strpos" : "instr", text, needle);
   }
   std::string Chr(int c) const { return fmt::format("{}({})", pg ? "chr" : "char", c); }
+  // `x` rounded to 4 decimals as qun's JSON ratios (R4: std::round, half away
+  // from zero; PostgreSQL's round(float8) rounds half to even, numeric's away).
+  std::string Round4(const std::string& x) const {
+    return pg ? fmt::format("CAST(round(CAST(({})*10000 AS numeric)) / 10000 AS DOUBLE PRECISION)", x)
+              : fmt::format("round(({})*10000) / 10000", x);
+  }
   // True when the one-character string `x` is an ASCII letter.
   std::string IsAlpha(const std::string& x) const {
     return pg ? fmt::format("({} ~ '^[A-Za-z]$')", x) : fmt::format("({} GLOB '[A-Za-z]')", x);
@@ -218,6 +225,99 @@ std::string MembersByDayCte() {
       " md AS MATERIALIZED (SELECT d, SUM(pm - prev) AS n FROM (SELECT d, pm, LAG(pm, 1, 0) OVER (PARTITION BY person"
       " ORDER BY d) AS prev FROM (SELECT person, d, CASE WHEN cnt > 0 THEN 1 ELSE 0 END AS pm FROM mc) p) z GROUP BY d)",
       kActive);
+}
+
+// DAU anomalies (docs/metrics.md#anomalies) over days [first, last]: the DAU
+// series (zeros included), per day its same-weekday history of up to 8 weeks
+// inside the range (>= 4 values), median and MAD by ROW_NUMBER over the
+// sorted history (the mean of the one or two middle values), robust z, the
+// flagged days with z rounded as qun's JSON (R4: half away from zero).
+// `daily` is a query of (d, n) rows: the series' value n on day d where it is
+// not 0.
+std::string AnomaliesSql(const Dialect& dl, int32_t first, int32_t last, const std::string& daily) {
+  // Median of column `x` per `d` of CTE `from` with row number `rn` and count `n`.
+  auto median = [](const char* from) {
+    return fmt::format("SELECT d, AVG(x) AS m FROM {} WHERE n >= 4 AND rn IN ((n+1)/2, (n+2)/2) GROUP BY d", from);
+  };
+  return fmt::format(
+      "WITH RECURSIVE days(d) AS (SELECT {0} UNION ALL SELECT d+1 FROM days WHERE d<{1}),"
+      " act AS ({2}),"
+      " s AS (SELECT days.d, CAST(COALESCE(act.n, 0) AS DOUBLE PRECISION) AS v FROM days LEFT JOIN act ON act.d=days.d),"
+      " h AS (SELECT t.d, p.v AS x, ROW_NUMBER() OVER (PARTITION BY t.d ORDER BY p.v) AS rn,"
+      " COUNT(*) OVER (PARTITION BY t.d) AS n"
+      " FROM s t JOIN s p ON p.d < t.d AND p.d >= t.d-56 AND (t.d-p.d)%7 = 0),"
+      " med AS ({3}),"
+      " dev AS (SELECT h.d, ABS(h.x-med.m) AS x, ROW_NUMBER() OVER (PARTITION BY h.d ORDER BY ABS(h.x-med.m)) AS rn, h.n"
+      " FROM h JOIN med ON med.d=h.d),"
+      " mad AS ({4}),"
+      " z AS (SELECT s.d, s.v, med.m AS e, (s.v-med.m) / CASE WHEN mad.m > 0 THEN CAST(1.4826 AS DOUBLE PRECISION)*mad.m"
+      " ELSE CAST(1 AS DOUBLE PRECISION) END AS z FROM s JOIN med ON med.d=s.d JOIN mad ON mad.d=s.d)"
+      " SELECT {5}, v, e, {6}, CASE WHEN z > 0 THEN 'up' ELSE 'down' END, v-e FROM z WHERE ABS(z) >= 3.5",
+      first, last, daily, median("h"), median("dev"), dl.Date("d"), dl.Round4("z"));
+}
+
+// Rounds of the referral twin's cycle rule (see ReferralSql).
+constexpr int kReferralRounds = 1;
+
+// Referral (docs/metrics.md#referral) over the invites in `in_range`, with
+// `members` the CTEs ms/mem of the members at the start of the range. The
+// three rules are order-dependent; as SQL: number the invites in referral
+// order (second, then joiner, then inviter account, each by platform in qun's
+// Platform order, then id), drop self-invites, then rounds: each joiner's
+// first invite not yet rejected is its tentative edge; nodes reached from the
+// tree tops (recursive walk down) are settled; the rest lie on or below
+// cycles, and in every cycle the latest edge is one that closes a cycle in
+// qun's sequential rule (every earlier edge of the cycle was accepted), so it
+// is rejected and the next round runs. `rounds` rounds are unrolled; if a
+// cycle is still left after them the statement returns a row qun does not
+// have, so the comparison fails instead of accepting a wrong forest.
+std::string ReferralSql(const Dialect& dl, const std::string& in_range, const std::string& members, int rounds) {
+  auto rank = [&](const std::string& label) {
+    std::string c = fmt::format("CASE substr({0}, 1, {1}-1)", label, dl.Instr(label, ":"));
+    for (int p = 0; p < qun::kPlatformCount; ++p)
+      c += fmt::format(" WHEN '{}' THEN {}", qun::PlatformName(static_cast<qun::Platform>(p)), p);
+    return c + " END";
+  };
+  std::string sql = fmt::format(
+      "WITH RECURSIVE {0},"
+      " inv AS MATERIALIZED (SELECT ts/1000 AS t, community AS c, person AS j, inviter_person AS i, inviter AS acct,"
+      " ROW_NUMBER() OVER (ORDER BY ts/1000, {1}, actor, {2}, inviter) AS k"
+      " FROM ev WHERE type='member.joined' AND inviter IS NOT NULL AND {3}),"
+      " cand AS MATERIALIZED (SELECT k, t, c, j, i, acct FROM inv WHERE i <> j),"
+      " rej0(k) AS MATERIALIZED (SELECT k FROM cand WHERE 1=0)",
+      members, rank("actor"), rank("inviter"), in_range);
+  for (int r = 0; r <= rounds; ++r) {
+    sql += fmt::format(
+        ", e{0} AS MATERIALIZED (SELECT c.k, c.j, c.i FROM cand c JOIN (SELECT j, MIN(k) AS k FROM cand"
+        " WHERE k NOT IN (SELECT k FROM rej{0}) GROUP BY j) f ON f.k = c.k),"
+        " dn{0}(x, dep) AS (SELECT e.j, 1 FROM e{0} e WHERE NOT EXISTS (SELECT 1 FROM e{0} p WHERE p.j = e.i)"
+        " UNION ALL SELECT e.j, dn{0}.dep+1 FROM e{0} e JOIN dn{0} ON e.i = dn{0}.x),"
+        " un{0} AS MATERIALIZED (SELECT k, j, i FROM e{0} WHERE j NOT IN (SELECT x FROM dn{0})),"
+        " cy{0}(s, x, m, n) AS (SELECT j, i, k, 1 FROM un{0} UNION ALL SELECT cy{0}.s, u.i, {1}, cy{0}.n+1"
+        " FROM cy{0} JOIN un{0} u ON u.j = cy{0}.x WHERE cy{0}.x <> cy{0}.s AND cy{0}.n <= (SELECT COUNT(*) FROM un{0}))",
+        r, dl.Greatest("u.k", fmt::format("cy{}.m", r)));
+    if (r < rounds) sql += fmt::format(", rej{1}(k) AS MATERIALIZED (SELECT k FROM rej{0} UNION SELECT m FROM cy{0} WHERE x = s)", r, r + 1);
+  }
+  const std::string conv = fmt::format(
+      "EXISTS (SELECT 1 FROM ev a WHERE a.person = c.j AND a.community = c.c AND a.{} AND a.ts >= c.t*1000)", kActive);
+  sql += fmt::format(
+      ", iv AS (SELECT e.i, COUNT(*) AS invited, {1} AS converted, MIN(e.k) AS first_k"
+      " FROM e{0} e JOIN cand c ON c.k = e.k GROUP BY e.i),"
+      " tot AS (SELECT (SELECT COUNT(*) FROM e{0}) AS invited, (SELECT COUNT(*) FROM mem) AS m)"
+      " SELECT 'summary', tot.invited,"
+      " {2}, tot.m, CASE WHEN tot.m = 0 THEN 0 ELSE {3} END,"
+      " (SELECT COALESCE(MAX(dep), 0) FROM dn{0}),"
+      " (SELECT COUNT(DISTINCT i) FROM e{0} WHERE i NOT IN (SELECT j FROM e{0})), '' FROM tot"
+      " UNION ALL SELECT * FROM (SELECT 'inviter', iv.i, iv.invited, iv.converted, 0, 0, 0, c.acct FROM iv"
+      " JOIN cand c ON c.k = iv.first_k ORDER BY iv.invited DESC, iv.i LIMIT 20) top"
+      " UNION ALL SELECT 'cycles left after {4} rounds', q.n, 0, 0, 0, 0, 0, '' FROM"
+      " (SELECT COUNT(*) AS n FROM cy{0} WHERE x = s) q WHERE q.n > 0",
+      rounds, dl.SumIf(conv),
+      dl.Greatest(fmt::format("(SELECT COUNT(*) FROM ev WHERE type='member.joined' AND {}) - (SELECT COUNT(*) FROM inv)",
+                              in_range),
+                  "0"),
+      dl.Round4("tot.invited * 1.0 / tot.m"), rounds);
+  return sql;
 }
 
 struct Spec {
@@ -628,9 +728,26 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day, const Dialect& 
                    r.push_back({S(p["date"]), N(p["joins"]), N(p["leaves"]), N(p["members"])});
                  return r;
                }});
-  // Timed for the 50 ms goal, no SQL baseline.
-  v.push_back({"referral (top 20)", "referral", range({}), "", nullptr});
-  v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), "", nullptr});
+  v.push_back({"referral (top 20)", "referral", range({}),
+               ReferralSql(dl, in_range, MembersCte(dl, int64_t(first_day) * 86400000), kReferralRounds),
+               [](const json& j) {
+                 Rows r{{S("summary"), N(j["invited_joins"]), N(j["organic_joins"]), N(j["members_at_start"]),
+                         N(j["k_factor"]), N(j["max_depth"]), N(j["trees"]), Cell(std::string())}};
+                 for (const auto& i : j["inviters"])
+                   r.push_back({S("inviter"), N(i["member"]), N(i["invited"]), N(i["converted"]), 0.0, 0.0, 0.0,
+                                S(i["account"])});
+                 return r;
+               }});
+  v.push_back({"anomalies (dau)", "anomalies", range({{"series", "dau"}}), AnomaliesSql(dl, first_day, last_day,
+                            fmt::format("SELECT ts/86400000 AS d, COUNT(DISTINCT person) AS n FROM ev WHERE {} AND"
+                                        " {} GROUP BY ts/86400000", act, in_range)),
+               [](const json& j) {
+                 Rows r;
+                 for (const auto& a : j["anomalies"])
+                   r.push_back({S(a["date"]), N(a["value"]), N(a["expected"]), N(a["z"]), S(a["direction"]),
+                                N(a["change"])});
+                 return r;
+               }});
   return v;
 }
 

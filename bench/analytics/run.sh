@@ -229,8 +229,10 @@ EOF
 ev_indexes=$("$driver" --print-schema indexes)
 
 db="$work/sql-$members-$days.sqlite"
-if [[ ! -f "$db.complete" ]]; then
-  rm -f "$db"
+# Marker v2: ev has the invite columns (actor, inviter, inviter_person); an
+# older table is rebuilt, and with it the PostgreSQL copy.
+if [[ ! -f "$db.v2.complete" ]]; then
+  rm -f "$db" "$db.complete" "$work/pg-$members-$days/.complete"
   t=$(now)
   # qun's identity resolution (identity.linked events) as table person(account, member).
   "$driver" --data-dir "$data" --export-persons "$db"
@@ -244,14 +246,22 @@ $("$driver" --print-schema sqlite)
 INSERT INTO ev SELECT ts, json_extract(body,'\$.type'), community, e.account, p.member, json_extract(body,'\$.message_id'),
   json_extract(body,'\$.reply_to'), json_extract(body,'\$.text'), json_extract(body,'\$.category'),
   CAST(round(json_extract(body,'\$.amount')*100) AS INTEGER), json_extract(body,'\$.currency'),
-  json_extract(body,'\$.nps')
-  FROM src.events e JOIN person p ON p.account = e.account ORDER BY seq;
+  json_extract(body,'\$.nps'), i.actor, i.inviter, ip.member
+  FROM src.events e JOIN person p ON p.account = e.account
+  -- Invites (type 0 = member.joined naming an inviter): joiner and inviter account labels, the inviter's person.
+  LEFT JOIN (SELECT j.seq, json_extract(j.body,'\$.platform') || ':' || json_extract(j.body,'\$.actor') AS actor,
+      json_extract(j.body,'\$.platform') || ':' || json_extract(j.body,'\$.inviter') AS inviter,
+      a.id AS inviter_account
+    FROM src.events j JOIN src.accounts a ON a.platform = j.platform AND a.ext_id = json_extract(j.body,'\$.inviter')
+    WHERE j.type = 0) i ON i.seq = e.seq
+  LEFT JOIN person ip ON ip.account = i.inviter_account
+  ORDER BY e.seq;
 DETACH src;
 $ev_indexes
 ANALYZE;
 EOF
   echo "== SQLite table + 6 indexes built in $(since "$t") s, $(du -h "$db" | cut -f1)"
-  touch "$db.complete"
+  touch "$db.v2.complete"
 fi
 
 pg_start "$work/pg-$members-$days"
@@ -262,7 +272,7 @@ else
     t=$(now)
     # The canonical CSV: the SQLite table's rows and columns (NULL = empty field).
     sqlite3 -csv "$db" "SELECT ts, type, community, account, person, message_id, reply_to, text, category,
-      amount_minor, currency, nps FROM ev" >"$work/ev.csv"
+      amount_minor, currency, nps, actor, inviter, inviter_person FROM ev" >"$work/ev.csv"
     "${psql_[@]}" <<SQL
 $("$driver" --print-schema pg)
 \copy ev FROM '$work/ev.csv' WITH (FORMAT csv)

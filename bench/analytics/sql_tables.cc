@@ -29,7 +29,8 @@ constexpr uint64_t kRowsPerTransaction = 1'000'000;
 
 // The value of the marker table: the generator options the tables hold.
 std::string MarkerKey(const gen::GenOptions& g) {
-  return fmt::format("qun gen --seed {} --members {} --days {} --communities {}", g.seed, g.members, g.days,
+  // "ev v2": the columns actor, inviter, inviter_person (tables of v1 are rebuilt).
+  return fmt::format("qun gen --seed {} --members {} --days {} --communities {} (ev v2)", g.seed, g.members, g.days,
                      g.communities);
 }
 
@@ -42,6 +43,10 @@ struct Row {
   int64_t amount_minor = -1;
   std::string_view currency;
   int nps = -1;
+  // Invites only (member.joined naming an inviter), else empty / kNone:
+  // account labels "platform:id" as qun prints them, the inviter's member.
+  std::string actor, inviter;
+  uint32_t inviter_person = kNone;
 };
 
 bool Exec(sqlite3* db, const std::string& sql, std::string* err) {
@@ -110,7 +115,7 @@ class SqliteSink {
         !Exec(db_, EvTableSql(SqlKind::kSqlite) + ";", err) ||
         !Exec(db_, "CREATE TABLE person(account INTEGER PRIMARY KEY, member INTEGER NOT NULL); BEGIN", err))
       return false;
-    if (sqlite3_prepare_v2(db_, "INSERT INTO ev VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_, nullptr) !=
+    if (sqlite3_prepare_v2(db_, "INSERT INTO ev VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_, nullptr) !=
         SQLITE_OK) {
       *err = fmt::format("SQLite: {}", sqlite3_errmsg(db_));
       return false;
@@ -143,6 +148,12 @@ class SqliteSink {
       sqlite3_bind_null(insert_, 12);
     else
       sqlite3_bind_int64(insert_, 12, r.nps);
+    text(13, r.actor);
+    text(14, r.inviter);
+    if (r.inviter_person == kNone)
+      sqlite3_bind_null(insert_, 15);
+    else
+      sqlite3_bind_int64(insert_, 15, r.inviter_person);
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     if (rc != SQLITE_DONE) {
@@ -232,6 +243,15 @@ class PgSink {
       buf_ += "\\N";
     else
       fmt::format_to(std::back_inserter(buf_), "{}", r.nps);
+    for (std::string_view s : {std::string_view(r.actor), std::string_view(r.inviter)}) {
+      buf_ += '\t';
+      Text(s);
+    }
+    buf_ += '\t';
+    if (r.inviter_person == kNone)
+      buf_ += "\\N";
+    else
+      fmt::format_to(std::back_inserter(buf_), "{}", r.inviter_person);
     buf_ += '\n';
     ++rows_;
     return buf_.size() < (1 << 20) || Flush(err);
@@ -306,7 +326,7 @@ std::string EvTableSql(SqlKind kind) {
       "CREATE TABLE ev(ts {0} NOT NULL, type TEXT NOT NULL, community INTEGER NOT NULL, account INTEGER NOT "
       "NULL,"
       " person INTEGER NOT NULL, message_id TEXT, reply_to TEXT, text TEXT, category TEXT, amount_minor {0},"
-      " currency TEXT, nps INTEGER)",
+      " currency TEXT, nps INTEGER, actor TEXT, inviter TEXT, inviter_person INTEGER)",
       big);
 }
 
@@ -369,6 +389,17 @@ bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::s
         r.amount_minor = e.amount_minor;
       r.currency = e.currency;
       r.nps = e.nps;
+      if (e.type == EventType::kMemberJoined && !e.inviter.empty()) {
+        const uint32_t inviter = engine.FindAccount(e.platform, e.inviter);
+        if (inviter == kNone) {
+          *err = fmt::format("event {}: inviter {} is not in the engine", e.id, e.inviter);
+          ok = false;
+          return;
+        }
+        r.actor = fmt::format("{}:{}", PlatformName(e.platform), e.actor);
+        r.inviter = fmt::format("{}:{}", PlatformName(e.platform), e.inviter);
+        r.inviter_person = engine.member_of(inviter);
+      }
       auto t = Clock::now();
       if (!sq_done) ok = sq.Add(r, err);
       auto t2 = Clock::now();

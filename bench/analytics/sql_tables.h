@@ -24,8 +24,11 @@ namespace qun::bench {
 enum class SqlKind { kSqlite, kPostgres };
 
 // CREATE TABLE ev(ts ms, type, community, account, person, message_id,
-// reply_to, text, category, amount_minor, currency, nps) in the dialect
-// (INTEGER vs BIGINT); NULL where an event has no such field.
+// reply_to, text, category, amount_minor, currency, nps, actor, inviter,
+// inviter_person) in the dialect (INTEGER vs BIGINT); NULL where an event has
+// no such field. actor / inviter / inviter_person are filled on member.joined
+// events that name an inviter only: the joining and the inviting account as
+// "platform:id" (qun's account label) and the inviter account's member id.
 std::string EvTableSql(SqlKind kind);
 
 // The six CREATE INDEX statements on `ev`, valid in both dialects.
