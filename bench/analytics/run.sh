@@ -229,7 +229,8 @@ EOF
 ev_indexes=$("$driver" --print-schema indexes)
 
 db="$work/sql-$members-$days.sqlite"
-if [[ ! -f "$db.complete" ]]; then
+# Marker "complete-ev2": tables with column inviter (older ones lack it and are rebuilt).
+if [[ ! -f "$db.complete-ev2" ]]; then
   rm -f "$db"
   t=$(now)
   # qun's identity resolution (identity.linked events) as table person(account, member).
@@ -240,37 +241,43 @@ if [[ ! -f "$db.complete" ]]; then
 PRAGMA journal_mode=OFF;
 PRAGMA synchronous=OFF;
 ATTACH '$data/qun.db' AS src;
+-- account ext ids -> dense ids, for member.joined's inviter
+CREATE TEMP TABLE acc(platform INTEGER, ext_id TEXT, id INTEGER, PRIMARY KEY(platform, ext_id)) WITHOUT ROWID;
+INSERT INTO acc SELECT platform, ext_id, id FROM src.accounts;
 $("$driver" --print-schema sqlite)
 INSERT INTO ev SELECT ts, json_extract(body,'\$.type'), community, e.account, p.member, json_extract(body,'\$.message_id'),
   json_extract(body,'\$.reply_to'), json_extract(body,'\$.text'), json_extract(body,'\$.category'),
   CAST(round(json_extract(body,'\$.amount')*100) AS INTEGER), json_extract(body,'\$.currency'),
-  json_extract(body,'\$.nps')
+  json_extract(body,'\$.nps'),
+  (SELECT id FROM acc WHERE acc.platform = e.platform AND acc.ext_id = json_extract(body,'\$.inviter'))
   FROM src.events e JOIN person p ON p.account = e.account ORDER BY seq;
 DETACH src;
 $ev_indexes
 ANALYZE;
 EOF
   echo "== SQLite table + 6 indexes built in $(since "$t") s, $(du -h "$db" | cut -f1)"
-  touch "$db.complete"
+  touch "$db.complete-ev2"
 fi
 
 pg_start "$work/pg-$members-$days"
 if [[ -n "$pg_skip" ]]; then
   echo "== PostgreSQL comparison skipped: $pg_skip"
 else
-  if [[ $fresh == 1 ]]; then
+  # .complete-ev2: the table has column inviter (an older cluster's table is reloaded).
+  if [[ $fresh == 1 || ! -f "$pgdir/.complete-ev2" ]]; then
     t=$(now)
     # The canonical CSV: the SQLite table's rows and columns (NULL = empty field).
     sqlite3 -csv "$db" "SELECT ts, type, community, account, person, message_id, reply_to, text, category,
-      amount_minor, currency, nps FROM ev" >"$work/ev.csv"
+      amount_minor, currency, nps, inviter FROM ev" >"$work/ev.csv"
     "${psql_[@]}" <<SQL
+DROP TABLE IF EXISTS ev;
 $("$driver" --print-schema pg)
 \copy ev FROM '$work/ev.csv' WITH (FORMAT csv)
 $ev_indexes
 VACUUM ANALYZE ev;
 SQL
     rm -f "$work/ev.csv"
-    touch "$pgdir/.complete"
+    touch "$pgdir/.complete" "$pgdir/.complete-ev2"
     echo "== PostgreSQL table + 6 indexes loaded (COPY from CSV) in $(since "$t") s," \
       "$("${psql_[@]}" -At -c "SELECT pg_size_pretty(pg_total_relation_size('ev'))")"
   fi

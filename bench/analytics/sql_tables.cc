@@ -29,11 +29,12 @@ constexpr uint64_t kRowsPerTransaction = 1'000'000;
 
 // The value of the marker table: the generator options the tables hold.
 std::string MarkerKey(const gen::GenOptions& g) {
-  return fmt::format("qun gen --seed {} --members {} --days {} --communities {}", g.seed, g.members, g.days,
+  // "ev v2": the column `inviter` was added (tables of v1 are rebuilt).
+  return fmt::format("ev v2: qun gen --seed {} --members {} --days {} --communities {}", g.seed, g.members, g.days,
                      g.communities);
 }
 
-// One row of ev; empty strings, amount_minor < 0 and nps < 0 are NULL.
+// One row of ev; empty strings, amount_minor < 0, nps < 0 and inviter == kNone are NULL.
 struct Row {
   int64_t ts = 0;
   std::string_view type;
@@ -42,6 +43,7 @@ struct Row {
   int64_t amount_minor = -1;
   std::string_view currency;
   int nps = -1;
+  uint32_t inviter = kNone;  // member.joined: the inviter's account
 };
 
 bool Exec(sqlite3* db, const std::string& sql, std::string* err) {
@@ -110,7 +112,7 @@ class SqliteSink {
         !Exec(db_, EvTableSql(SqlKind::kSqlite) + ";", err) ||
         !Exec(db_, "CREATE TABLE person(account INTEGER PRIMARY KEY, member INTEGER NOT NULL); BEGIN", err))
       return false;
-    if (sqlite3_prepare_v2(db_, "INSERT INTO ev VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_, nullptr) !=
+    if (sqlite3_prepare_v2(db_, "INSERT INTO ev VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_, nullptr) !=
         SQLITE_OK) {
       *err = fmt::format("SQLite: {}", sqlite3_errmsg(db_));
       return false;
@@ -143,6 +145,10 @@ class SqliteSink {
       sqlite3_bind_null(insert_, 12);
     else
       sqlite3_bind_int64(insert_, 12, r.nps);
+    if (r.inviter == kNone)
+      sqlite3_bind_null(insert_, 13);
+    else
+      sqlite3_bind_int64(insert_, 13, r.inviter);
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     if (rc != SQLITE_DONE) {
@@ -232,6 +238,11 @@ class PgSink {
       buf_ += "\\N";
     else
       fmt::format_to(std::back_inserter(buf_), "{}", r.nps);
+    buf_ += '\t';
+    if (r.inviter == kNone)
+      buf_ += "\\N";
+    else
+      fmt::format_to(std::back_inserter(buf_), "{}", r.inviter);
     buf_ += '\n';
     ++rows_;
     return buf_.size() < (1 << 20) || Flush(err);
@@ -306,7 +317,7 @@ std::string EvTableSql(SqlKind kind) {
       "CREATE TABLE ev(ts {0} NOT NULL, type TEXT NOT NULL, community INTEGER NOT NULL, account INTEGER NOT "
       "NULL,"
       " person INTEGER NOT NULL, message_id TEXT, reply_to TEXT, text TEXT, category TEXT, amount_minor {0},"
-      " currency TEXT, nps INTEGER)",
+      " currency TEXT, nps INTEGER, inviter INTEGER)",
       big);
 }
 
@@ -369,6 +380,7 @@ bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::s
         r.amount_minor = e.amount_minor;
       r.currency = e.currency;
       r.nps = e.nps;
+      if (e.type == EventType::kMemberJoined && !e.inviter.empty()) r.inviter = engine.FindAccount(e.platform, e.inviter);
       auto t = Clock::now();
       if (!sq_done) ok = sq.Add(r, err);
       auto t2 = Clock::now();

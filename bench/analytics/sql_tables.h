@@ -24,8 +24,9 @@ namespace qun::bench {
 enum class SqlKind { kSqlite, kPostgres };
 
 // CREATE TABLE ev(ts ms, type, community, account, person, message_id,
-// reply_to, text, category, amount_minor, currency, nps) in the dialect
-// (INTEGER vs BIGINT); NULL where an event has no such field.
+// reply_to, text, category, amount_minor, currency, nps, inviter) in the
+// dialect (INTEGER vs BIGINT); NULL where an event has no such field.
+// `inviter` is the dense account id of a member.joined's inviter.
 std::string EvTableSql(SqlKind kind);
 
 // The six CREATE INDEX statements on `ev`, valid in both dialects.
