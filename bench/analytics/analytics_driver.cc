@@ -751,6 +751,148 @@ std::vector<Spec> MakeSpecs(int32_t first_day, int32_t last_day, const Dialect& 
   return v;
 }
 
+// Twin of the members overview (docs/members.md §3–§6, MembersOverviewJson)
+// as of day `day` (UTC), from ev alone: per person and day the ledger's
+// counts (own events; replies/reactions to a message of the same community
+// credited to its author on the later of the two days when the engager is
+// another account; ugc once per message on the earliest such day; invites to
+// the inviter's person), then per person the facts as of `day` and as of
+// `day` - 7, stage, level, RFM and contribution, then the counts. One row per
+// number: (section, key, value). Not compared (derived from compared counts,
+// or fixed by the day): as_of, level names and shares, transition
+// from/to/transition_rate/demotion_rate, the Lorenz x values.
+std::string MembersOverviewSql(int32_t day, const Dialect& dl) {
+  const int64_t end = (int64_t(day) + 1) * 86400000;
+  // Facts, join/leave milestones and the level of everyone seen as of day x (CTE p<name>: p0 now, p7 a week earlier).
+  auto person_facts = [&](const char* name, int32_t x) {
+    return fmt::format(
+        " f{0} AS (SELECT p, MIN(CASE WHEN own=1 THEN d END) AS fs, MIN(CASE WHEN act=1 THEN d END) AS fa,"
+        " MAX(CASE WHEN act=1 THEN d END) AS la, SUM(CASE WHEN d > {1}-30 THEN act ELSE 0 END) AS a30,"
+        " SUM(CASE WHEN d > {1}-90 THEN act ELSE 0 END) AS a90, SUM(CASE WHEN d > {1}-30 THEN rg ELSE 0 END) AS rg30,"
+        " SUM(CASE WHEN d > {1}-30 THEN rr+xr ELSE 0 END) AS er30, SUM(CASE WHEN d > {1}-30 THEN ugc ELSE 0 END) AS ugc30,"
+        " SUM(inv) AS inv, SUM(msgs)+2*SUM(rr)+SUM(xr)+5*SUM(inv)+3*SUM(ugc)+2*SUM(ans) AS contrib,"
+        " SUM(ord) AS ord, SUM(gmv) AS gmv FROM pd WHERE d <= {1} GROUP BY p HAVING MIN(CASE WHEN own=1 THEN d END) IS NOT NULL),"
+        " j{0} AS (SELECT p, MIN(CASE WHEN type='member.joined' THEN d END) AS jd,"
+        " MAX(CASE WHEN type='member.joined' THEN s END) AS ljs, MAX(CASE WHEN type='member.left' THEN s END) AS lls"
+        " FROM mi WHERE d <= {1} GROUP BY p),"
+        " q{0} AS (SELECT f.*, CASE WHEN j.jd IS NOT NULL OR f.fa IS NOT NULL THEN 1 ELSE 0 END AS mem,"
+        " CASE WHEN j.jd IS NULL THEN f.fa WHEN f.fa IS NULL OR j.jd < f.fa THEN j.jd ELSE f.fa END AS jn,"
+        " CASE WHEN j.lls IS NOT NULL AND (j.ljs IS NULL OR j.lls > j.ljs) THEN 1 ELSE 0 END AS lft"
+        " FROM f{0} f LEFT JOIN j{0} j ON j.p = f.p),"
+        " p{0} AS MATERIALIZED (SELECT q.*, CASE WHEN lft=1 THEN 0 WHEN mem=0 THEN 1 WHEN a30 < 3 THEN 2"
+        " WHEN NOT (a30 >= 8 AND rg30 >= 3 AND er30 >= 3 AND {1}-jn >= 14) THEN 3"
+        " WHEN NOT (a30 >= 12 AND rg30 >= 10 AND er30 >= 20 AND inv >= 1 AND ugc30 >= 3 AND {1}-jn >= 30) THEN 4"
+        " ELSE 5 END AS lv FROM q{0} q)",
+        name, x);
+  };
+  const std::string g = dl.Greatest("d", "md");
+  const std::string tier =
+      "CASE WHEN fm >= 4 THEN (CASE WHEN r <= 2 THEN (CASE WHEN fm = 5 THEN 'cant_lose_them' ELSE 'at_risk' END)"
+      " WHEN r <= 4 THEN 'loyal' ELSE 'champions' END)"
+      " WHEN fm = 3 THEN (CASE WHEN r <= 2 THEN 'at_risk' WHEN r = 3 THEN 'need_attention' ELSE 'potential_loyalist' END)"
+      " WHEN fm = 2 THEN (CASE WHEN r <= 2 THEN 'hibernating' WHEN r = 3 THEN 'about_to_sleep' ELSE 'potential_loyalist' END)"
+      " ELSE (CASE r WHEN 1 THEN 'lost' WHEN 2 THEN 'hibernating' WHEN 3 THEN 'about_to_sleep' WHEN 4 THEN 'promising'"
+      " ELSE 'new' END) END";
+  auto quintile = [](const char* v) {
+    return fmt::format("CASE WHEN {0} IS NULL THEN 1 ELSE (5*COUNT({0}) OVER (ORDER BY {0}) + COUNT({0}) OVER () - 1)"
+                       " / COUNT({0}) OVER () END",
+                       v);
+  };
+  return fmt::format(
+      "WITH RECURSIVE ks(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM ks WHERE k < 20),"
+      " m AS MATERIALIZED (SELECT community, message_id, account, person, ts/86400000 AS d FROM ev"
+      " WHERE type='message.posted' AND message_id IS NOT NULL AND ts < {0}),"
+      " eng AS MATERIALIZED (SELECT 1 AS reply, e.account, e.person, e.ts/86400000 AS d, m.community, m.message_id,"
+      " m.account AS ma, m.person AS mp, m.d AS md FROM ev e JOIN m ON m.community = e.community AND"
+      " m.message_id = e.reply_to WHERE e.type='message.posted' AND e.reply_to IS NOT NULL AND e.ts < {0}"
+      " UNION ALL SELECT 0, e.account, e.person, e.ts/86400000, m.community, m.message_id, m.account, m.person, m.d"
+      " FROM ev e JOIN m ON m.community = e.community AND m.message_id = e.message_id"
+      " WHERE e.type='reaction.added' AND e.ts < {0}),"
+      " rw AS (SELECT person AS p, ts/86400000 AS d, 1 AS own, CASE WHEN {1} THEN 1 ELSE 0 END AS act,"
+      " CASE WHEN type='message.posted' THEN 1 ELSE 0 END AS msgs, 0 AS rg, 0 AS ans, 0 AS rr, 0 AS xr, 0 AS ugc,"
+      " 0 AS inv, CASE WHEN type='order.paid' THEN 1 ELSE 0 END AS ord,"
+      " CASE type WHEN 'order.paid' THEN amount_minor WHEN 'order.refunded' THEN -amount_minor ELSE 0 END AS gmv"
+      " FROM ev WHERE ts < {0} AND type NOT IN ('content.published','profile.updated','identity.linked')"
+      " UNION ALL SELECT person, d, 0, 0, 0, 1, CASE WHEN ma <> account THEN 1 ELSE 0 END, 0, 0, 0, 0, 0, 0"
+      " FROM eng WHERE reply = 1"
+      " UNION ALL SELECT mp, {2}, 0, 0, 0, 0, 0, reply, 1-reply, 0, 0, 0, 0 FROM eng WHERE ma <> account"
+      " UNION ALL SELECT mp, MIN({2}), 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 FROM eng WHERE ma <> account"
+      " GROUP BY community, message_id, mp"
+      " UNION ALL SELECT inviter_person, ts/86400000, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 FROM ev"
+      " WHERE type='member.joined' AND inviter_person IS NOT NULL AND inviter <> actor AND ts < {0}),"
+      " pd AS MATERIALIZED (SELECT p, d, MAX(own) AS own, MAX(act) AS act, SUM(msgs) AS msgs, SUM(rg) AS rg,"
+      " SUM(ans) AS ans, SUM(rr) AS rr, SUM(xr) AS xr, SUM(ugc) AS ugc, SUM(inv) AS inv, SUM(ord) AS ord,"
+      " SUM(gmv) AS gmv FROM rw GROUP BY p, d),"
+      " mi AS MATERIALIZED (SELECT person AS p, type, ts/1000 AS s, ts/86400000 AS d FROM ev"
+      " WHERE type IN ('member.joined','member.left') AND ts < {0}),"
+      "{3},{4},"
+      " ret AS (SELECT p, MAX(d) AS rd FROM (SELECT p, d, d - LAG(d) OVER (PARTITION BY p ORDER BY d) AS gap"
+      " FROM pd WHERE act = 1 AND d <= {5}) g WHERE gap >= 30 GROUP BY p),"
+      " st AS (SELECT CASE WHEN mem = 0 THEN NULL WHEN lft = 1 THEN 'churned' WHEN {5}-jn < 7 THEN 'newcomer'"
+      " WHEN la IS NOT NULL AND {5}-la < 14 AND ret.rd IS NOT NULL AND {5}-ret.rd < 14 THEN 'resurrected'"
+      " WHEN la IS NOT NULL AND {5}-la < 14 THEN 'active' WHEN {5}-COALESCE(la, jn) >= 60 THEN 'churned'"
+      " WHEN {5}-COALESCE(la, jn) >= 30 THEN 'churn-risk' ELSE 'silent' END AS stage"
+      " FROM p0 LEFT JOIN ret ON ret.p = p0.p),"
+      " lv AS (SELECT COALESCE(p7.lv, 0) AS l0, p0.lv AS l1 FROM p0 LEFT JOIN p7 ON p7.p = p0.p),"
+      " ho AS (SELECT CASE WHEN MAX(ord) > 0 THEN 1 ELSE 0 END AS ho FROM p0),"
+      " sc AS (SELECT {6} AS r, {7} AS f, {8} AS m FROM (SELECT la, CASE WHEN a90 > 0 THEN a90 END AS fv,"
+      " CASE WHEN gmv > 0 THEN gmv END AS mv FROM p0 WHERE mem = 1) x),"
+      " rfm AS (SELECT r, CASE WHEN ho.ho = 1 THEN (f+m+1)/2 ELSE f END AS fm FROM sc, ho),"
+      " cr AS MATERIALIZED (SELECT contrib AS c, ROW_NUMBER() OVER (ORDER BY contrib) AS i,"
+      " SUM(contrib) OVER (ORDER BY contrib ROWS UNBOUNDED PRECEDING) AS cum FROM p0 WHERE mem = 1),"
+      " ct AS (SELECT COUNT(*) AS n, COALESCE(SUM(c), 0) AS t, COALESCE(SUM(i*c), 0) AS w FROM cr)"
+      " SELECT 'members', '', COUNT(stage) FROM st"
+      " UNION ALL SELECT 'stage', stage, COUNT(*) FROM st WHERE stage IS NOT NULL GROUP BY stage"
+      " UNION ALL SELECT 'level', CAST(l1 AS TEXT), COUNT(*) FROM lv GROUP BY l1"
+      " UNION ALL SELECT 'move', CAST(l0 AS TEXT) || '>' || CAST(l1 AS TEXT), COUNT(*) FROM lv GROUP BY l0, l1"
+      " UNION ALL SELECT 'transition', 'promoted', COALESCE(SUM(CASE WHEN l0 BETWEEN 1 AND 4 AND l1 > l0 THEN 1 ELSE 0 END), 0) FROM lv"
+      " UNION ALL SELECT 'transition', 'eligible_up', COALESCE(SUM(CASE WHEN l0 BETWEEN 1 AND 4 THEN 1 ELSE 0 END), 0) FROM lv"
+      " UNION ALL SELECT 'transition', 'demoted', COALESCE(SUM(CASE WHEN l0 >= 2 AND l1 >= 1 AND l1 < l0 THEN 1 ELSE 0 END), 0)"
+      " FROM lv"
+      " UNION ALL SELECT 'transition', 'eligible_down', COALESCE(SUM(CASE WHEN l0 >= 2 THEN 1 ELSE 0 END), 0) FROM lv"
+      " UNION ALL SELECT 'contribution', 'total', t FROM ct"
+      " UNION ALL SELECT 'contribution', 'members', n FROM ct"
+      " UNION ALL SELECT 'contribution', 'top_n', (n*20+99)/100 FROM ct"
+      " UNION ALL SELECT 'contribution', 'top20_share', CASE WHEN t > 0 THEN {9} ELSE 0 END FROM ct"
+      " UNION ALL SELECT 'contribution', 'gini', CASE WHEN t > 0 THEN {10} ELSE 0 END FROM ct"
+      " UNION ALL SELECT 'lorenz', CAST(k AS TEXT), CASE WHEN t > 0 THEN {11} ELSE {12} END"
+      " FROM ks CROSS JOIN ct LEFT JOIN cr ON cr.i = (2*k*ct.n+20)/40"
+      " UNION ALL SELECT 'rfm', 'members', COUNT(*) FROM rfm"
+      " UNION ALL SELECT 'rfm', 'has_orders', ho FROM ho"
+      " UNION ALL SELECT 'tier', {13}, COUNT(*) FROM rfm GROUP BY {13}",
+      end, kActive, g, person_facts("0", day), person_facts("7", day - 7), day, quintile("la"), quintile("fv"),
+      quintile("mv"),
+      dl.Round4("(SELECT SUM(c) FROM cr WHERE i > n - (n*20+99)/100)*1.0/t"), dl.Round4("2.0*w/(n*t) - (n+1.0)/n"),
+      dl.Round4("COALESCE(cr.cum, 0)*1.0/t"), dl.Round4("k/20.0"), tier);
+}
+
+// qun's overview as the twin's rows (see MembersOverviewSql for what is compared).
+Rows ProjectMembersOverview(const json& j) {
+  Rows r{{S(json("members")), S(json("")), N(j["members"])}};
+  auto add = [&](const char* section, const std::string& key, const json& v) {
+    r.push_back({Cell(std::string(section)), Cell(key), N(v)});
+  };
+  for (const auto& [stage, n] : j["stages"].items())
+    if (n.get<uint64_t>() > 0) add("stage", stage, n);
+  const json& py = j["pyramid"];
+  if (py["left"].get<uint64_t>() > 0) add("level", "0", py["left"]);
+  for (const auto& l : py["levels"])
+    if (l["count"].get<uint64_t>() > 0) add("level", std::to_string(l["level"].get<int>()), l["count"]);
+  const json& tr = py["transition"];
+  for (const char* k : {"promoted", "eligible_up", "demoted", "eligible_down"}) add("transition", k, tr[k]);
+  for (size_t a = 0; a < tr["matrix"].size(); ++a)
+    for (size_t b = 0; b < tr["matrix"][a].size(); ++b)
+      if (tr["matrix"][a][b].get<uint64_t>() > 0) add("move", fmt::format("{}>{}", a, b), tr["matrix"][a][b]);
+  const json& c = j["contribution"];
+  for (const char* k : {"total", "members", "top_n", "top20_share", "gini"}) add("contribution", k, c[k]);
+  for (size_t k = 0; k < c["lorenz"].size(); ++k) add("lorenz", std::to_string(k), c["lorenz"][k][1]);
+  add("rfm", "members", j["rfm"]["members"]);
+  add("rfm", "has_orders", j["rfm"]["has_orders"].get<bool>() ? 1 : 0);
+  for (const auto& [slug, n] : j["rfm"]["tiers"].items())
+    if (n.get<uint64_t>() > 0) add("tier", slug, n);
+  return r;
+}
+
 // Writes table person(account, member): qun's identity resolution (accounts
 // linked by identity.linked events or merges), given to the SQL side as an
 // analyst's resolved-identity table.
@@ -1183,9 +1325,15 @@ int main(int argc, char** argv) {
     pg_sql.push_back(std::move(q));
   }
   // Member intelligence (docs/members.md): the profile table as of the last
-  // day and the overview (stages, pyramid, 80/20, RFM), timed, no SQL twin.
+  // day and the overview (stages, pyramid, 80/20, RFM), timed, with its SQL
+  // twin (MembersOverviewSql; its PostgreSQL text joins pg_sql by position).
   const qun::MemberLedgerModule* ledger = engine.module<qun::MemberLedgerModule>();
-  if (ledger) specs.push_back({"members overview (pyramid, RFM, 80/20)", "", {}, "", nullptr});
+  if (ledger) {
+    specs.push_back({"members overview (pyramid, RFM, 80/20)", "", {}, MembersOverviewSql(last_day, Dialect{false}),
+                     ProjectMembersOverview});
+    pg_sql.resize(specs.size() - 1);
+    pg_sql.push_back(MembersOverviewSql(last_day, Dialect{true}));
+  }
   qun::MemberTableCache table_cache;
   auto compute = [&](const Spec& sp) -> qun::Result<json> {
     if (!sp.metric.empty()) return qun::metrics::MetricsJson(engine, sp.metric, sp.params);

@@ -196,6 +196,15 @@ std::vector<DayCounts> AccountFacts::Days() const {
   return days;
 }
 
+void AccountFacts::AppendMembership(int32_t until_day, std::vector<Milestone>* out) const {
+  const uint8_t* p = bytes() + kHeader;
+  for (uint64_t n = GetVarint(p); n > 0; --n) {
+    Milestone s;
+    p = DecodeMilestone(p, &s);
+    if (s.day <= until_day && s.kind != Milestone::kNps) out->push_back(s);
+  }
+}
+
 AccountMilestones AccountFacts::MilestonesAsOf(int32_t until_day) const {
   AccountMilestones m;
   const uint8_t* p = bytes() + kHeader;

@@ -124,6 +124,9 @@ class AccountFacts {
   bool has_milestones() const;
   // Join/leave/NPS facts over milestones on or before `until_day`.
   AccountMilestones MilestonesAsOf(int32_t until_day) const;
+  // Appends the join and leave milestones on or before `until_day` (fold
+  // order) to `out`.
+  void AppendMembership(int32_t until_day, std::vector<Milestone>* out) const;
 
  private:
   const uint8_t* bytes() const { return &first_; }

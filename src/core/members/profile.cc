@@ -124,7 +124,20 @@ PersonTimeline BuildTimeline(const Engine& engine, const ActivityLedger& ledger,
       break;
     }
   if (t.last_join_ts >= 0) t.last_join_day = DayOf(t.last_join_ts, ledger.scope().tz);
+  if (t.last_left_ts >= 0)
+    for (const AccountFacts* f : facts) f->AppendMembership(until_day, &t.membership);
   return t;
+}
+
+bool LeftAsOf(const PersonTimeline& t, int32_t day) {
+  if (t.left_day == kNoDay) return false;  // never left (as of the timeline's day)
+  int64_t join_ts = -1, left_ts = -1;
+  for (const Milestone& s : t.membership) {
+    if (s.day > day) continue;
+    int64_t& ts = s.kind == Milestone::kLeft ? left_ts : join_ts;
+    ts = std::max<int64_t>(ts, s.ts);
+  }
+  return left_ts > join_ts;
 }
 
 MemberFacts FactsAt(const PersonTimeline& t, int32_t day, const MemberConfig& cfg) {
@@ -156,7 +169,7 @@ MemberFacts FactsAt(const PersonTimeline& t, int32_t day, const MemberConfig& cf
   if (joined && f.first_active_day != kNoDay) f.join_day = std::min(t.join_day, f.first_active_day);
   else if (joined) f.join_day = t.join_day;
   else f.join_day = f.first_active_day;
-  f.left = t.left_day != kNoDay && t.left_day <= day && t.last_left_ts > t.last_join_ts;
+  f.left = LeftAsOf(t, day);
   return f;
 }
 
@@ -171,7 +184,7 @@ int LevelBefore(const PersonTimeline& t, const MemberFacts& at_to, int32_t from,
   if (joined && first_active != kNoDay) f.join_day = std::min(t.join_day, first_active);
   else if (joined) f.join_day = t.join_day;
   else f.join_day = first_active;
-  f.left = t.left_day != kNoDay && t.left_day <= from && t.last_left_ts > t.last_join_ts;
+  f.left = LeftAsOf(t, from);
   const int32_t window_start = from - cfg.level_window_days + 1;
   uint32_t later_invites = 0;
   for (auto it = t.days.rbegin(); it != t.days.rend() && it->day >= window_start; ++it) {

@@ -98,7 +98,18 @@ struct PersonTimeline {
   int64_t last_join_ts = -1, last_left_ts = -1;  // engine seconds, -1 = never
   int32_t left_day = kNoDay;
   int last_nps = -1;
+  // A person who ever left (last_left_ts >= 0): every join and leave
+  // milestone of their accounts, so that LeftAsOf can answer for an earlier
+  // day. Empty for everyone else (most people).
+  std::vector<Milestone> membership;
 };
+
+// True when, at the end of `day`, the person's latest member.left (on or
+// before `day`) is later than their latest member.joined (on or before
+// `day`) — docs/members.md §3 "left". For days before the timeline's own day
+// this reads `membership`, not last_left_ts / last_join_ts (a person who left
+// and rejoined since `day` had still left on `day`).
+bool LeftAsOf(const PersonTimeline& t, int32_t day);
 
 // Builds the timeline of `member` (kNone-free; merged-away ids give an
 // empty timeline) from the ledger as of `until_day`: only rows and

@@ -113,6 +113,53 @@ TEST(ProfileTest, RepliesReactionsInvitesAndMerge) {
   EXPECT_EQ(t2.profiles[0].facts.active_days, 2);
 }
 
+// "Left" is judged as of the day asked for: someone who left and rejoined
+// since had still left then (the week-ago level of the transitions too).
+TEST(ProfileTest, LeftAsOfAnEarlierDay) {
+  Engine e;
+  AttachStandardModules(e);
+  std::vector<Event> evs;
+  evs.push_back(Ev(EventType::kMemberJoined, 0, "back", "j1"));
+  evs.push_back(Ev(EventType::kMemberLeft, 3, "back", "l1"));
+  evs.push_back(Ev(EventType::kMemberJoined, 12, "back", "j2"));
+  evs.push_back(Ev(EventType::kMemberJoined, 0, "gone", "j3"));
+  evs.push_back(Ev(EventType::kMemberLeft, 10, "gone", "l2"));
+  evs.push_back(Ev(EventType::kMemberJoined, 0, "stay", "j4"));
+  Ingest(e, evs);
+  const ActivityLedger& ledger = e.module<MemberLedgerModule>()->ledger();
+  const int32_t day = kDay0 + 14;
+  MemberTable t = BuildMemberTable(e, ledger, day);
+  ASSERT_EQ(t.profiles.size(), 3u);
+  const MemberConfig cfg;
+  std::map<std::string, size_t> at;  // actor -> profile index
+  for (size_t i = 0; i < t.profiles.size(); ++i)
+    at[std::string(e.accounts()[e.members()[t.profiles[i].member].accounts[0]].ext_id)] = i;
+  ASSERT_EQ(at.size(), 3u);
+  const PersonTimeline& back = t.timelines[at["back"]];
+  EXPECT_FALSE(FactsAt(back, day, cfg).left);
+  EXPECT_TRUE(FactsAt(back, kDay0 + 7, cfg).left);
+  EXPECT_TRUE(FactsAt(back, kDay0 + 3, cfg).left);
+  EXPECT_FALSE(FactsAt(back, kDay0 + 2, cfg).left);
+  EXPECT_EQ(LevelBefore(back, t.profiles[at["back"]].facts, kDay0 + 7, cfg), 0);
+  EXPECT_EQ(t.summary[at["back"]].level_week_before, 0);
+  EXPECT_GT(t.summary[at["back"]].level, 0);
+  const PersonTimeline& gone = t.timelines[at["gone"]];
+  EXPECT_TRUE(FactsAt(gone, day, cfg).left);
+  EXPECT_FALSE(FactsAt(gone, kDay0 + 7, cfg).left);
+  EXPECT_GT(LevelBefore(gone, t.profiles[at["gone"]].facts, kDay0 + 7, cfg), 0);
+  EXPECT_EQ(t.profiles[at["gone"]].level, 0);
+  EXPECT_TRUE(t.timelines[at["stay"]].membership.empty());  // never left: no list kept
+  // The week transitions: "back" moved up from 0 (left), "gone" down to 0.
+  LevelTransitions tr = ComputeLevelTransitions(t, day - 7, day);
+  uint32_t from_left = 0, to_left = 0;
+  for (int l = 1; l <= 5; ++l) {
+    from_left += tr.matrix[0][l];
+    to_left += tr.matrix[l][0];
+  }
+  EXPECT_EQ(from_left, 1u);
+  EXPECT_EQ(to_left, 1u);
+}
+
 // Differential: the incrementally maintained ledger, folded batch by batch,
 // against a naive recomputation from the raw rows after random merges.
 struct Naive {
