@@ -170,19 +170,20 @@ if [[ $inproc == 1 ]]; then
     # the PostgreSQL indexes + VACUUM ANALYZE (both scaled by n log n; the two
     # run at the same time, PostgreSQL in its server process); bytes per
     # row on disk (PostgreSQL: the whole cluster directory). Measured at load ~12 on
-    # the 2 cores. Twins: 10 per database, each at most max(limit, 240 s) (a twin
-    # under 120 s may run twice: the driver's --sql-max-seconds budget).
+    # the 2 cores. Twins: 17 per database (one per dashboard query), each at most
+    # max(limit, 240 s) (a twin under 120 s may run twice: the driver's
+    # --sql-max-seconds budget), or the limit with QUN_BENCH_SQL_REPS=1.
     have_pg=$([[ -z "$pg_skip" ]] && echo 1 || echo 0)
     have_sq=$([[ "${QUN_BENCH_SQLITE:-1}" == 1 ]] && echo 1 || echo 0)
-    awk -v m="$members" -v d="$days" -v lim="$sql_timeout" -v pg="$have_pg" -v sq="$have_sq" \
+    awk -v m="$members" -v d="$days" -v lim="$sql_timeout" -v pg="$have_pg" -v sq="$have_sq" -v reps="$sql_reps" \
       -v free="$(df -Pk "$work" | awk 'NR == 2 { print $4 }')" 'BEGIN {
       ev = m * d * 0.556 / 1e6
       engine = 15.8; pass = 10.1; sq_idx = 16.6; pg_idx = 14.1; sq_b = 165; pg_b = 310
       nlogn = log(ev * 1e6) / log(1e7)  # index sorts: n log n, relative to 10M
       idx = sq * sq_idx > pg * pg_idx ? sq * sq_idx : pg * pg_idx  # the two builds overlap
       t = ev * (engine + pass + nlogn * idx)
-      per = lim > 240 ? lim : 240
-      twins = lim > 0 ? sprintf("at most %.0f min (%d x %d s)", (sq + pg) * 10 * per / 60, (sq + pg) * 10, per) \
+      per = lim > 240 || reps == 1 ? lim : 240
+      twins = lim > 0 ? sprintf("at most %.0f min (%d x %d s)", (sq + pg) * 17 * per / 60, (sq + pg) * 17, per) \
                       : "not bounded (no time limit)"
       disk = ev * 1e6 * (sq * sq_b + pg * pg_b) / 1e9
       printf "== SQL estimate for ~%.0fM events: tables %.0f min (engine + generator pass + indexes), twins %s," \
