@@ -61,6 +61,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$root/bench/analytics/store_ev.sh"
 build=${QUN_BUILD_DIR:-$root/build/release}
 work=${QUN_BENCH_DIR:-/tmp/qun-analytics-bench}
 if [[ "${QUN_BENCH_QUICK:-0}" == 1 ]]; then
@@ -244,19 +245,7 @@ PRAGMA journal_mode=OFF;
 PRAGMA synchronous=OFF;
 ATTACH '$data/qun.db' AS src;
 $("$driver" --print-schema sqlite)
-INSERT INTO ev SELECT ts, json_extract(body,'\$.type'), community, e.account, p.member, json_extract(body,'\$.message_id'),
-  json_extract(body,'\$.reply_to'), json_extract(body,'\$.text'), json_extract(body,'\$.category'),
-  CAST(round(json_extract(body,'\$.amount')*100) AS INTEGER), json_extract(body,'\$.currency'),
-  json_extract(body,'\$.nps'), i.actor, i.inviter, ip.member
-  FROM src.events e JOIN person p ON p.account = e.account
-  -- Invites (type 0 = member.joined naming an inviter): joiner and inviter account labels, the inviter's person.
-  LEFT JOIN (SELECT j.seq, json_extract(j.body,'\$.platform') || ':' || json_extract(j.body,'\$.actor') AS actor,
-      json_extract(j.body,'\$.platform') || ':' || json_extract(j.body,'\$.inviter') AS inviter,
-      a.id AS inviter_account
-    FROM src.events j JOIN src.accounts a ON a.platform = j.platform AND a.ext_id = json_extract(j.body,'\$.inviter')
-    WHERE j.type = 0) i ON i.seq = e.seq
-  LEFT JOIN person ip ON ip.account = i.inviter_account
-  ORDER BY e.seq;
+$(ev_insert_sql)
 DETACH src;
 $ev_indexes
 ANALYZE;
