@@ -800,13 +800,14 @@ std::string MembersOverviewSql(int32_t day, const Dialect& dl) {
   };
   return fmt::format(
       "WITH RECURSIVE ks(k) AS (SELECT 0 UNION ALL SELECT k+1 FROM ks WHERE k < 20),"
-      " m AS MATERIALIZED (SELECT community, message_id, account, person, ts/86400000 AS d FROM ev"
+      " m AS MATERIALIZED (SELECT community, message_id, account, person, ts/86400000 AS d, seq FROM ev"
       " WHERE type='message.posted' AND message_id IS NOT NULL AND ts < {0}),"
       " eng AS MATERIALIZED (SELECT 1 AS reply, e.account, e.person, e.ts/86400000 AS d, m.community, m.message_id,"
       " m.account AS ma, m.person AS mp, m.d AS md FROM ev e JOIN m ON m.community = e.community AND"
-      " m.message_id = e.reply_to WHERE e.type='message.posted' AND e.reply_to IS NOT NULL AND e.ts < {0}"
+      " m.message_id = e.reply_to AND m.seq < e.seq WHERE e.type='message.posted' AND e.reply_to IS NOT NULL"
+      " AND e.ts < {0}"
       " UNION ALL SELECT 0, e.account, e.person, e.ts/86400000, m.community, m.message_id, m.account, m.person, m.d"
-      " FROM ev e JOIN m ON m.community = e.community AND m.message_id = e.message_id"
+      " FROM ev e JOIN m ON m.community = e.community AND m.message_id = e.message_id AND m.seq < e.seq"
       " WHERE e.type='reaction.added' AND e.ts < {0}),"
       " rw AS (SELECT person AS p, ts/86400000 AS d, 1 AS own, CASE WHEN {1} THEN 1 ELSE 0 END AS act,"
       " CASE WHEN type='message.posted' THEN 1 ELSE 0 END AS msgs, 0 AS rg, 0 AS ans, 0 AS rr, 0 AS xr, 0 AS ugc,"

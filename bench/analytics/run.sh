@@ -231,10 +231,10 @@ EOF
 ev_indexes=$("$driver" --print-schema indexes)
 
 db="$work/sql-$members-$days.sqlite"
-# Marker v2: ev has the invite columns (actor, inviter, inviter_person); an
-# older table is rebuilt, and with it the PostgreSQL copy.
-if [[ ! -f "$db.v2.complete" ]]; then
-  rm -f "$db" "$db.complete" "$work/pg-$members-$days/.complete"
+# Marker v3: ev has the invite columns (actor, inviter, inviter_person; v2)
+# and seq (v3); an older table is rebuilt, and with it the PostgreSQL copy.
+if [[ ! -f "$db.v3.complete" ]]; then
+  rm -f "$db" "$db".*complete "$work/pg-$members-$days/.complete"
   t=$(now)
   # qun's identity resolution (identity.linked events) as table person(account, member).
   "$driver" --data-dir "$data" --export-persons "$db"
@@ -251,7 +251,7 @@ $ev_indexes
 ANALYZE;
 EOF
   echo "== SQLite table + 6 indexes built in $(since "$t") s, $(du -h "$db" | cut -f1)"
-  touch "$db.v2.complete"
+  touch "$db.v3.complete"
 fi
 
 pg_start "$work/pg-$members-$days"
@@ -262,7 +262,7 @@ else
     t=$(now)
     # The canonical CSV: the SQLite table's rows and columns (NULL = empty field).
     sqlite3 -csv "$db" "SELECT ts, type, community, account, person, message_id, reply_to, text, category,
-      amount_minor, currency, nps, actor, inviter, inviter_person FROM ev" >"$work/ev.csv"
+      amount_minor, currency, nps, actor, inviter, inviter_person, seq FROM ev" >"$work/ev.csv"
     "${psql_[@]}" <<SQL
 $("$driver" --print-schema pg)
 \copy ev FROM '$work/ev.csv' WITH (FORMAT csv)

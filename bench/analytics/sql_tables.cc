@@ -29,8 +29,9 @@ constexpr uint64_t kRowsPerTransaction = 1'000'000;
 
 // The value of the marker table: the generator options the tables hold.
 std::string MarkerKey(const gen::GenOptions& g) {
-  // "ev v2": the columns actor, inviter, inviter_person (tables of v1 are rebuilt).
-  return fmt::format("qun gen --seed {} --members {} --days {} --communities {} (ev v2)", g.seed, g.members, g.days,
+  // "ev v3": v2 added the columns actor, inviter, inviter_person, v3 seq
+  // (tables of an older version are rebuilt).
+  return fmt::format("qun gen --seed {} --members {} --days {} --communities {} (ev v3)", g.seed, g.members, g.days,
                      g.communities);
 }
 
@@ -47,6 +48,7 @@ struct Row {
   // account labels "platform:id" as qun prints them, the inviter's member.
   std::string actor, inviter;
   uint32_t inviter_person = kNone;
+  uint64_t seq = 0;  // arrival order, from 1 (the store's seq)
 };
 
 bool Exec(sqlite3* db, const std::string& sql, std::string* err) {
@@ -115,7 +117,7 @@ class SqliteSink {
         !Exec(db_, EvTableSql(SqlKind::kSqlite) + ";", err) ||
         !Exec(db_, "CREATE TABLE person(account INTEGER PRIMARY KEY, member INTEGER NOT NULL); BEGIN", err))
       return false;
-    if (sqlite3_prepare_v2(db_, "INSERT INTO ev VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_, nullptr) !=
+    if (sqlite3_prepare_v2(db_, "INSERT INTO ev VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &insert_, nullptr) !=
         SQLITE_OK) {
       *err = fmt::format("SQLite: {}", sqlite3_errmsg(db_));
       return false;
@@ -154,6 +156,7 @@ class SqliteSink {
       sqlite3_bind_null(insert_, 15);
     else
       sqlite3_bind_int64(insert_, 15, r.inviter_person);
+    sqlite3_bind_int64(insert_, 16, static_cast<int64_t>(r.seq));
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     if (rc != SQLITE_DONE) {
@@ -252,7 +255,7 @@ class PgSink {
       buf_ += "\\N";
     else
       fmt::format_to(std::back_inserter(buf_), "{}", r.inviter_person);
-    buf_ += '\n';
+    fmt::format_to(std::back_inserter(buf_), "\t{}\n", r.seq);
     ++rows_;
     return buf_.size() < (1 << 20) || Flush(err);
   }
@@ -326,7 +329,7 @@ std::string EvTableSql(SqlKind kind) {
       "CREATE TABLE ev(ts {0} NOT NULL, type TEXT NOT NULL, community INTEGER NOT NULL, account INTEGER NOT "
       "NULL,"
       " person INTEGER NOT NULL, message_id TEXT, reply_to TEXT, text TEXT, category TEXT, amount_minor {0},"
-      " currency TEXT, nps INTEGER, actor TEXT, inviter TEXT, inviter_person INTEGER)",
+      " currency TEXT, nps INTEGER, actor TEXT, inviter TEXT, inviter_person INTEGER, seq {0} NOT NULL)",
       big);
 }
 
@@ -368,6 +371,7 @@ bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::s
     bool ok = true;
     Clock::duration in_sqlite{}, in_pg{};
     int32_t next_report = 10;
+    uint64_t seq = 0;
     while (ok && (*generator)->NextDay([&](const Event& e) {
       if (!ok) return;
       Row r;
@@ -378,6 +382,7 @@ bool BuildSqlTables(const gen::GenOptions& g, const Engine& engine, const std::s
         ok = false;
         return;
       }
+      r.seq = ++seq;
       r.ts = e.ts_ms;
       r.type = EventTypeName(e.type);
       r.person = engine.member_of(r.account);

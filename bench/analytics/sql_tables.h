@@ -25,8 +25,10 @@ enum class SqlKind { kSqlite, kPostgres };
 
 // CREATE TABLE ev(ts ms, type, community, account, person, message_id,
 // reply_to, text, category, amount_minor, currency, nps, actor, inviter,
-// inviter_person) in the dialect (INTEGER vs BIGINT); NULL where an event has
-// no such field. actor / inviter / inviter_person are filled on member.joined
+// inviter_person, seq) in the dialect (INTEGER vs BIGINT); NULL where an event
+// has no such field. seq is the arrival order (the store's seq; in-process,
+// the generator's order from 1): qun links a reply or reaction only to a
+// message that arrived before it. actor / inviter / inviter_person are filled on member.joined
 // events that name an inviter only: the joining and the inviting account as
 // "platform:id" (qun's account label) and the inviter account's member id.
 std::string EvTableSql(SqlKind kind);

@@ -8,7 +8,7 @@ ev_insert_sql() {
 INSERT INTO ev SELECT ts, json_extract(body,'$.type'), community, e.account, p.member, json_extract(body,'$.message_id'),
   json_extract(body,'$.reply_to'), json_extract(body,'$.text'), json_extract(body,'$.category'),
   CAST(round(json_extract(body,'$.amount')*100) AS INTEGER), json_extract(body,'$.currency'),
-  json_extract(body,'$.nps'), i.actor, i.inviter, ip.member
+  json_extract(body,'$.nps'), i.actor, i.inviter, ip.member, e.seq
   FROM src.events e JOIN person p ON p.account = e.account
   -- Invites (type 0 = member.joined naming an inviter): joiner and inviter account labels, the inviter's person.
   LEFT JOIN (SELECT j.seq, json_extract(j.body,'$.platform') || ':' || json_extract(j.body,'$.actor') AS actor,

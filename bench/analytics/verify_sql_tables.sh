@@ -44,7 +44,7 @@ grep -E '^(SQL table|goals)' "$work/verify-sql-inproc.out"
 
 store_db="$work/sql-$members-$days.sqlite"
 gen_db="$work/sql-gen-$members-$days.sqlite"
-cols="ts, type, community, account, person, message_id, reply_to, text, category, amount_minor, currency, nps, actor, inviter, inviter_person"
+cols="ts, type, community, account, person, message_id, reply_to, text, category, amount_minor, currency, nps, actor, inviter, inviter_person, seq"
 status=0
 for q in "SELECT $cols FROM ev ORDER BY $cols" "SELECT account, member FROM person ORDER BY account"; do
   sqlite3 -csv "$store_db" "$q" >"$work/verify-sql-store.csv"
