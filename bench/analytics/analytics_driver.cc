@@ -187,15 +187,10 @@ std::string MembersCte(const Dialect& dl, int64_t end_ms) {
 }
 
 // qun's JSON ratio (docs/metrics.md#common-terms) in SQL: `num` / `den` in
-// double arithmetic rounded to 4 decimals half away from zero, as R4 in
-// src/core/metrics/metrics_json.cc does (so a tie is decided the same way in
-// both dialects; PostgreSQL's round(float8) rounds half to even), 0 when `den` is 0.
+// double arithmetic rounded by Dialect::Round4, 0 when `den` is 0.
 std::string Ratio4Sql(const Dialect& dl, const std::string& num, const std::string& den) {
-  return dl.pg ? fmt::format("CASE WHEN {1} = 0 THEN 0 ELSE floor(({0})::float8/({1})::float8*10000+0.5)/10000 END",
-                             num, den)
-               : fmt::format("CASE WHEN {1} = 0 THEN 0 ELSE CAST(CAST({0} AS REAL)/({1})*10000+0.5 AS INTEGER)/10000.0"
-                             " END",
-                             num, den);
+  return fmt::format("CASE WHEN {1} = 0 THEN 0 ELSE {2} END", num, den,
+                     dl.Round4(fmt::format("CAST({} AS DOUBLE PRECISION)/({})", num, den)));
 }
 
 // Members at the end of every day (docs/metrics.md#common-terms, "member at
