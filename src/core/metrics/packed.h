@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "common/varint.h"
@@ -37,10 +39,20 @@ namespace qun::metrics {
 // bits: at most 25% slack); a list outgrowing its slot moves to the arena's
 // end, and the arena is compacted when the abandoned slots exceed an eighth
 // of it. The arena itself grows by a quarter, not by doubling.
+// Capacity: offsets are 32-bit, so the arena holds at most kMaxElements
+// elements (abandoned slots included; they are compacted away first when that
+// makes the difference). A move beyond that throws std::length_error and
+// leaves every list's contents as they were.
 // Memory: 8 bytes per list + the arena's capacity (Bytes()).
 template <typename T>
 class ListArena {
  public:
+  static constexpr size_t kMaxElements = UINT32_MAX;
+
+  ListArena() = default;
+  // `max_elements` (at most kMaxElements) lowers the capacity, for tests.
+  explicit ListArena(size_t max_elements) : max_(std::min(max_elements, kMaxElements)) {}
+
   // Makes lists [lists(), n) exist (empty). Never shrinks.
   void Resize(size_t n) {
     if (n <= refs_.size()) return;
@@ -97,6 +109,17 @@ class ListArena {
   void Move(uint32_t id, size_t need) {
     Ref& r = refs_[id];
     const size_t old_slot = SlotFor(r.size), new_slot = SlotFor(need);
+    const auto after = [&] {  // the arena's size after the move
+      const bool last = r.size && r.offset + SlotFor(r.size) == data_.size();
+      return data_.size() + new_slot - (last ? SlotFor(r.size) : 0);
+    };
+    if (after() > max_) {  // full: only the abandoned slots can make room
+      Compact();
+      if (after() > max_)
+        throw std::length_error("ListArena: a list of " + std::to_string(need) + " elements does not fit; the arena holds " +
+                                std::to_string(data_.size()) + " of at most " + std::to_string(max_) +
+                                " elements (32-bit offsets)");
+    }
     if (r.size && r.offset + old_slot == data_.size()) {  // last slot: grow in place
       Grow(data_.size() + new_slot - old_slot);
       return;
@@ -138,6 +161,7 @@ class ListArena {
   std::vector<T> data_;
   std::vector<Ref> refs_;
   size_t garbage_ = 0;  // elements in abandoned slots
+  size_t max_ = kMaxElements;  // capacity in elements (lower only in tests)
 };
 
 // An immutable sorted set of distinct uint32 ids (see the file comment).

@@ -119,6 +119,37 @@ TEST(ListArena, GarbageStaysBounded) {
   EXPECT_LE(a.Bytes(), slots * 3 / 2 + 8 * 1000 + 4096);
 }
 
+TEST(ListArena, FullArenaThrowsAndKeepsEveryList) {
+  // A capacity of 64 elements stands in for the 32-bit limit (kMaxElements).
+  ListArena<uint8_t> a(64);
+  a.Resize(3);
+  const std::vector<uint8_t> ten(10, 7), twenty(20, 9);
+  a.Append(0, ten);     // slot 10: [0, 10)
+  a.Append(1, twenty);  // slot 20: [10, 30)
+  a.Append(0, ten);     // 20 elements, slot 20: moves to [30, 50), [0, 10) abandoned
+  ASSERT_EQ(a.size(0), 20u);
+  // List 2 needs a slot of 20: 50 + 20 > 64, but compacting the abandoned
+  // 10 makes room (40 + 20 <= 64).
+  a.Append(2, twenty);
+  // Now 60 of 64 are in use and nothing is abandoned: growing list 1 to 28
+  // (slot 28) cannot fit anywhere.
+  EXPECT_THROW(a.Append(1, std::span<const uint8_t>(ten.data(), 8)), std::length_error);
+  ASSERT_EQ(a.size(0), 20u);
+  ASSERT_EQ(a.size(1), 20u);
+  ASSERT_EQ(a.size(2), 20u);
+  for (uint8_t b : a.Get(0)) EXPECT_EQ(b, 7);
+  for (uint8_t b : a.Get(1)) EXPECT_EQ(b, 9);
+  for (uint8_t b : a.Get(2)) EXPECT_EQ(b, 9);
+  EXPECT_THROW(a.Assign(0, std::vector<uint8_t>(40, 1)), std::length_error);
+  EXPECT_EQ(a.size(0), 20u);
+  // The last list grows in place up to the capacity exactly (slot 20 -> 24).
+  a.Append(2, std::span<const uint8_t>(ten.data(), 4));
+  EXPECT_EQ(a.size(2), 24u);
+  EXPECT_EQ(a.Get(2)[23], 7);
+  EXPECT_THROW(a.Append(2, ten[0]), std::length_error);
+  EXPECT_EQ(a.size(2), 24u);
+}
+
 void ExpectSame(const PackedIdSet& p, const std::set<uint32_t>& ref, uint32_t probe_max, std::mt19937& rng) {
   ASSERT_EQ(p.size(), ref.size());
   std::vector<uint32_t> got;
