@@ -104,14 +104,15 @@ class ListArena {
   struct Ref {
     uint32_t offset = 0, size = 0;
   };
+  // True when the non-empty list `r` occupies the arena's last slot.
+  bool IsLast(const Ref& r) const { return r.size && r.offset + SlotFor(r.size) == data_.size(); }
   // Gives list `id` a slot of SlotFor(need) at the arena's end (in place when
   // it is already the last slot).
   void Move(uint32_t id, size_t need) {
     Ref& r = refs_[id];
     const size_t old_slot = SlotFor(r.size), new_slot = SlotFor(need);
     const auto after = [&] {  // the arena's size after the move
-      const bool last = r.size && r.offset + SlotFor(r.size) == data_.size();
-      return data_.size() + new_slot - (last ? SlotFor(r.size) : 0);
+      return data_.size() + new_slot - (IsLast(r) ? SlotFor(r.size) : 0);
     };
     if (after() > max_) {  // full: only the abandoned slots can make room
       Compact();
@@ -120,14 +121,14 @@ class ListArena {
                                 std::to_string(data_.size()) + " of at most " + std::to_string(max_) +
                                 " elements (32-bit offsets)");
     }
-    if (r.size && r.offset + old_slot == data_.size()) {  // last slot: grow in place
+    if (IsLast(r)) {  // grow in place
       Grow(data_.size() + new_slot - old_slot);
       return;
     }
     garbage_ += old_slot;
     if (garbage_ > 1024 && garbage_ > data_.size() / 8) {
       Compact();
-      if (r.size && r.offset + SlotFor(r.size) == data_.size()) {
+      if (IsLast(r)) {
         Grow(data_.size() + new_slot - SlotFor(r.size));
         return;
       }
